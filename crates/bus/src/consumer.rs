@@ -1,0 +1,660 @@
+//! Consumer groups: pending first, reclaim, one retry policy, dead letters, dedup.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use redis::streams::{
+    StreamAutoClaimReply, StreamClaimReply, StreamId, StreamPendingCountReply, StreamReadReply,
+};
+use redis::{AsyncCommands, Value};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, debug, info_span, warn};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use crate::{Bus, BusError, Envelope, Topic, trace};
+
+/// How a consumer reads one topic.
+#[derive(Clone, Debug)]
+pub struct ConsumerConfig {
+    /// The topic read.
+    pub topic: Topic,
+    /// The consumer group: the name of the reading service.
+    pub group: String,
+    /// This replica's consumer name. Stable across restarts (the pod name), never random, so
+    /// a restarted replica finds its own pending entries.
+    pub consumer: String,
+    /// Entries read per call. Small, so entries do not wait long in this process looking idle.
+    pub batch: usize,
+    /// How long one read blocks waiting for new entries.
+    pub block: Duration,
+    /// An entry delivered this long ago and not acknowledged belongs to a consumer that
+    /// stopped: another consumer reclaims it. Slow handlers keep theirs by a heartbeat at a
+    /// third of this.
+    pub claim_idle: Duration,
+    /// Deliveries after which a failing entry goes to the dead-letter stream.
+    pub max_deliveries: u32,
+    /// Wait before the second delivery; doubles with each delivery after.
+    pub backoff: Duration,
+    /// The longest wait between deliveries.
+    pub max_backoff: Duration,
+    /// How long a handled event id is remembered, so a redelivery is skipped. Longer than the
+    /// longest outage the suite claims to survive.
+    pub dedup_window: Duration,
+    /// How often pending and lag gauges are sampled.
+    pub metrics_every: Duration,
+}
+
+impl ConsumerConfig {
+    /// The defaults for group `group`, consumer `consumer` on `topic`.
+    pub fn new(topic: Topic, group: impl Into<String>, consumer: impl Into<String>) -> Self {
+        Self {
+            topic,
+            group: group.into(),
+            consumer: consumer.into(),
+            batch: 8,
+            block: Duration::from_secs(2),
+            claim_idle: Duration::from_secs(60),
+            max_deliveries: 5,
+            backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(15),
+            dedup_window: Duration::from_secs(7 * 24 * 3600),
+            metrics_every: Duration::from_secs(5),
+        }
+    }
+
+    fn backoff_after(&self, deliveries: u32) -> Duration {
+        let factor = 1u32 << deliveries.saturating_sub(1).min(16);
+        self.backoff.saturating_mul(factor).min(self.max_backoff)
+    }
+}
+
+/// One entry handed to a handler.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    /// The stream it came from.
+    pub stream: String,
+    /// The topic partition of that stream.
+    pub partition: u16,
+    /// The stream entry id.
+    pub entry: String,
+    /// The event.
+    pub envelope: Envelope,
+    /// How many times it has been delivered to this group, this delivery included.
+    pub deliveries: u32,
+}
+
+/// Why a handler did not finish an entry.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HandleError {
+    /// A transient failure: deliver again after the backoff, up to the maximum deliveries.
+    #[error("retry: {0}")]
+    Retry(String),
+    /// The entry can never succeed: dead-letter it now.
+    #[error("reject: {0}")]
+    Reject(String),
+}
+
+/// Handles one delivery. Must be idempotent: an entry is delivered at least once.
+pub trait Handler: Send + Sync + 'static {
+    /// Handles `delivery`; `Ok` acknowledges it.
+    fn handle(&self, delivery: Delivery) -> impl Future<Output = Result<(), HandleError>> + Send;
+}
+
+impl<F, Fut> Handler for F
+where
+    F: Fn(Delivery) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), HandleError>> + Send,
+{
+    fn handle(&self, delivery: Delivery) -> impl Future<Output = Result<(), HandleError>> + Send {
+        self(delivery)
+    }
+}
+
+/// An entry of a dead-letter stream.
+#[derive(Clone, Debug)]
+pub struct DeadLetter {
+    /// The dead-letter entry's own id.
+    pub id: String,
+    /// Why it was dead-lettered.
+    pub reason: String,
+    /// The stream it came from.
+    pub stream: String,
+    /// The group that gave up on it.
+    pub group: String,
+    /// Its entry id in the source stream.
+    pub entry: String,
+    /// How many deliveries it had.
+    pub deliveries: u32,
+    /// The event, when the entry was a valid envelope.
+    pub envelope: Option<Envelope>,
+}
+
+/// Extends ownership of an entry being handled (resets its idle time) only while this
+/// consumer still owns it, so a slow handler's entry is not reclaimed as if its consumer died,
+/// and an entry already reclaimed by another consumer is not stolen back.
+static EXTEND: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+if #p == 1 and p[1][2] == ARGV[2] then
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
+  return 1
+end
+return 0
+"#,
+    )
+});
+
+/// A consumer of one topic for one group. See [`ConsumerConfig`].
+pub struct Consumer {
+    bus: Bus,
+    cfg: Arc<ConsumerConfig>,
+}
+
+impl Consumer {
+    pub(crate) fn new(bus: Bus, cfg: ConsumerConfig) -> Self {
+        Self {
+            bus,
+            cfg: Arc::new(cfg),
+        }
+    }
+
+    /// Creates the group on every partition (from the start of the retained stream, so events
+    /// published before the group existed are read), if it does not exist yet.
+    pub async fn attach(&self) -> Result<(), BusError> {
+        let mut conn = self.bus.connection();
+        for (_, stream) in self.cfg.topic.streams() {
+            let r: Result<(), redis::RedisError> = redis::cmd("XGROUP")
+                .arg("CREATE")
+                .arg(&stream)
+                .arg(&self.cfg.group)
+                .arg("0")
+                .arg("MKSTREAM")
+                .query_async(&mut conn)
+                .await;
+            match r {
+                Ok(()) => {}
+                Err(e) if e.code() == Some("BUSYGROUP") => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Attaches, then handles entries of every partition until `shutdown` is cancelled. An entry
+    /// being handled when shutdown comes is finished first.
+    pub async fn run<H: Handler>(
+        self,
+        handler: H,
+        shutdown: CancellationToken,
+    ) -> Result<(), BusError> {
+        self.attach().await?;
+        let handler = Arc::new(handler);
+        let mut tasks = tokio::task::JoinSet::new();
+        for (p, stream) in self.cfg.topic.streams() {
+            let blocking = crate::connect_with_timeout(
+                self.bus.client(),
+                self.cfg.block + crate::COMMAND_TIMEOUT,
+            )
+            .await?;
+            let part = Partition {
+                conn: self.bus.connection(),
+                blocking,
+                bus: self.bus.clone(),
+                cfg: self.cfg.clone(),
+                handler: handler.clone(),
+                p,
+                stream,
+                retries: BTreeMap::new(),
+                autoclaim_cursor: "0-0".to_owned(),
+                next_autoclaim: Instant::now(),
+                next_metrics: Instant::now(),
+            };
+            tasks.spawn(part.run(shutdown.clone()));
+        }
+        while tasks.join_next().await.is_some() {}
+        Ok(())
+    }
+}
+
+struct Partition<H> {
+    bus: Bus,
+    cfg: Arc<ConsumerConfig>,
+    handler: Arc<H>,
+    p: u16,
+    stream: String,
+    conn: ConnectionManager,
+    /// A connection of its own for the blocking read, so it never delays other commands.
+    blocking: ConnectionManager,
+    /// Entries of ours that failed, by id: when to deliver again and deliveries so far.
+    retries: BTreeMap<String, (Instant, u32)>,
+    autoclaim_cursor: String,
+    next_autoclaim: Instant,
+    next_metrics: Instant,
+}
+
+impl<H: Handler> Partition<H> {
+    async fn run(mut self, shutdown: CancellationToken) {
+        // Own pending entries first: they were delivered to this replica before it stopped.
+        while let Err(e) = self.drain_own_pending().await {
+            warn!(stream = %self.stream, error = %e, "reading own pending entries failed; retrying");
+            if sleep_or_shutdown(Duration::from_secs(1), &shutdown).await {
+                return;
+            }
+        }
+        while !shutdown.is_cancelled() {
+            if let Err(e) = self.step(&shutdown).await {
+                warn!(stream = %self.stream, group = %self.cfg.group, error = %e, "consumer step failed");
+                if sleep_or_shutdown(Duration::from_secs(1), &shutdown).await {
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn step(&mut self, shutdown: &CancellationToken) -> Result<(), BusError> {
+        self.retry_due().await?;
+        if Instant::now() >= self.next_autoclaim {
+            self.reclaim_stale().await?;
+            self.next_autoclaim =
+                Instant::now() + (self.cfg.claim_idle / 4).max(Duration::from_millis(50));
+        }
+        if Instant::now() >= self.next_metrics {
+            self.sample_metrics().await?;
+            self.next_metrics = Instant::now() + self.cfg.metrics_every;
+        }
+        let mut block = self.cfg.block;
+        if let Some((due, _)) = self.retries.values().min_by_key(|(due, _)| *due) {
+            block = block.min(due.saturating_duration_since(Instant::now()));
+        }
+        block = block.min(
+            self.next_autoclaim
+                .saturating_duration_since(Instant::now()),
+        );
+        let read = tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            r = self.read_new(block.max(Duration::from_millis(1))) => r?,
+        };
+        for entry in read {
+            self.process(entry, 1).await?;
+        }
+        Ok(())
+    }
+
+    async fn read_new(&mut self, block: Duration) -> Result<Vec<StreamId>, BusError> {
+        let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
+            .arg("GROUP")
+            .arg(&self.cfg.group)
+            .arg(&self.cfg.consumer)
+            .arg("COUNT")
+            .arg(self.cfg.batch)
+            .arg("BLOCK")
+            .arg(block.as_millis() as u64)
+            .arg("STREAMS")
+            .arg(&self.stream)
+            .arg(">")
+            .query_async(&mut self.blocking)
+            .await?;
+        Ok(reply
+            .into_iter()
+            .flat_map(|r| r.keys)
+            .flat_map(|k| k.ids)
+            .collect())
+    }
+
+    /// Own pending entries (from before a restart), claimed again so that their delivery count
+    /// advances even if the handler takes the whole process down each time.
+    async fn drain_own_pending(&mut self) -> Result<(), BusError> {
+        let mut start = "-".to_owned();
+        loop {
+            let pending: StreamPendingCountReply = redis::cmd("XPENDING")
+                .arg(&self.stream)
+                .arg(&self.cfg.group)
+                .arg(&start)
+                .arg("+")
+                .arg(self.cfg.batch)
+                .arg(&self.cfg.consumer)
+                .query_async(&mut self.conn)
+                .await?;
+            let Some(last) = pending.ids.last() else {
+                return Ok(());
+            };
+            start = format!("({}", last.id);
+            let counts: HashMap<String, u32> = pending
+                .ids
+                .iter()
+                .map(|p| (p.id.clone(), p.times_delivered as u32))
+                .collect();
+            let ids: Vec<&str> = pending.ids.iter().map(|p| p.id.as_str()).collect();
+            let claimed = self.claim(&ids, Duration::ZERO).await?;
+            let claimed_ids: Vec<String> = claimed.iter().map(|e| e.id.clone()).collect();
+            for entry in claimed {
+                let n = counts.get(&entry.id).copied().unwrap_or(0) + 1;
+                self.process(entry, n).await?;
+            }
+            // Pending ids whose entries were deleted from the stream come back empty: ack them.
+            for id in ids
+                .iter()
+                .filter(|id| !claimed_ids.iter().any(|c| c == *id))
+            {
+                let _: i64 = self
+                    .conn
+                    .xack(&self.stream, &self.cfg.group, &[*id])
+                    .await?;
+            }
+        }
+    }
+
+    async fn claim(&mut self, ids: &[&str], min_idle: Duration) -> Result<Vec<StreamId>, BusError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let reply: StreamClaimReply = redis::cmd("XCLAIM")
+            .arg(&self.stream)
+            .arg(&self.cfg.group)
+            .arg(&self.cfg.consumer)
+            .arg(min_idle.as_millis() as u64)
+            .arg(ids)
+            .query_async(&mut self.conn)
+            .await?;
+        Ok(reply.ids)
+    }
+
+    /// Entries of consumers that stopped (idle past `claim_idle`), claimed with `XAUTOCLAIM`.
+    async fn reclaim_stale(&mut self) -> Result<(), BusError> {
+        let reply: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
+            .arg(&self.stream)
+            .arg(&self.cfg.group)
+            .arg(&self.cfg.consumer)
+            .arg(self.cfg.claim_idle.as_millis() as u64)
+            .arg(&self.autoclaim_cursor)
+            .arg("COUNT")
+            .arg(self.cfg.batch)
+            .query_async(&mut self.conn)
+            .await?;
+        self.autoclaim_cursor = reply.next_stream_id;
+        if reply.claimed.is_empty() {
+            return Ok(());
+        }
+        let counts = self.delivery_counts(&reply.claimed).await?;
+        for entry in reply.claimed {
+            // An entry of ours waiting for its backoff may be claimed here too: handle it now.
+            self.retries.remove(&entry.id);
+            let n = counts.get(&entry.id).copied().unwrap_or(1);
+            self.bus
+                .metrics
+                .reclaimed
+                .with_label_values(&[&self.stream, &self.cfg.group])
+                .inc();
+            debug!(stream = %self.stream, entry = %entry.id, deliveries = n, "reclaimed a stale entry");
+            self.process(entry, n).await?;
+        }
+        Ok(())
+    }
+
+    async fn delivery_counts(
+        &mut self,
+        entries: &[StreamId],
+    ) -> Result<HashMap<String, u32>, BusError> {
+        let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+            return Ok(HashMap::new());
+        };
+        let pending: StreamPendingCountReply = redis::cmd("XPENDING")
+            .arg(&self.stream)
+            .arg(&self.cfg.group)
+            .arg(&first.id)
+            .arg(&last.id)
+            .arg(entries.len() * 2)
+            .arg(&self.cfg.consumer)
+            .query_async(&mut self.conn)
+            .await?;
+        Ok(pending
+            .ids
+            .into_iter()
+            .map(|p| (p.id, p.times_delivered as u32))
+            .collect())
+    }
+
+    async fn retry_due(&mut self) -> Result<(), BusError> {
+        let now = Instant::now();
+        let due: Vec<(String, u32, Duration)> = self
+            .retries
+            .iter()
+            .filter(|(_, (at, _))| *at <= now)
+            .map(|(id, (_, n))| (id.clone(), *n, self.cfg.backoff_after(*n)))
+            .collect();
+        for (id, n, waited) in due {
+            self.retries.remove(&id);
+            // Claim only if it stayed idle since our failure: if another consumer took it
+            // meanwhile, it is theirs now.
+            let min_idle = waited.saturating_sub(Duration::from_millis(50));
+            for entry in self.claim(&[&id], min_idle).await? {
+                self.process(entry, n + 1).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn process(&mut self, entry: StreamId, deliveries: u32) -> Result<(), BusError> {
+        if entry.map.is_empty() {
+            // Deleted from the stream while pending: nothing left to handle.
+            let _: i64 = self
+                .conn
+                .xack(&self.stream, &self.cfg.group, &[&entry.id])
+                .await?;
+            return Ok(());
+        }
+        let envelope = match Envelope::from_fields(&entry.map) {
+            Ok(env) => env,
+            Err(e) => {
+                return self
+                    .dead_letter(&entry, deliveries, &format!("malformed envelope: {e}"))
+                    .await;
+            }
+        };
+        if deliveries > self.cfg.max_deliveries {
+            let reason = format!(
+                "delivered {deliveries} times without an acknowledgement (the consumer stopped during handling each time)"
+            );
+            return self.dead_letter(&entry, deliveries, &reason).await;
+        }
+        let seen = self
+            .cfg
+            .topic
+            .seen(self.p, &self.cfg.group, &envelope.id.to_string());
+        if self.conn.exists::<_, bool>(&seen).await? {
+            let _: i64 = self
+                .conn
+                .xack(&self.stream, &self.cfg.group, &[&entry.id])
+                .await?;
+            self.count("duplicate");
+            return Ok(());
+        }
+        let span = info_span!(
+            "bus.handle",
+            stream = %self.stream,
+            group = %self.cfg.group,
+            event = %envelope.id,
+            r#type = %envelope.kind,
+            deliveries,
+        );
+        // A malformed traceparent only loses the link, never the entry.
+        let _ = span.set_parent(trace::context(
+            envelope.traceparent.as_deref(),
+            envelope.tracestate.as_deref(),
+        ));
+        let delivery = Delivery {
+            stream: self.stream.clone(),
+            partition: self.p,
+            entry: entry.id.clone(),
+            envelope,
+            deliveries,
+        };
+        let result = self.handle_with_heartbeat(delivery).instrument(span).await;
+        match result {
+            Ok(()) => {
+                let ttl = self.cfg.dedup_window.as_millis() as u64;
+                let _: () = redis::pipe()
+                    .atomic()
+                    .cmd("SET")
+                    .arg(&seen)
+                    .arg(1)
+                    .arg("PX")
+                    .arg(ttl.max(1))
+                    .ignore()
+                    .xack(&self.stream, &self.cfg.group, &[&entry.id])
+                    .ignore()
+                    .query_async(&mut self.conn)
+                    .await?;
+                self.count("ok");
+                Ok(())
+            }
+            Err(HandleError::Reject(reason)) => self.dead_letter(&entry, deliveries, &reason).await,
+            Err(HandleError::Retry(reason)) if deliveries >= self.cfg.max_deliveries => {
+                let reason = format!("{reason} (gave up after {deliveries} deliveries)");
+                self.dead_letter(&entry, deliveries, &reason).await
+            }
+            Err(HandleError::Retry(reason)) => {
+                let wait = self.cfg.backoff_after(deliveries);
+                debug!(stream = %self.stream, entry = %entry.id, deliveries, ?wait, %reason, "handler failed; will retry");
+                self.retries
+                    .insert(entry.id.clone(), (Instant::now() + wait, deliveries));
+                self.count("retry");
+                Ok(())
+            }
+        }
+    }
+
+    async fn handle_with_heartbeat(&mut self, delivery: Delivery) -> Result<(), HandleError> {
+        let entry = delivery.entry.clone();
+        let fut = self.handler.handle(delivery);
+        tokio::pin!(fut);
+        let every = (self.cfg.claim_idle / 3).max(Duration::from_millis(10));
+        let mut ticker = tokio::time::interval_at(Instant::now() + every, every);
+        loop {
+            tokio::select! {
+                r = &mut fut => return r,
+                _ = ticker.tick() => {
+                    let kept: Result<i64, _> = EXTEND
+                        .key(&self.stream)
+                        .arg(&self.cfg.group)
+                        .arg(&self.cfg.consumer)
+                        .arg(&entry)
+                        .invoke_async(&mut self.conn)
+                        .await;
+                    if let Err(e) = kept {
+                        warn!(stream = %self.stream, %entry, error = %e, "could not extend ownership of a slow entry");
+                    }
+                }
+            }
+        }
+    }
+
+    async fn dead_letter(
+        &mut self,
+        entry: &StreamId,
+        deliveries: u32,
+        reason: &str,
+    ) -> Result<(), BusError> {
+        let dlq = self.cfg.topic.dead_letters(self.p, &self.cfg.group);
+        let mut fields: Vec<(String, Vec<u8>)> = entry
+            .map
+            .iter()
+            .filter_map(|(k, v)| {
+                redis::from_redis_value_ref::<Vec<u8>>(v)
+                    .ok()
+                    .map(|v| (k.clone(), v))
+            })
+            .collect();
+        fields.sort();
+        for (k, v) in [
+            ("dlq.reason", reason.to_owned()),
+            ("dlq.stream", self.stream.clone()),
+            ("dlq.group", self.cfg.group.clone()),
+            ("dlq.entry", entry.id.clone()),
+            ("dlq.deliveries", deliveries.to_string()),
+            ("dlq.consumer", self.cfg.consumer.clone()),
+        ] {
+            fields.push((k.to_owned(), v.into_bytes()));
+        }
+        let _: () = redis::pipe()
+            .atomic()
+            .xadd(&dlq, "*", &fields)
+            .ignore()
+            .xack(&self.stream, &self.cfg.group, &[&entry.id])
+            .ignore()
+            .query_async(&mut self.conn)
+            .await?;
+        warn!(stream = %self.stream, group = %self.cfg.group, entry = %entry.id, deliveries, %reason, "dead-lettered");
+        self.bus
+            .metrics
+            .dead_lettered
+            .with_label_values(&[&self.stream, &self.cfg.group])
+            .inc();
+        self.count("dead_letter");
+        Ok(())
+    }
+
+    fn count(&self, outcome: &str) {
+        self.bus
+            .metrics
+            .handled
+            .with_label_values(&[&self.stream, &self.cfg.group, outcome])
+            .inc();
+    }
+
+    async fn sample_metrics(&mut self) -> Result<(), BusError> {
+        let info: redis::streams::StreamInfoGroupsReply =
+            self.conn.xinfo_groups(&self.stream).await?;
+        if let Some(g) = info.groups.iter().find(|g| g.name == self.cfg.group) {
+            let labels = [self.stream.as_str(), self.cfg.group.as_str()];
+            self.bus
+                .metrics
+                .pending
+                .with_label_values(&labels)
+                .set(g.pending as i64);
+            self.bus
+                .metrics
+                .lag
+                .with_label_values(&labels)
+                .set(g.lag.unwrap_or(0) as i64);
+        }
+        Ok(())
+    }
+}
+
+async fn sleep_or_shutdown(d: Duration, shutdown: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = shutdown.cancelled() => true,
+        _ = tokio::time::sleep(d) => false,
+    }
+}
+
+pub(crate) async fn read_dead_letters(
+    conn: &mut ConnectionManager,
+    dlq: &str,
+) -> Result<Vec<DeadLetter>, BusError> {
+    let range: redis::streams::StreamRangeReply = conn.xrange_all(dlq).await?;
+    let text = |m: &HashMap<String, Value>, k: &str| {
+        m.get(k)
+            .and_then(|v| redis::from_redis_value_ref::<String>(v).ok())
+            .unwrap_or_default()
+    };
+    Ok(range
+        .ids
+        .into_iter()
+        .map(|e| DeadLetter {
+            reason: text(&e.map, "dlq.reason"),
+            stream: text(&e.map, "dlq.stream"),
+            group: text(&e.map, "dlq.group"),
+            entry: text(&e.map, "dlq.entry"),
+            deliveries: text(&e.map, "dlq.deliveries").parse().unwrap_or(0),
+            envelope: Envelope::from_fields(&e.map).ok(),
+            id: e.id,
+        })
+        .collect())
+}

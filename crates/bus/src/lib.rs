@@ -1,0 +1,112 @@
+//! Redis Streams as the only way services talk (DESIGN.md §2).
+//!
+//! - [`Envelope`]: one event, one stream entry: envelope fields plus `data`, a protobuf message
+//!   from `proto/` (crate `egov-events`).
+//! - [`Topic`]: a service's topic, split into partitions whose keys carry a Redis Cluster hash
+//!   tag (`egov:{intake.0}:events`), so an aggregate's keys and its topic partition share a slot.
+//! - [`Bus::publish`]: `XADD`. Aggregates publish through `egov-store` instead, in the same
+//!   atomic step that writes their history.
+//! - [`Consumer`]: a consumer group named after the reading service, with a stable consumer
+//!   name per replica. On start it handles its own pending entries first; it reclaims stale
+//!   entries of dead consumers with `XAUTOCLAIM`; one retry policy with backoff; a dead-letter
+//!   stream after N deliveries, with the reason; dedup by event id over a window.
+//! - [`Bus::trim`]: trims a stream only below what every group has acknowledged and below the
+//!   retention window, in one Lua step.
+//! - W3C trace context travels in every entry ([`trace`]); metrics in [`BusMetrics`].
+
+mod consumer;
+mod envelope;
+mod error;
+mod metrics;
+mod topic;
+pub mod trace;
+mod trim;
+
+use std::time::Duration;
+
+use redis::AsyncCommands;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+pub use consumer::{Consumer, ConsumerConfig, DeadLetter, Delivery, HandleError, Handler};
+pub use envelope::{Envelope, EnvelopeError};
+pub use error::BusError;
+pub use metrics::BusMetrics;
+pub use topic::Topic;
+
+/// How long ordinary commands may wait for Redis before failing. Generous, because the chart's
+/// production Redis fsyncs every write (`appendfsync always`).
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens a reconnecting connection for ordinary (non-blocking) commands.
+pub async fn connect(client: &redis::Client) -> Result<ConnectionManager, BusError> {
+    connect_with_timeout(client, COMMAND_TIMEOUT).await
+}
+
+async fn connect_with_timeout(
+    client: &redis::Client,
+    timeout: Duration,
+) -> Result<ConnectionManager, BusError> {
+    let cfg = ConnectionManagerConfig::new()
+        .set_response_timeout(Some(timeout))
+        .set_connection_timeout(Some(Duration::from_secs(2)))
+        .set_number_of_retries(3);
+    Ok(client.get_connection_manager_with_config(cfg).await?)
+}
+
+/// A handle on the bus: publishing, consumers, trimming. Cheap to clone.
+#[derive(Clone)]
+pub struct Bus {
+    client: redis::Client,
+    conn: ConnectionManager,
+    metrics: BusMetrics,
+}
+
+impl Bus {
+    /// A bus on `client`, counting into `metrics`.
+    pub async fn new(client: redis::Client, metrics: BusMetrics) -> Result<Self, BusError> {
+        let conn = connect(&client).await?;
+        Ok(Self {
+            client,
+            conn,
+            metrics,
+        })
+    }
+
+    /// The connection for ordinary commands (shared, multiplexed, reconnecting).
+    pub fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    /// The metrics this bus counts into.
+    pub fn metrics(&self) -> &BusMetrics {
+        &self.metrics
+    }
+
+    /// Appends `env` to `stream` and returns the entry id. Durable once this returns (with AOF).
+    pub async fn publish(&self, stream: &str, env: &Envelope) -> Result<String, BusError> {
+        let mut conn = self.conn.clone();
+        let id: String = conn.xadd(stream, "*", &env.fields()).await?;
+        self.metrics.published.with_label_values(&[stream]).inc();
+        Ok(id)
+    }
+
+    /// A consumer with `config`; call [`Consumer::run`] to start it.
+    pub fn consumer(&self, config: ConsumerConfig) -> Consumer {
+        Consumer::new(self.clone(), config)
+    }
+
+    /// Trims `stream` below what every consumer group has acknowledged and below
+    /// `now - retention`; returns how many entries went. Never drops an unacknowledged entry.
+    pub async fn trim(&self, stream: &str, retention: Duration) -> Result<u64, BusError> {
+        trim::trim(&mut self.conn.clone(), stream, retention).await
+    }
+
+    /// The entries of a dead-letter stream, oldest first (for operators and tests).
+    pub async fn dead_letters(&self, dlq: &str) -> Result<Vec<DeadLetter>, BusError> {
+        consumer::read_dead_letters(&mut self.conn.clone(), dlq).await
+    }
+
+    pub(crate) fn client(&self) -> &redis::Client {
+        &self.client
+    }
+}

@@ -1,0 +1,20 @@
+//! The domain's vocabulary, shared by every egov crate and service.
+//!
+//! Everything here parses at the boundary and cannot hold an invalid value afterwards: a
+//! [`Bin`] has a valid checksum, a [`Role`] is one of the eleven of DESIGN.md §6, a [`Term`]
+//! has a positive count. Deadlines are computed only by [`Calendar`] (invariant: every deadline
+//! shown to a user was computed by this one module).
+
+pub mod bin;
+pub mod calendar;
+pub mod id;
+pub mod role;
+pub mod term;
+pub mod time;
+
+pub use bin::{Bin, BinError};
+pub use calendar::{Calendar, CalendarError, DayKind};
+pub use id::{CaseId, EventId, IdError};
+pub use role::{Role, RoleError};
+pub use term::{Due, Term, TermError, Unit};
+pub use time::{Clock, FixedClock, SystemClock};
