@@ -1,1 +1,312 @@
-//! stub
+//! Aggregates on Redis (DESIGN.md §2 "Redis is also the system of record").
+//!
+//! [`Store::append`] is **one atomic step** (a Lua script): it checks the expected version,
+//! appends the event to the aggregate's history, writes its new state, updates secondary
+//! indexes and `XADD`s the same event (same entry id) to the service's topic partition. A
+//! stale version is [`StoreError::Conflict`], never an overwrite; a failed step writes nothing.
+//! That is the transactional outbox without a second database.
+//!
+//! Key layout (the `{…}` hash tag is the topic partition, see [`egov_bus::Topic`]):
+//!
+//! | key | type | what |
+//! |---|---|---|
+//! | `egov:{svc.p}:events` | stream | the service's topic partition |
+//! | `egov:{svc.p}:agg:<kind>:<id>` | hash | `version`, `state` (JSON), `event` (last entry id) |
+//! | `egov:{svc.p}:agg:<kind>:<id>:history` | stream | the aggregate's events, same ids as the topic |
+//! | `egov:{svc.p}:idx:<name>` | set / sorted set | secondary indexes |
+//! | `egov:{svc.p}:applied:<kind>:<event-id>` | string | an event whose effect is applied (exactly once) |
+//!
+//! [`idempotency`] keeps `Idempotency-Key` records.
+
+pub mod idempotency;
+mod script;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use egov_bus::{Envelope, Topic};
+use redis::aio::ConnectionManager;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Store errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The aggregate is not at the version the writer read: someone else wrote first.
+    #[error("version conflict on {aggregate}: expected {expected}, found {actual}")]
+    Conflict {
+        /// The aggregate's key.
+        aggregate: String,
+        /// The version the writer expected.
+        expected: u64,
+        /// The version found.
+        actual: u64,
+    },
+    /// A key the step would write holds another Redis type; nothing was written.
+    #[error("key {0} has the wrong type; nothing was written")]
+    WrongType(String),
+    /// A state that does not serialize, or stored state that does not deserialize.
+    #[error("state (de)serialization: {0}")]
+    Serde(#[from] serde_json::Error),
+    /// An index operation with an invalid score.
+    #[error("invalid index operation: {0}")]
+    InvalidIndex(String),
+    /// Redis refused or could not be reached; the step may not have run.
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+}
+
+/// A secondary-index change made in the same atomic step as the append.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IndexOp {
+    /// Add `member` to set `index`.
+    Add {
+        /// Index name, e.g. `agency:940740000911`.
+        index: String,
+        /// The member, usually the aggregate id.
+        member: String,
+    },
+    /// Remove `member` from set `index`.
+    Remove {
+        /// Index name.
+        index: String,
+        /// The member.
+        member: String,
+    },
+    /// Set `member`'s score in sorted set `index` (e.g. a deadline as epoch seconds).
+    Score {
+        /// Index name.
+        index: String,
+        /// The member.
+        member: String,
+        /// The score; must be finite.
+        score: f64,
+    },
+    /// Remove `member` from sorted set `index`.
+    Unscore {
+        /// Index name.
+        index: String,
+        /// The member.
+        member: String,
+    },
+}
+
+/// One append: the event, the new state and the version it replaces.
+pub struct Append<'a, S> {
+    /// The aggregate kind, e.g. `case`.
+    pub kind: &'a str,
+    /// The aggregate id.
+    pub id: &'a str,
+    /// The version the writer read (0 when creating the aggregate).
+    pub expected_version: u64,
+    /// The state after the event.
+    pub state: &'a S,
+    /// The event.
+    pub event: &'a Envelope,
+    /// Index changes.
+    pub index: Vec<IndexOp>,
+    /// When the append is the effect of handling an incoming event: that event's id. The step
+    /// then runs at most once per id (within `applied_window`), even if the event is
+    /// delivered again after a crash between this step and the acknowledgement.
+    pub applied: Option<String>,
+}
+
+/// What an append did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Appended {
+    /// Written: the new version and the entry id in history and topic.
+    Committed {
+        /// The new version.
+        version: u64,
+        /// The stream entry id (same in history and topic).
+        entry: String,
+    },
+    /// The incoming event of `Append::applied` was applied before; nothing written.
+    AlreadyApplied,
+}
+
+/// A stored aggregate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loaded<S> {
+    /// Its current state.
+    pub state: S,
+    /// Its version (the number of events in its history).
+    pub version: u64,
+}
+
+/// The aggregate store of one service.
+#[derive(Clone)]
+pub struct Store {
+    conn: ConnectionManager,
+    topic: Topic,
+    applied_window: Duration,
+}
+
+impl Store {
+    /// A store writing to `topic` (the owning service's topic).
+    pub fn new(conn: ConnectionManager, topic: Topic) -> Self {
+        Self {
+            conn,
+            topic,
+            applied_window: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+
+    /// The topic this store publishes to.
+    pub fn topic(&self) -> &Topic {
+        &self.topic
+    }
+
+    fn tag_of(&self, id: &str) -> (u16, String) {
+        let p = self.topic.partition_of(id);
+        (p, self.topic.tag(p))
+    }
+
+    /// The key of an aggregate's state hash.
+    pub fn state_key(&self, kind: &str, id: &str) -> String {
+        let (_, tag) = self.tag_of(id);
+        format!("egov:{tag}:agg:{kind}:{id}")
+    }
+
+    /// The key of index `name` in partition `p`.
+    pub fn index_key(&self, p: u16, name: &str) -> String {
+        format!("egov:{}:idx:{name}", self.topic.tag(p))
+    }
+
+    /// Appends one event atomically (see the crate docs).
+    pub async fn append<S: Serialize>(&self, a: Append<'_, S>) -> Result<Appended, StoreError> {
+        let (p, tag) = self.tag_of(a.id);
+        let state_key = format!("egov:{tag}:agg:{}:{}", a.kind, a.id);
+        let history_key = format!("{state_key}:history");
+        let applied_key = format!(
+            "egov:{tag}:applied:{}:{}",
+            a.kind,
+            a.applied.as_deref().unwrap_or("-")
+        );
+        let state = serde_json::to_string(a.state)?;
+        let fields = a.event.fields();
+
+        let mut inv = script::APPEND.prepare_invoke();
+        inv.key(&state_key)
+            .key(&history_key)
+            .key(self.topic.stream(p))
+            .key(&applied_key);
+        let applied_ttl = if a.applied.is_some() {
+            self.applied_window.as_millis() as u64
+        } else {
+            0
+        };
+        inv.arg(a.expected_version)
+            .arg(&state)
+            .arg(applied_ttl)
+            .arg(fields.len());
+        for (k, v) in &fields {
+            inv.arg(*k).arg(v.as_slice());
+        }
+        for op in &a.index {
+            let (code, index, member, score) = match op {
+                IndexOp::Add { index, member } => ("sadd", index, member, 0.0),
+                IndexOp::Remove { index, member } => ("srem", index, member, 0.0),
+                IndexOp::Score {
+                    index,
+                    member,
+                    score,
+                } => ("zadd", index, member, *score),
+                IndexOp::Unscore { index, member } => ("zrem", index, member, 0.0),
+            };
+            if !score.is_finite() {
+                return Err(StoreError::InvalidIndex(format!(
+                    "score of {member} in {index} is {score}"
+                )));
+            }
+            inv.key(self.index_key(p, index))
+                .arg(code)
+                .arg(member)
+                .arg(score);
+        }
+        let reply: Vec<redis::Value> = inv.invoke_async(&mut self.conn.clone()).await?;
+        script::append_outcome(&state_key, a.expected_version, reply)
+    }
+
+    /// Loads an aggregate's state and version, if it exists.
+    pub async fn load<S: DeserializeOwned>(
+        &self,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<Loaded<S>>, StoreError> {
+        let key = self.state_key(kind, id);
+        let h: HashMap<String, String> = redis::cmd("HGETALL")
+            .arg(&key)
+            .query_async(&mut self.conn.clone())
+            .await?;
+        let (Some(v), Some(s)) = (h.get("version"), h.get("state")) else {
+            return Ok(None);
+        };
+        let version = v.parse().map_err(|_| StoreError::WrongType(key.clone()))?;
+        Ok(Some(Loaded {
+            state: serde_json::from_str(s)?,
+            version,
+        }))
+    }
+
+    /// An aggregate's events, oldest first, with their entry ids.
+    pub async fn history(
+        &self,
+        kind: &str,
+        id: &str,
+    ) -> Result<Vec<(String, Envelope)>, StoreError> {
+        let key = format!("{}:history", self.state_key(kind, id));
+        let r: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(&key)
+            .arg("-")
+            .arg("+")
+            .query_async(&mut self.conn.clone())
+            .await?;
+        r.ids
+            .into_iter()
+            .map(|e| {
+                let env = Envelope::from_fields(&e.map)
+                    .map_err(|err| StoreError::WrongType(format!("{key} entry {}: {err}", e.id)))?;
+                Ok((e.id, env))
+            })
+            .collect()
+    }
+
+    /// The members of set index `name`, across partitions, sorted.
+    pub async fn members(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for p in 0..self.topic.partitions() {
+            let m: Vec<String> = redis::cmd("SMEMBERS")
+                .arg(self.index_key(p, name))
+                .query_async(&mut self.conn.clone())
+                .await?;
+            out.extend(m);
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Members of sorted-set index `name` with scores in `min..=max`, across partitions, by
+    /// score.
+    pub async fn scored(
+        &self,
+        name: &str,
+        min: f64,
+        max: f64,
+    ) -> Result<Vec<(String, f64)>, StoreError> {
+        let mut out = Vec::new();
+        for p in 0..self.topic.partitions() {
+            let m: Vec<(String, f64)> = redis::cmd("ZRANGE")
+                .arg(self.index_key(p, name))
+                .arg(min)
+                .arg(max)
+                .arg("BYSCORE")
+                .arg("WITHSCORES")
+                .query_async(&mut self.conn.clone())
+                .await?;
+            out.extend(m);
+        }
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(out)
+    }
+}

@@ -1,0 +1,177 @@
+//! `Idempotency-Key` records: a replay of the same key and body gets the first answer; the
+//! same key with another body is refused; a request still running holds the key.
+//!
+//! A record is `egov:idem:{<service>:<scope>:<key>}` (its own hash tag: one-key operations
+//! only), JSON: the request fingerprint and, once finished, the response. While the first
+//! request runs, the record is a reservation that expires after `lock_ttl`, so a crashed
+//! request frees its key. A finished record lives `ttl` (24 h by default).
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+
+/// A stored response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers worth replaying (content type, location, ETag).
+    pub headers: Vec<(String, String)>,
+    /// The body (JSON text).
+    pub body: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Record {
+    fingerprint: String,
+    response: Option<StoredResponse>,
+}
+
+/// What `begin` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Begin {
+    /// The key is new: the caller runs the request, then calls `finish` or `release`.
+    Started,
+    /// The same request finished before: answer with this.
+    Replay(StoredResponse),
+    /// The same key is in use by a request with another body (or method, or path).
+    Mismatch,
+    /// The same request is still running.
+    InProgress,
+}
+
+/// Reserve the key if free; otherwise report the record. KEYS[1] record; ARGV fingerprint,
+/// reservation JSON, lock ttl ms.
+static BEGIN: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[3]) then return false end
+return redis.call('GET', KEYS[1])
+"#,
+    )
+});
+
+/// Replace the reservation with the response, only if the reservation is still ours.
+/// KEYS[1] record; ARGV reservation JSON, final JSON, ttl ms.
+static FINISH: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
+"#,
+    )
+});
+
+/// Delete the reservation, only if it is still ours. KEYS[1] record; ARGV reservation JSON.
+static RELEASE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"#,
+    )
+});
+
+/// The idempotency records of one service.
+#[derive(Clone)]
+pub struct IdempotencyRecords {
+    conn: ConnectionManager,
+    service: String,
+    /// How long a finished record is kept.
+    pub ttl: Duration,
+    /// How long a running request holds its key.
+    pub lock_ttl: Duration,
+}
+
+impl IdempotencyRecords {
+    /// Records for `service`, kept 24 h, reservations held 60 s.
+    pub fn new(conn: ConnectionManager, service: impl Into<String>) -> Self {
+        Self {
+            conn,
+            service: service.into(),
+            ttl: Duration::from_secs(24 * 3600),
+            lock_ttl: Duration::from_secs(60),
+        }
+    }
+
+    fn key(&self, scope: &str, key: &str) -> String {
+        format!("egov:idem:{{{}:{scope}:{key}}}", self.service)
+    }
+
+    fn reservation(fingerprint: &str) -> String {
+        serde_json::to_string(&Record {
+            fingerprint: fingerprint.to_owned(),
+            response: None,
+        })
+        .expect("a record serializes")
+    }
+
+    /// Starts a request under `key` for `scope` (the caller's identity), or reports the record.
+    pub async fn begin(
+        &self,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<Begin, StoreError> {
+        let found: Option<String> = BEGIN
+            .key(self.key(scope, key))
+            .arg(fingerprint)
+            .arg(Self::reservation(fingerprint))
+            .arg(self.lock_ttl.as_millis() as u64)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        let Some(found) = found else {
+            return Ok(Begin::Started);
+        };
+        let rec: Record = serde_json::from_str(&found)?;
+        Ok(match rec.response {
+            _ if rec.fingerprint != fingerprint => Begin::Mismatch,
+            Some(resp) => Begin::Replay(resp),
+            None => Begin::InProgress,
+        })
+    }
+
+    /// Records the response of a started request. Returns false if the reservation had expired.
+    pub async fn finish(
+        &self,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+        response: &StoredResponse,
+    ) -> Result<bool, StoreError> {
+        let done = serde_json::to_string(&Record {
+            fingerprint: fingerprint.to_owned(),
+            response: Some(response.clone()),
+        })?;
+        let n: i64 = FINISH
+            .key(self.key(scope, key))
+            .arg(Self::reservation(fingerprint))
+            .arg(done)
+            .arg(self.ttl.as_millis() as u64)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// Frees the key of a started request that failed (so that a retry runs it again).
+    pub async fn release(
+        &self,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<(), StoreError> {
+        let _: i64 = RELEASE
+            .key(self.key(scope, key))
+            .arg(Self::reservation(fingerprint))
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+}

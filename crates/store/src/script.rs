@@ -1,0 +1,85 @@
+//! The append script and the reading of its reply.
+
+use std::sync::LazyLock;
+
+use redis::Value;
+
+use crate::{Appended, StoreError};
+
+/// KEYS: state, history, topic, applied marker, then one key per index op.
+/// ARGV: expected version, state JSON, applied TTL ms (0 = none), field count, fields..., then
+/// (op, member, score) per index op.
+///
+/// Redis does not roll back a script that fails halfway, so every check (version, applied
+/// marker, the type of every key it writes) comes before the first write.
+pub(crate) static APPEND: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+local cur = redis.call('HGET', KEYS[1], 'version')
+cur = tonumber(cur or '0')
+if ARGV[3] ~= '0' and redis.call('EXISTS', KEYS[4]) == 1 then return {'applied', cur} end
+if cur ~= tonumber(ARGV[1]) then return {'conflict', cur} end
+local function want(key, t)
+  local got = redis.call('TYPE', key)['ok']
+  if got ~= 'none' and got ~= t then return false end
+  return true
+end
+if not want(KEYS[1], 'hash') then return {'wrongtype', KEYS[1]} end
+if not want(KEYS[2], 'stream') then return {'wrongtype', KEYS[2]} end
+if not want(KEYS[3], 'stream') then return {'wrongtype', KEYS[3]} end
+local n = tonumber(ARGV[4])
+local first_op = 5 + 2 * n
+local k = 5
+for a = first_op, #ARGV, 3 do
+  local t = 'set'
+  if ARGV[a] == 'zadd' or ARGV[a] == 'zrem' then t = 'zset' end
+  if not want(KEYS[k], t) then return {'wrongtype', KEYS[k]} end
+  k = k + 1
+end
+local fields = {}
+for i = 5, 4 + 2 * n do fields[#fields + 1] = ARGV[i] end
+local id = redis.call('XADD', KEYS[3], '*', unpack(fields))
+redis.call('XADD', KEYS[2], id, unpack(fields))
+local v = cur + 1
+redis.call('HSET', KEYS[1], 'version', v, 'state', ARGV[2], 'event', id)
+k = 5
+for a = first_op, #ARGV, 3 do
+  local op = ARGV[a]
+  if op == 'sadd' then redis.call('SADD', KEYS[k], ARGV[a + 1])
+  elseif op == 'srem' then redis.call('SREM', KEYS[k], ARGV[a + 1])
+  elseif op == 'zadd' then redis.call('ZADD', KEYS[k], ARGV[a + 2], ARGV[a + 1])
+  elseif op == 'zrem' then redis.call('ZREM', KEYS[k], ARGV[a + 1]) end
+  k = k + 1
+end
+if ARGV[3] ~= '0' then redis.call('SET', KEYS[4], id, 'PX', ARGV[3]) end
+return {'ok', v, id}
+"#,
+    )
+});
+
+pub(crate) fn append_outcome(
+    aggregate: &str,
+    expected: u64,
+    reply: Vec<Value>,
+) -> Result<Appended, StoreError> {
+    let text = |v: &Value| redis::from_redis_value_ref::<String>(v).unwrap_or_default();
+    let num = |v: &Value| redis::from_redis_value_ref::<u64>(v).unwrap_or_default();
+    match reply.as_slice() {
+        [tag, v, id] if text(tag) == "ok" => Ok(Appended::Committed {
+            version: num(v),
+            entry: text(id),
+        }),
+        [tag, v] if text(tag) == "conflict" => Err(StoreError::Conflict {
+            aggregate: aggregate.to_owned(),
+            expected,
+            actual: num(v),
+        }),
+        [tag, _] if text(tag) == "applied" => Ok(Appended::AlreadyApplied),
+        [tag, key] if text(tag) == "wrongtype" => Err(StoreError::WrongType(text(key))),
+        other => Err(StoreError::Redis(redis::RedisError::from((
+            redis::ErrorKind::Parse,
+            "unexpected append script reply",
+            format!("{other:?}"),
+        )))),
+    }
+}

@@ -1,0 +1,359 @@
+//! The store against a real Redis.
+
+use std::time::Duration;
+
+use egov_bus::{Envelope, Topic};
+use egov_events::v1::{Deadline, DeadlineApproaching};
+use egov_store::idempotency::{Begin, IdempotencyRecords, StoredResponse};
+use egov_store::{Append, Appended, IndexOp, Store, StoreError};
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Case {
+    status: String,
+    writer: u32,
+}
+
+fn event(case: &str, step: &str) -> Envelope {
+    let msg = DeadlineApproaching {
+        deadline: Some(Deadline {
+            case_id: case.into(),
+            step: step.into(),
+            ..Default::default()
+        }),
+    };
+    Envelope::new("intake", &msg, jiff::Timestamp::now()).with_case(case)
+}
+
+async fn store(url: &str, partitions: u16) -> Store {
+    let client = redis::Client::open(url).unwrap();
+    Store::new(
+        egov_bus::connect(&client).await.unwrap(),
+        Topic::new("intake", partitions),
+    )
+}
+
+fn status_change(id: &str, from: Option<&str>, to: &str) -> Vec<IndexOp> {
+    let mut ops = vec![IndexOp::Add {
+        index: format!("status:{to}"),
+        member: id.into(),
+    }];
+    if let Some(from) = from {
+        ops.push(IndexOp::Remove {
+            index: format!("status:{from}"),
+            member: id.into(),
+        });
+    }
+    ops
+}
+
+#[tokio::test]
+async fn two_concurrent_writers_exactly_one_wins_and_history_state_index_and_topic_agree() {
+    let r = egov_testkit::redis().await;
+    let store = store(&r.url, 4).await;
+    let id = "01KCASE000000000000000000A";
+    let first = Case {
+        status: "s0".into(),
+        writer: 0,
+    };
+    let created = store
+        .append(Append {
+            kind: "case",
+            id,
+            expected_version: 0,
+            state: &first,
+            event: &event(id, "s0"),
+            index: status_change(id, None, "s0"),
+            applied: None,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(created, Appended::Committed { version: 1, .. }));
+
+    for round in 1..=40u32 {
+        let loaded = store.load::<Case>("case", id).await.unwrap().unwrap();
+        let from = loaded.state.status.clone();
+        let write = |writer: u32| {
+            let store = store.clone();
+            let from = from.clone();
+            async move {
+                let to = format!("s{round}-w{writer}");
+                let state = Case {
+                    status: to.clone(),
+                    writer,
+                };
+                let ev = event(id, &to);
+                store
+                    .append(Append {
+                        kind: "case",
+                        id,
+                        expected_version: loaded.version,
+                        state: &state,
+                        event: &ev,
+                        index: status_change(id, Some(&from), &to),
+                        applied: None,
+                    })
+                    .await
+            }
+        };
+        let (a, b) = tokio::join!(write(1), write(2));
+        let results = [a, b];
+        let wins = results
+            .iter()
+            .filter(|r| matches!(r, Ok(Appended::Committed { .. })))
+            .count();
+        let conflicts = results
+            .iter()
+            .filter(|r| matches!(r, Err(StoreError::Conflict { actual, .. }) if *actual == loaded.version + 1))
+            .count();
+        assert_eq!((wins, conflicts), (1, 1), "round {round}: {results:?}");
+    }
+
+    // History, state, index and topic agree.
+    let loaded = store.load::<Case>("case", id).await.unwrap().unwrap();
+    assert_eq!(loaded.version, 41);
+    let history = store.history("case", id).await.unwrap();
+    assert_eq!(history.len(), 41);
+    let last_step = history
+        .last()
+        .unwrap()
+        .1
+        .decode::<DeadlineApproaching>()
+        .unwrap()
+        .deadline
+        .unwrap()
+        .step;
+    assert_eq!(
+        last_step, loaded.state.status,
+        "state is the last event's result"
+    );
+    let p = store.topic().partition_of(id);
+    let mut conn = egov_bus::connect(&r.client()).await.unwrap();
+    let topic: redis::streams::StreamRangeReply =
+        conn.xrange_all(store.topic().stream(p)).await.unwrap();
+    let topic_ids: Vec<String> = topic.ids.iter().map(|e| e.id.clone()).collect();
+    let history_ids: Vec<String> = history.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(
+        topic_ids, history_ids,
+        "every history entry is on the topic with the same id, in order"
+    );
+    for (status, members) in [
+        (loaded.state.status.as_str(), vec![id.to_owned()]),
+        ("s0", vec![]),
+    ] {
+        assert_eq!(
+            store.members(&format!("status:{status}")).await.unwrap(),
+            members
+        );
+    }
+    // Exactly one status index holds the case.
+    let keys: Vec<String> = conn.keys("egov:*:idx:status:*").await.unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+}
+
+#[tokio::test]
+async fn a_failed_step_writes_nothing() {
+    let r = egov_testkit::redis().await;
+    let store = store(&r.url, 1).await;
+    let mut conn = egov_bus::connect(&r.client()).await.unwrap();
+    let id = "01KCASE000000000000000000B";
+    let s = Case {
+        status: "new".into(),
+        writer: 1,
+    };
+    // Someone left a string where the index set should be.
+    let _: () = conn
+        .set(store.index_key(0, "status:new"), "oops")
+        .await
+        .unwrap();
+    let err = store
+        .append(Append {
+            kind: "case",
+            id,
+            expected_version: 0,
+            state: &s,
+            event: &event(id, "new"),
+            index: status_change(id, None, "new"),
+            applied: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::WrongType(ref k) if k.ends_with("idx:status:new")),
+        "{err}"
+    );
+    assert!(store.load::<Case>("case", id).await.unwrap().is_none());
+    assert!(store.history("case", id).await.unwrap().is_empty());
+    let topic_len: usize = conn.xlen(store.topic().stream(0)).await.unwrap();
+    assert_eq!(topic_len, 0);
+
+    // A non-finite score is refused before Redis is asked.
+    let err = store
+        .append(Append {
+            kind: "case",
+            id,
+            expected_version: 0,
+            state: &s,
+            event: &event(id, "new"),
+            index: vec![IndexOp::Score {
+                index: "due".into(),
+                member: id.into(),
+                score: f64::NAN,
+            }],
+            applied: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidIndex(_)));
+}
+
+#[tokio::test]
+async fn the_effect_of_one_incoming_event_is_applied_once() {
+    let r = egov_testkit::redis().await;
+    let store = store(&r.url, 1).await;
+    let id = "01KCASE000000000000000000C";
+    let cause = event("other", "submitted");
+    let mut version = 0;
+    for _ in 0..3 {
+        let s = Case {
+            status: "opened".into(),
+            writer: 1,
+        };
+        let out = store
+            .append(Append {
+                kind: "task",
+                id,
+                expected_version: version,
+                state: &s,
+                event: &event(id, "opened"),
+                index: vec![IndexOp::Score {
+                    index: "due".into(),
+                    member: id.into(),
+                    score: 1.7e9,
+                }],
+                applied: Some(cause.id.to_string()),
+            })
+            .await
+            .unwrap();
+        if let Appended::Committed { version: v, .. } = out {
+            version = v;
+        } else {
+            assert_eq!(out, Appended::AlreadyApplied);
+        }
+    }
+    assert_eq!(store.history("task", id).await.unwrap().len(), 1);
+    assert_eq!(
+        store.scored("due", 0.0, 2e9).await.unwrap(),
+        vec![(id.to_owned(), 1.7e9)]
+    );
+}
+
+#[tokio::test]
+async fn a_committed_append_survives_a_redis_kill() {
+    let mut server = egov_testkit::RedisServer::start();
+    let url = server.url();
+    let ids: Vec<String> = (0..20)
+        .map(|i| format!("01KCASE0000000000000000{i:03}"))
+        .collect();
+    {
+        let store = store(&url, 2).await;
+        for id in &ids {
+            let s = Case {
+                status: "submitted".into(),
+                writer: 0,
+            };
+            store
+                .append(Append {
+                    kind: "case",
+                    id,
+                    expected_version: 0,
+                    state: &s,
+                    event: &event(id, "submitted"),
+                    index: status_change(id, None, "submitted"),
+                    applied: None,
+                })
+                .await
+                .unwrap();
+        }
+    }
+    // SIGKILL right after the last success: appendfsync always means all 20 are on disk.
+    server.restart();
+    let store = store(&url, 2).await;
+    for id in &ids {
+        assert_eq!(
+            store
+                .load::<Case>("case", id)
+                .await
+                .unwrap()
+                .unwrap()
+                .version,
+            1,
+            "{id}"
+        );
+        assert_eq!(store.history("case", id).await.unwrap().len(), 1);
+    }
+    assert_eq!(store.members("status:submitted").await.unwrap().len(), 20);
+}
+
+#[tokio::test]
+async fn idempotency_records_replay_refuse_and_release() {
+    let r = egov_testkit::redis().await;
+    let client = r.client();
+    let mut recs = IdempotencyRecords::new(egov_bus::connect(&client).await.unwrap(), "intake");
+    recs.lock_ttl = Duration::from_millis(300);
+    let resp = StoredResponse {
+        status: 201,
+        headers: vec![("location".into(), "/api/v1/cases/X".into())],
+        body: "{\"id\":\"X\"}".into(),
+    };
+    assert_eq!(
+        recs.begin("org1", "k1", "fp-a").await.unwrap(),
+        Begin::Started
+    );
+    assert_eq!(
+        recs.begin("org1", "k1", "fp-a").await.unwrap(),
+        Begin::InProgress
+    );
+    assert_eq!(
+        recs.begin("org1", "k1", "fp-b").await.unwrap(),
+        Begin::Mismatch
+    );
+    assert!(recs.finish("org1", "k1", "fp-a", &resp).await.unwrap());
+    assert_eq!(
+        recs.begin("org1", "k1", "fp-a").await.unwrap(),
+        Begin::Replay(resp.clone())
+    );
+    assert_eq!(
+        recs.begin("org1", "k1", "fp-b").await.unwrap(),
+        Begin::Mismatch
+    );
+    // Keys are per caller: another agency's identical key is its own.
+    assert_eq!(
+        recs.begin("org2", "k1", "fp-b").await.unwrap(),
+        Begin::Started
+    );
+    // A failed request frees its key for the retry.
+    recs.release("org2", "k1", "fp-b").await.unwrap();
+    assert_eq!(
+        recs.begin("org2", "k1", "fp-b").await.unwrap(),
+        Begin::Started
+    );
+    // A crashed request's reservation expires.
+    assert_eq!(
+        recs.begin("org3", "k9", "fp").await.unwrap(),
+        Begin::Started
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        recs.begin("org3", "k9", "fp").await.unwrap(),
+        Begin::Started
+    );
+    // ...and a late finish of an expired reservation does not overwrite the new one.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        recs.begin("org3", "k9", "fp2").await.unwrap(),
+        Begin::Started
+    );
+    assert!(!recs.finish("org3", "k9", "fp", &resp).await.unwrap());
+}
