@@ -1,1 +1,29 @@
-//! stub
+//! The warp kit every service uses.
+//!
+//! - [`Problem`]: every error is `application/problem+json` (RFC 9457) naming the field and the
+//!   rule id; [`recover`] turns any rejection into one.
+//! - [`json_body`]: a JSON body with a size limit (413), a content type (415), and unknown
+//!   fields refused by the target types (`#[serde(deny_unknown_fields)]`), errors naming the
+//!   field path.
+//! - [`ApiResponse`]: a JSON reply whose parts can be stored, so [`idempotent`] can replay it.
+//! - [`idempotent`]: `Idempotency-Key` on POST.
+//! - [`health`]: `/healthz`, `/readyz`, `/metrics`.
+//! - [`serve`]: hyper under warp, with request ids, HTTP metrics and graceful shutdown.
+
+mod body;
+mod health;
+mod idempotency;
+mod problem;
+mod reply;
+mod server;
+
+pub use body::{Json, idempotency_key, json_body};
+pub use health::{ReadyCheck, health, redis_ready};
+pub use idempotency::idempotent;
+pub use problem::{Problem, Violation, recover};
+pub use reply::ApiResponse;
+pub use server::{HttpMetrics, current_request_id, serve, shutdown_signal};
+
+/// The default limit of a JSON request body (64 KiB): forms are small; documents travel as
+/// references, not inline.
+pub const DEFAULT_BODY_LIMIT: u64 = 64 * 1024;

@@ -1,0 +1,134 @@
+//! JSON request bodies and the `Idempotency-Key` header.
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use warp::http::StatusCode;
+use warp::{Filter, Rejection};
+
+use crate::Problem;
+
+/// A parsed JSON body with its raw bytes (for request fingerprints).
+#[derive(Clone, Debug)]
+pub struct Json<T> {
+    /// The value.
+    pub value: T,
+    /// The bytes it was parsed from.
+    pub raw: Bytes,
+}
+
+/// A JSON body of at most `limit` bytes, parsed into `T`. Errors are problems naming the field
+/// path: 413 over the limit, 415 for another content type, 400 for malformed JSON, unknown
+/// fields (when `T` denies them) and values that do not parse (a BIN with a bad checksum...).
+pub fn json_body<T: DeserializeOwned + Send>(
+    limit: u64,
+) -> impl Filter<Extract = (Json<T>,), Error = Rejection> + Clone {
+    warp::header::optional::<String>("content-type")
+        .and(warp::header::optional::<u64>("content-length"))
+        .and_then(move |ct: Option<String>, len: Option<u64>| async move {
+            let json = ct.as_deref().is_some_and(|ct| {
+                let mime = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            });
+            if !json {
+                return Err(warp::reject::custom(
+                    Problem::new(
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        "media-type",
+                        "Send application/json",
+                    )
+                    .field("Content-Type")
+                    .detail(format!("got {:?}", ct.unwrap_or_default())),
+                ));
+            }
+            match len {
+                Some(n) if n > limit => Err(warp::reject::custom(too_large(limit))),
+                _ => Ok(()),
+            }
+        })
+        .untuple_one()
+        .and(
+            warp::body::content_length_limit(limit).or_else(move |_| async move {
+                Err::<(), _>(warp::reject::custom(too_large(limit)))
+            }),
+        )
+        .and(warp::body::bytes())
+        .and_then(|raw: Bytes| async move {
+            let mut de = serde_json::Deserializer::from_slice(&raw);
+            let value = serde_path_to_error::deserialize::<_, T>(&mut de)
+                .map_err(|e| warp::reject::custom(body_problem(&e)))?;
+            de.end().map_err(|e| {
+                warp::reject::custom(
+                    Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid-body",
+                        "The body is not valid JSON",
+                    )
+                    .detail(e.to_string()),
+                )
+            })?;
+            Ok::<_, Rejection>(Json { value, raw })
+        })
+}
+
+fn too_large(limit: u64) -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too-large",
+        "The body is too large",
+    )
+    .detail(format!("the limit is {limit} bytes"))
+}
+
+fn body_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
+    let inner = e.inner();
+    let msg = inner.to_string();
+    let mut path = e.path().to_string();
+    if path == "." || path == "?" {
+        path.clear();
+    }
+    // serde names an unknown field in its message; the path may stop at the object holding it.
+    if let Some(rest) = msg.strip_prefix("unknown field `")
+        && let Some(name) = rest.split('`').next()
+        && path.rsplit('.').next() != Some(name)
+    {
+        path = if path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
+    }
+    let title = match inner.classify() {
+        serde_json::error::Category::Data => "A field has an invalid value",
+        serde_json::error::Category::Eof => "The body ends too early",
+        _ => "The body is not valid JSON",
+    };
+    let mut p = Problem::new(StatusCode::BAD_REQUEST, "invalid-body", title).detail(msg);
+    if !path.is_empty() {
+        p = p.field(path);
+    }
+    p
+}
+
+/// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.
+pub fn idempotency_key() -> impl Filter<Extract = (Option<String>,), Error = Rejection> + Clone {
+    warp::header::optional::<String>("idempotency-key").and_then(|k: Option<String>| async move {
+        match k {
+            Some(k)
+                if k.is_empty() || k.len() > 255 || !k.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                Err(warp::reject::custom(
+                    Problem::bad_request(
+                        "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                    )
+                    .field("Idempotency-Key"),
+                ))
+            }
+            k => Ok(k),
+        }
+    })
+}

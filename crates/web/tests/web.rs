@@ -1,0 +1,269 @@
+//! The web kit over real HTTP, with a real Redis behind idempotency and readiness.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use egov_kernel::Bin;
+use egov_store::idempotency::IdempotencyRecords;
+use egov_web::{
+    ApiResponse, HttpMetrics, Json, health, idempotency_key, idempotent, json_body, redis_ready,
+    serve,
+};
+use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
+use warp::Filter;
+use warp::http::StatusCode;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Thing {
+    org: Bin,
+    applicant: Applicant,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Applicant {
+    name: String,
+}
+
+struct App {
+    base: String,
+    runs: Arc<AtomicUsize>,
+    shutdown: CancellationToken,
+    server: tokio::task::JoinHandle<()>,
+    registry: prometheus::Registry,
+    _redis: egov_testkit::TestRedis,
+}
+
+async fn spawn_app(redis: egov_testkit::TestRedis) -> App {
+    let client = redis.client();
+    let conn = egov_bus::connect(&client).await.unwrap();
+    let records = IdempotencyRecords::new(conn.clone(), "test");
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    let create = warp::path!("api" / "v1" / "things")
+        .and(warp::post())
+        .and(warp::path::full())
+        .and(idempotency_key())
+        .and(json_body::<Thing>(1024))
+        .then(
+            move |path: warp::path::FullPath, key: Option<String>, body: Json<Thing>| {
+                let records = records.clone();
+                let runs = r.clone();
+                async move {
+                    idempotent(
+                        &records,
+                        "org1",
+                        key.as_deref(),
+                        "POST",
+                        path.as_str(),
+                        &body.raw,
+                        || async move {
+                            let n = runs.fetch_add(1, Ordering::SeqCst) + 1;
+                            Ok(ApiResponse::json(
+                                StatusCode::CREATED,
+                                &serde_json::json!({"id": n}),
+                            )
+                            .header("location", format!("/api/v1/things/{n}")))
+                        },
+                    )
+                    .await
+                }
+            },
+        );
+    let slow = warp::path!("slow").and(warp::get()).then(|| async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        "done"
+    });
+    let registry = prometheus::Registry::new();
+    let metrics = HttpMetrics::new(&registry).unwrap();
+    let routes = create
+        .or(slow)
+        .or(health(registry.clone(), vec![redis_ready(conn)]));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(serve(listener, "test", metrics, routes, shutdown.clone()));
+    App {
+        base,
+        runs,
+        shutdown,
+        server,
+        registry,
+        _redis: redis,
+    }
+}
+
+async fn post(
+    app: &App,
+    body: &str,
+    key: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/api/v1/things", app.base))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let json = resp.json().await.unwrap_or(serde_json::Value::Null);
+    (status, headers, json)
+}
+
+const GOOD: &str = r#"{"org":"940740000911","applicant":{"name":"Ministry"}}"#;
+
+#[tokio::test]
+async fn bad_bodies_get_a_problem_naming_the_field_and_change_nothing() {
+    let app = spawn_app(egov_testkit::redis().await).await;
+    let cases = [
+        ("{not json", 400, None, "not valid JSON"),
+        (
+            r#"{"org":"940740000911","applicant":{"name":"M","extra":1}}"#,
+            400,
+            Some("applicant.extra"),
+            "unknown field",
+        ),
+        (
+            r#"{"org":"940740000915","applicant":{"name":"M"}}"#,
+            400,
+            Some("org"),
+            "checksum",
+        ),
+        (
+            r#"{"org":"940740000911"}"#,
+            400,
+            None,
+            "missing field `applicant`",
+        ),
+        (
+            r#"{"org":"940740000911","applicant":{"name":"M"}} trailing"#,
+            400,
+            None,
+            "trailing",
+        ),
+    ];
+    for (body, status, field, needle) in cases {
+        let (s, h, p) = post(&app, body, None).await;
+        assert_eq!(s, status, "{body}: {p}");
+        assert_eq!(h["content-type"], "application/problem+json");
+        assert_eq!(p["field"].as_str(), field, "{body}: {p}");
+        let text = format!("{} {}", p["title"], p["detail"]);
+        assert!(text.contains(needle), "{body}: {p}");
+        assert_eq!(
+            p["request_id"].as_str(),
+            h.get("x-request-id").and_then(|v| v.to_str().ok())
+        );
+    }
+    // Oversized: 413 before the body is read.
+    let big = format!(
+        r#"{{"org":"940740000911","applicant":{{"name":"{}"}}}}"#,
+        "x".repeat(2000)
+    );
+    let (s, _, p) = post(&app, &big, None).await;
+    assert_eq!(
+        (s, p["type"].as_str()),
+        (413, Some("urn:egov:problem:too-large"))
+    );
+    // Another content type: 415.
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/v1/things", app.base))
+        .header("content-type", "text/plain")
+        .body(GOOD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 415);
+    assert_eq!(app.runs.load(Ordering::SeqCst), 0, "no handler ran");
+}
+
+#[tokio::test]
+async fn idempotency_key_replays_the_first_answer_and_refuses_another_body() {
+    let app = spawn_app(egov_testkit::redis().await).await;
+    let (s1, h1, b1) = post(&app, GOOD, Some("key-1")).await;
+    assert_eq!(s1, 201);
+    let (s2, h2, b2) = post(&app, GOOD, Some("key-1")).await;
+    assert_eq!((s2, &b2), (201, &b1));
+    assert_eq!(h2["location"], h1["location"]);
+    assert_eq!(h2["idempotent-replayed"], "true");
+    let other = r#"{"org":"940740000911","applicant":{"name":"Other"}}"#;
+    let (s3, _, p3) = post(&app, other, Some("key-1")).await;
+    assert_eq!(s3, 422);
+    assert_eq!(p3["field"], "Idempotency-Key");
+    assert_eq!(app.runs.load(Ordering::SeqCst), 1, "the handler ran once");
+    // A new key runs again; a malformed key is refused.
+    assert_eq!(post(&app, GOOD, Some("key-2")).await.0, 201);
+    let (s4, _, p4) = post(&app, GOOD, Some("bad key with spaces")).await;
+    assert_eq!((s4, p4["field"].as_str()), (400, Some("Idempotency-Key")));
+    assert_eq!(app.runs.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_request_ids() {
+    let mut redis = egov_testkit::redis().await;
+    let own_server = redis.server().is_some();
+    let app = spawn_app(redis).await;
+    let c = reqwest::Client::new();
+    let r = c.get(format!("{}/healthz", app.base)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = c
+        .get(format!("{}/readyz", app.base))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["x-request-id"],
+        "abc-123",
+        "a valid caller id is kept"
+    );
+    assert_eq!(r.status().as_u16(), 200);
+    let r = c.get(format!("{}/nowhere", app.base)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let text = c
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#"egov_http_requests_total{method="GET",service="test",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(!app.registry.gather().is_empty());
+    if own_server {
+        // Redis down: not ready, with the reason.
+        let mut app = app;
+        app._redis.server().unwrap().kill();
+        let r = c.get(format!("{}/readyz", app.base)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 503);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_ne!(body["checks"]["redis"], "ok");
+    }
+}
+
+#[tokio::test]
+async fn shutdown_finishes_requests_in_flight_and_stops_accepting() {
+    let app = spawn_app(egov_testkit::redis().await).await;
+    let url = format!("{}/slow", app.base);
+    let in_flight =
+        tokio::spawn(async move { reqwest::get(url).await.unwrap().text().await.unwrap() });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    app.shutdown.cancel();
+    assert_eq!(in_flight.await.unwrap(), "done");
+    app.server.await.unwrap();
+    let refused = reqwest::Client::new()
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await;
+    assert!(refused.is_err(), "no longer accepting");
+}
