@@ -212,11 +212,17 @@ impl Consumer {
                 retries: BTreeMap::new(),
                 autoclaim_cursor: "0-0".to_owned(),
                 next_autoclaim: Instant::now(),
-                next_metrics: Instant::now(),
             };
             tasks.spawn(part.run(shutdown.clone()));
         }
+        // Sampled apart from the partitions, so the gauges move while a handler is slow.
+        let sampler = tokio::spawn(sample_metrics(
+            self.bus.clone(),
+            self.cfg.clone(),
+            shutdown.clone(),
+        ));
         while tasks.join_next().await.is_some() {}
+        sampler.abort();
         Ok(())
     }
 }
@@ -234,7 +240,6 @@ struct Partition<H> {
     retries: BTreeMap<String, (Instant, u32)>,
     autoclaim_cursor: String,
     next_autoclaim: Instant,
-    next_metrics: Instant,
 }
 
 impl<H: Handler> Partition<H> {
@@ -262,10 +267,6 @@ impl<H: Handler> Partition<H> {
             self.reclaim_stale().await?;
             self.next_autoclaim =
                 Instant::now() + (self.cfg.claim_idle / 4).max(Duration::from_millis(50));
-        }
-        if Instant::now() >= self.next_metrics {
-            self.sample_metrics().await?;
-            self.next_metrics = Instant::now() + self.cfg.metrics_every;
         }
         let mut block = self.cfg.block;
         if let Some((due, _)) = self.retries.values().min_by_key(|(due, _)| *due) {
@@ -606,24 +607,35 @@ impl<H: Handler> Partition<H> {
             .with_label_values(&[&self.stream, &self.cfg.group, outcome])
             .inc();
     }
+}
 
-    async fn sample_metrics(&mut self) -> Result<(), BusError> {
-        let info: redis::streams::StreamInfoGroupsReply =
-            self.conn.xinfo_groups(&self.stream).await?;
-        if let Some(g) = info.groups.iter().find(|g| g.name == self.cfg.group) {
-            let labels = [self.stream.as_str(), self.cfg.group.as_str()];
-            self.bus
-                .metrics
-                .pending
-                .with_label_values(&labels)
-                .set(g.pending as i64);
-            self.bus
-                .metrics
-                .lag
-                .with_label_values(&labels)
-                .set(g.lag.unwrap_or(0) as i64);
+/// Sets the pending and lag gauges of the group on every partition, every `metrics_every`.
+async fn sample_metrics(bus: Bus, cfg: Arc<ConsumerConfig>, shutdown: CancellationToken) {
+    let mut conn = bus.connection();
+    loop {
+        for (_, stream) in cfg.topic.streams() {
+            let info: Result<redis::streams::StreamInfoGroupsReply, _> =
+                conn.xinfo_groups(&stream).await;
+            match info {
+                Ok(info) => {
+                    if let Some(g) = info.groups.iter().find(|g| g.name == cfg.group) {
+                        let labels = [stream.as_str(), cfg.group.as_str()];
+                        bus.metrics
+                            .pending
+                            .with_label_values(&labels)
+                            .set(g.pending as i64);
+                        bus.metrics
+                            .lag
+                            .with_label_values(&labels)
+                            .set(g.lag.unwrap_or(0) as i64);
+                    }
+                }
+                Err(e) => debug!(%stream, error = %e, "sampling stream metrics failed"),
+            }
         }
-        Ok(())
+        if sleep_or_shutdown(cfg.metrics_every, &shutdown).await {
+            return;
+        }
     }
 }
 

@@ -101,6 +101,33 @@ impl Bus {
         trim::trim(&mut self.conn.clone(), stream, retention).await
     }
 
+    /// Trims every partition of `topic` every `every` (see [`Bus::trim`]) until `shutdown`.
+    /// Run by the topic's owning service.
+    pub fn spawn_trimmer(
+        &self,
+        topic: Topic,
+        retention: Duration,
+        every: Duration,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let bus = self.clone();
+        tokio::spawn(async move {
+            loop {
+                for (_, stream) in topic.streams() {
+                    match bus.trim(&stream, retention).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::debug!(%stream, trimmed = n, "trimmed"),
+                        Err(e) => tracing::warn!(%stream, error = %e, "trimming failed"),
+                    }
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(every) => {}
+                }
+            }
+        })
+    }
+
     /// The entries of a dead-letter stream, oldest first (for operators and tests).
     pub async fn dead_letters(&self, dlq: &str) -> Result<Vec<DeadLetter>, BusError> {
         consumer::read_dead_letters(&mut self.conn.clone(), dlq).await

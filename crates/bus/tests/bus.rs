@@ -526,3 +526,95 @@ async fn trace_context_survives_a_hop() {
     );
     assert_eq!(handle.parent_span_id, submit.span_context.span_id());
 }
+
+#[tokio::test]
+async fn pending_and_lag_are_sampled_while_a_handler_is_slow() {
+    let r = egov_testkit::redis().await;
+    let bus = bus(&r.url).await;
+    let stream = topic().stream(0);
+    let mut cfg = config("expertise", "pod-a");
+    cfg.batch = 1;
+    bus.consumer(cfg.clone()).attach().await.unwrap();
+    for m in ["a", "b", "c"] {
+        bus.publish(&stream, &event(m)).await.unwrap();
+    }
+    let release = Arc::new(tokio::sync::Notify::new());
+    let rel = release.clone();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(bus.consumer(cfg).run(
+        move |d: Delivery| {
+            let rel = rel.clone();
+            async move {
+                if marker(&d) == "a" {
+                    rel.notified().await;
+                }
+                Ok(())
+            }
+        },
+        shutdown.clone(),
+    ));
+    let gauges = |bus: Bus| {
+        let stream = stream.clone();
+        move || {
+            let m = bus.metrics();
+            (
+                m.pending.with_label_values(&[&stream, "expertise"]).get(),
+                m.lag.with_label_values(&[&stream, "expertise"]).get(),
+            )
+        }
+    };
+    let read = gauges(bus.clone());
+    eventually("one pending, two not delivered", || {
+        let v = read();
+        async move { v == (1, 2) }
+    })
+    .await;
+    release.notify_one();
+    eventually("all handled", || {
+        let v = read();
+        async move { v == (0, 0) }
+    })
+    .await;
+    shutdown.cancel();
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn the_trimmer_keeps_what_a_group_has_not_acknowledged() {
+    let r = egov_testkit::redis().await;
+    let bus = bus(&r.url).await;
+    let mut conn = bus.connection();
+    let stream = topic().stream(0);
+    bus.consumer(config("expertise", "pod-a"))
+        .attach()
+        .await
+        .unwrap();
+    for i in 0..5 {
+        bus.publish(&stream, &event(&format!("t{i}")))
+            .await
+            .unwrap();
+    }
+    let shutdown = CancellationToken::new();
+    let trimmer = bus.spawn_trimmer(
+        topic(),
+        Duration::ZERO,
+        Duration::from_millis(20),
+        shutdown.clone(),
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let len: usize = conn.xlen(&stream).await.unwrap();
+    assert_eq!(len, 5, "nothing delivered yet, nothing trimmed");
+    let handled = tokio::spawn(
+        bus.consumer(config("expertise", "pod-a"))
+            .run(|_d: Delivery| async { Ok(()) }, shutdown.clone()),
+    );
+    eventually("all acknowledged and trimmed", || {
+        let mut c = conn.clone();
+        let stream = stream.clone();
+        async move { c.xlen::<_, usize>(&stream).await.unwrap() == 0 }
+    })
+    .await;
+    shutdown.cancel();
+    trimmer.await.unwrap();
+    handled.await.unwrap().unwrap();
+}

@@ -62,23 +62,41 @@ pub async fn redis() -> TestRedis {
     }
 }
 
+/// A Redis server of the test's own, always (for tests that kill or restart it).
+pub fn redis_own() -> TestRedis {
+    let server = RedisServer::start();
+    TestRedis {
+        url: server.url(),
+        server: Some(server),
+    }
+}
+
 /// A `redis-server` process owned by a test, with AOF on, in a temporary directory.
 pub struct RedisServer {
     child: Option<Child>,
     port: u16,
     dir: PathBuf,
+    extra: Vec<String>,
 }
 
 impl RedisServer {
     /// Starts a server on a free loopback port and waits until it answers.
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts a server with extra `redis-server` arguments (later ones override the defaults,
+    /// e.g. `["--appendfsync", "everysec"]`).
+    pub fn start_with(extra: &[&str]) -> Self {
         let dir =
             std::env::temp_dir().join(format!("egov-redis-{}-{}", std::process::id(), ulid_like()));
         std::fs::create_dir_all(&dir).expect("create redis temp dir");
+        let extra = extra.iter().map(|s| (*s).to_owned()).collect();
         let mut s = Self {
             child: None,
             port: free_port(),
             dir,
+            extra,
         };
         s.spawn();
         s
@@ -98,6 +116,7 @@ impl RedisServer {
                 "",
             ])
             .args(["--maxmemory-policy", "noeviction", "--protected-mode", "no"])
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -109,6 +128,11 @@ impl RedisServer {
             });
         self.child = Some(child);
         wait_until_up(self.port);
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// `redis://127.0.0.1:PORT`.

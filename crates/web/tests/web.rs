@@ -206,9 +206,7 @@ async fn idempotency_key_replays_the_first_answer_and_refuses_another_body() {
 
 #[tokio::test]
 async fn health_readiness_metrics_and_request_ids() {
-    let mut redis = egov_testkit::redis().await;
-    let own_server = redis.server().is_some();
-    let app = spawn_app(redis).await;
+    let app = spawn_app(egov_testkit::redis_own()).await;
     let c = reqwest::Client::new();
     let r = c.get(format!("{}/healthz", app.base)).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
@@ -240,15 +238,13 @@ async fn health_readiness_metrics_and_request_ids() {
         "{text}"
     );
     assert!(!app.registry.gather().is_empty());
-    if own_server {
-        // Redis down: not ready, with the reason.
-        let mut app = app;
-        app._redis.server().unwrap().kill();
-        let r = c.get(format!("{}/readyz", app.base)).send().await.unwrap();
-        assert_eq!(r.status().as_u16(), 503);
-        let body: serde_json::Value = r.json().await.unwrap();
-        assert_ne!(body["checks"]["redis"], "ok");
-    }
+    // Redis down: not ready, with the reason.
+    let mut app = app;
+    app._redis.server().unwrap().kill();
+    let r = c.get(format!("{}/readyz", app.base)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 503);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_ne!(body["checks"]["redis"], "ok");
 }
 
 #[tokio::test]

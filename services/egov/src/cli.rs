@@ -1,0 +1,196 @@
+//! Command-line parsing and the tool commands.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use egov_auth::dev::{DevKeys, TokenRequest};
+use egov_kernel::{Bin, Calendar, Role, Term, Unit, time};
+use jiff::civil::Date;
+
+/// egov: e-government informatization procedures of the Republic of Kazakhstan.
+#[derive(Parser, Debug)]
+#[command(name = "egov", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// The working-day calendar of Kazakhstan.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// Mints a development token (signed with the development key under EGOV_HOME).
+    Token(TokenArgs),
+    /// Runs the suite on this machine: Redis (or REDIS_URL), development keys, the APIs.
+    Up(crate::up::UpArgs),
+}
+
+#[derive(Args, Debug)]
+struct CalendarFile {
+    /// A calendar file (TOML) that adds or replaces years of the shipped calendar.
+    #[arg(long, env = "EGOV_CALENDAR", global = true)]
+    calendar: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum CalendarCommand {
+    /// Prints the last day of a term counted from the day of an event (first line), then when
+    /// it ends.
+    #[command(allow_negative_numbers = true)]
+    Add {
+        /// The day of the event (YYYY-MM-DD, local).
+        date: String,
+        /// How many units.
+        count: i64,
+        /// working-days, calendar-days or months.
+        unit: String,
+        #[command(flatten)]
+        file: CalendarFile,
+    },
+    /// Prints `yes` or `no` (first line), then why, for days that are not ordinary.
+    IsWorkingDay {
+        /// The date (YYYY-MM-DD).
+        date: String,
+        #[command(flatten)]
+        file: CalendarFile,
+    },
+}
+
+#[derive(Args, Debug)]
+struct TokenArgs {
+    /// A role (repeat for several): state-body, authorized-body, service-integrator, ...
+    #[arg(long = "role", required = true)]
+    roles: Vec<String>,
+    /// The agency's BIN (12 digits, checksum-valid).
+    #[arg(long)]
+    org: String,
+    /// How long the token is valid: 30m, 1h, 8h, 1d (at most 30 days).
+    #[arg(long, default_value = "1h", allow_hyphen_values = true)]
+    ttl: String,
+    /// The subject; defaults to `dev-<role>`.
+    #[arg(long)]
+    sub: Option<String>,
+    /// Where the development key lives.
+    #[arg(long, env = "EGOV_HOME", default_value = ".egov")]
+    home: PathBuf,
+}
+
+/// Why a command failed.
+pub enum Failure {
+    /// The input was wrong: exit 2.
+    Input(String),
+    /// Something failed at run time: exit 1.
+    Runtime(anyhow::Error),
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Calendar(CalendarCommand::Add {
+            date,
+            count,
+            unit,
+            file,
+        }) => {
+            let date = parse_date(&date)?;
+            let unit: Unit = unit
+                .parse()
+                .map_err(|e: egov_kernel::TermError| Failure::Input(e.to_string()))?;
+            let term = Term::new(count, unit).map_err(|e| Failure::Input(e.to_string()))?;
+            let cal = calendar(file.calendar.as_deref())?;
+            let due = cal
+                .due(date, term)
+                .map_err(|e| Failure::Input(e.to_string()))?;
+            println!("{}", due.last_day);
+            println!(
+                "ends at {} (24:00 local time of {})",
+                time::format(due.ends_at().timestamp()),
+                due.last_day
+            );
+            if due.provisional {
+                println!(
+                    "provisional: a year without published calendar data was counted by the statutory rules"
+                );
+            }
+            Ok(())
+        }
+        Command::Calendar(CalendarCommand::IsWorkingDay { date, file }) => {
+            let date = parse_date(&date)?;
+            let day = calendar(file.calendar.as_deref())?
+                .day(date)
+                .map_err(|e| Failure::Input(e.to_string()))?;
+            println!("{}", if day.working { "yes" } else { "no" });
+            if let Some(why) = day.why {
+                println!("{why}");
+            }
+            if day.provisional {
+                println!(
+                    "provisional: {} has no published calendar data",
+                    date.year()
+                );
+            }
+            Ok(())
+        }
+        Command::Token(args) => token(args),
+        Command::Up(args) => crate::up::run(args).map_err(Failure::Runtime),
+    }
+}
+
+fn parse_date(s: &str) -> Result<Date, Failure> {
+    s.parse::<Date>()
+        .map_err(|e| Failure::Input(format!("{s:?} is not a date (YYYY-MM-DD): {e}")))
+}
+
+fn calendar(file: Option<&Path>) -> Result<Calendar, Failure> {
+    match file {
+        None => Ok(Calendar::builtin()),
+        Some(p) => Calendar::builtin_with_file(p).map_err(|e| Failure::Input(e.to_string())),
+    }
+}
+
+fn token(args: TokenArgs) -> Result<(), Failure> {
+    let org = Bin::parse(&args.org).map_err(|e| Failure::Input(format!("--org: {e}")))?;
+    let roles = args
+        .roles
+        .iter()
+        .map(|r| {
+            r.parse::<Role>()
+                .map_err(|e| Failure::Input(format!("--role: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let ttl = parse_ttl(&args.ttl)?;
+    let keys = DevKeys::load_or_create(&args.home).map_err(|e| {
+        Failure::Runtime(anyhow::anyhow!(
+            "development key in {}: {e}",
+            args.home.display()
+        ))
+    })?;
+    let sub = args.sub.unwrap_or_else(|| format!("dev-{}", roles[0]));
+    println!(
+        "{}",
+        keys.mint(&TokenRequest {
+            sub,
+            org,
+            roles,
+            ttl
+        })
+    );
+    Ok(())
+}
+
+fn parse_ttl(s: &str) -> Result<Duration, Failure> {
+    let d: jiff::SignedDuration = s.parse().map_err(|e| {
+        Failure::Input(format!(
+            "--ttl {s:?} is not a duration like 30m, 1h or 1d: {e}"
+        ))
+    })?;
+    let max = Duration::from_secs(30 * 24 * 3600);
+    match Duration::try_from(d) {
+        Ok(d) if !d.is_zero() && d <= max => Ok(d),
+        _ => Err(Failure::Input(format!(
+            "--ttl must be positive and at most 30 days, got {s:?}"
+        ))),
+    }
+}

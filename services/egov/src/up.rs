@@ -1,0 +1,199 @@
+//! `egov up`: the whole suite on one machine, no set-up beyond the README's first command.
+//!
+//! Uses `REDIS_URL` when set; otherwise starts and supervises a `redis-server` with AOF on and
+//! its data under `<home>/redis`. Creates the development signing key and JWKS under `<home>`.
+//! Serves the platform endpoints (`/healthz`, `/readyz`, `/metrics`). Prints where everything
+//! listens and the exact `egov token` command. Ctrl-C (or SIGTERM) stops everything, Redis
+//! included.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use egov_auth::dev::DevKeys;
+use tokio::process::{Child, Command};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+/// `egov up` options (each also an environment variable).
+#[derive(Args, Debug)]
+pub struct UpArgs {
+    /// The project folder for Redis data and development keys.
+    #[arg(long, env = "EGOV_HOME", default_value = ".egov")]
+    home: PathBuf,
+    /// An external Redis; when absent, egov starts its own.
+    #[arg(long, env = "REDIS_URL")]
+    redis_url: Option<String>,
+    /// The port of the Redis egov starts (loopback only).
+    #[arg(long, env = "EGOV_REDIS_PORT", default_value_t = 6390)]
+    redis_port: u16,
+    /// Where the platform endpoints listen.
+    #[arg(long, env = "EGOV_PLATFORM_ADDR", default_value = "127.0.0.1:8080")]
+    platform: SocketAddr,
+}
+
+/// Runs `egov up` until Ctrl-C.
+pub fn run(args: UpArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    tokio::runtime::Runtime::new()?.block_on(up(args))
+}
+
+async fn up(args: UpArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.home)
+        .with_context(|| format!("creating {}", args.home.display()))?;
+    let keys = DevKeys::load_or_create(&args.home).context("development keys")?;
+    let shutdown = CancellationToken::new();
+
+    let (redis_url, supervisor) = match &args.redis_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let url = format!("redis://127.0.0.1:{}", args.redis_port);
+            let dir = args.home.join("redis");
+            std::fs::create_dir_all(&dir)?;
+            let child = start_redis(&dir, args.redis_port).await?;
+            let sup = tokio::spawn(supervise(child, dir, args.redis_port, shutdown.clone()));
+            (url, Some(sup))
+        }
+    };
+    let client = redis::Client::open(redis_url.as_str()).context("REDIS_URL")?;
+    let conn = egov_bus::connect(&client)
+        .await
+        .with_context(|| format!("connecting to {redis_url}"))?;
+
+    let registry = prometheus::Registry::new();
+    let http = egov_web::HttpMetrics::new(&registry)?;
+    let routes = egov_web::health(registry.clone(), vec![egov_web::redis_ready(conn.clone())]);
+    let listener = tokio::net::TcpListener::bind(args.platform)
+        .await
+        .with_context(|| format!("listening on {}", args.platform))?;
+    let server = tokio::spawn(egov_web::serve(
+        listener,
+        "platform",
+        http,
+        routes,
+        shutdown.clone(),
+    ));
+
+    println!("egov is up.");
+    match &supervisor {
+        Some(_) => println!(
+            "  redis     {redis_url}  (data in {}, AOF on)",
+            args.home.join("redis").display()
+        ),
+        None => println!("  redis     {redis_url}  (external)"),
+    }
+    println!(
+        "  platform  http://{}/healthz  /readyz  /metrics",
+        args.platform
+    );
+    println!("  jwks      {}", keys.jwks_path().display());
+    println!();
+    println!("Get a development token (valid 1 hour):");
+    println!(
+        "  cargo run -q -p egov -- token --home {} --role state-body --org 940740000911",
+        args.home.display()
+    );
+    println!();
+    println!("Ctrl-C stops everything.");
+
+    egov_web::shutdown_signal().await;
+    info!("stopping");
+    shutdown.cancel();
+    let _ = server.await;
+    if let Some(sup) = supervisor {
+        let _ = redis::cmd("SHUTDOWN")
+            .query_async::<()>(&mut conn.clone())
+            .await;
+        let _ = sup.await;
+    }
+    println!("egov stopped.");
+    Ok(())
+}
+
+async fn start_redis(dir: &Path, port: u16) -> anyhow::Result<Child> {
+    if tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_ok()
+    {
+        bail!("port {port} is taken (another `egov up`?); set EGOV_REDIS_PORT or REDIS_URL");
+    }
+    let dir = dir.canonicalize()?;
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--protected-mode",
+            "no",
+        ])
+        .arg("--dir")
+        .arg(&dir)
+        .args([
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+        ])
+        .args(["--maxmemory-policy", "noeviction"])
+        .arg("--logfile")
+        .arg(dir.join("redis.log"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting redis-server (make up installs it; or set REDIS_URL)")?;
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(child);
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    bail!(
+        "redis-server did not listen on port {port} within 5s; see {}",
+        dir.join("redis.log").display()
+    )
+}
+
+/// Restarts Redis if it dies while the suite runs; on shutdown waits for it to exit.
+async fn supervise(mut child: Child, dir: PathBuf, port: u16, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            status = child.wait() => {
+                if shutdown.is_cancelled() {
+                    return;
+                }
+                warn!(?status, "redis-server exited; restarting it");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                match start_redis(&dir, port).await {
+                    Ok(c) => child = c,
+                    Err(e) => {
+                        warn!(error = %e, "could not restart redis-server");
+                        return;
+                    }
+                }
+            }
+            _ = shutdown.cancelled() => {
+                // `egov up` sent SHUTDOWN (AOF flushed); give it a moment, then make sure.
+                if tokio::time::timeout(Duration::from_secs(5), child.wait()).await.is_err() {
+                    let _ = child.kill().await;
+                }
+                return;
+            }
+        }
+    }
+}

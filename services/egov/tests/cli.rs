@@ -1,0 +1,142 @@
+//! The `egov` binary's tool commands, run as a user would.
+
+use std::process::Command;
+
+fn egov(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_egov"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn calendar_add_prints_the_last_day_first() {
+    // RULES.md §11 worked example.
+    let (code, out, _) = egov(&["calendar", "add", "2026-03-19", "15", "working-days"]);
+    assert_eq!(code, 0);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("2026-04-14"));
+    assert_eq!(
+        lines.next(),
+        Some("ends at 2026-04-15T00:00:00+05:00 (24:00 local time of 2026-04-14)")
+    );
+    let (_, out, _) = egov(&["calendar", "add", "2024-12-16", "12", "months"]);
+    assert_eq!(out.lines().next(), Some("2025-12-17"));
+    let (_, out, _) = egov(&["calendar", "add", "2026-03-13", "10", "calendar-days"]);
+    assert_eq!(out.lines().next(), Some("2026-03-26"));
+    let (_, out, _) = egov(&["calendar", "add", "2026-12-24", "10", "working-days"]);
+    assert!(out.contains("provisional"), "{out}");
+}
+
+#[test]
+fn calendar_is_working_day_prints_yes_or_no() {
+    let (code, out, _) = egov(&["calendar", "is-working-day", "2025-01-05"]);
+    assert_eq!(
+        (code, out.lines().next()),
+        (0, Some("yes")),
+        "a transferred working Sunday"
+    );
+    let (_, out, _) = egov(&["calendar", "is-working-day", "2026-03-24"]);
+    assert_eq!(out.lines().next(), Some("no"));
+    assert!(out.contains("Nauryz"), "{out}");
+    let (_, out, _) = egov(&["calendar", "is-working-day", "2026-03-26"]);
+    assert_eq!(out, "yes\n");
+}
+
+#[test]
+fn bad_input_exits_2_with_a_clear_message() {
+    for (args, needle) in [
+        (
+            vec!["calendar", "add", "2026-02-30", "5", "working-days"],
+            "not a date",
+        ),
+        (
+            vec!["calendar", "add", "19.03.2026", "5", "working-days"],
+            "not a date",
+        ),
+        (
+            vec!["calendar", "add", "2026-03-19", "-3", "working-days"],
+            "between 1 and",
+        ),
+        (
+            vec!["calendar", "add", "2026-03-19", "0", "months"],
+            "between 1 and",
+        ),
+        (
+            vec!["calendar", "add", "2026-03-19", "5", "fortnights"],
+            "unknown unit",
+        ),
+        (
+            vec!["calendar", "add", "2026-03-19", "five", "working-days"],
+            "invalid value",
+        ),
+        (
+            vec!["calendar", "is-working-day", "1999-12-31"],
+            "outside the calendar's range",
+        ),
+        (
+            vec!["token", "--role", "state-body", "--org", "940740000915"],
+            "checksum",
+        ),
+        (
+            vec!["token", "--role", "emperor", "--org", "940740000911"],
+            "unknown role",
+        ),
+        (
+            vec![
+                "token",
+                "--role",
+                "state-body",
+                "--org",
+                "940740000911",
+                "--ttl",
+                "-1h",
+            ],
+            "positive",
+        ),
+    ] {
+        let (code, out, err) = egov(&args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?} printed {out}");
+    }
+}
+
+#[test]
+fn token_mints_a_token_the_dev_jwks_verifies() {
+    let home = std::env::temp_dir().join(format!("egov-cli-{}", std::process::id()));
+    let home_s = home.to_str().unwrap();
+    let (code, out, err) = egov(&[
+        "token",
+        "--role",
+        "state-body",
+        "--org",
+        "940740000911",
+        "--ttl",
+        "2h",
+        "--home",
+        home_s,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let token = out.trim().to_owned();
+    assert_eq!(token.split('.').count(), 3);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let p = rt.block_on(async {
+        let v = egov_auth::Verifier::new(egov_auth::VerifierConfig::new(
+            egov_auth::JwksSource::File(home.join("jwks.json")),
+            egov_auth::dev::DEV_ISSUER,
+            egov_auth::dev::DEV_AUDIENCE,
+        ))
+        .await
+        .unwrap();
+        v.verify(&token).await.unwrap()
+    });
+    assert_eq!(p.org.to_string(), "940740000911");
+    assert_eq!(p.sub, "dev-state-body");
+    let _ = std::fs::remove_dir_all(home);
+}
