@@ -135,7 +135,9 @@ fn redis_benchmark(port: u16, ops: usize, concurrency: usize, payload: &str) -> 
     rps
 }
 
-#[tokio::main]
+// One thread for the load generator, so Redis keeps the other core of a 2-core machine; with
+// two workers the generator fights Redis for CPU and the ratios drift with scheduling.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let server = egov_testkit::RedisServer::start_with(&["--appendfsync", &args.fsync]);

@@ -65,6 +65,40 @@ where
     panic!("timed out waiting for: {what}");
 }
 
+type Seen = Arc<Mutex<Vec<(String, u32)>>>;
+
+/// Runs a consumer whose handler records (marker, deliveries) and answers with `outcome`.
+fn spawn_recorder(
+    bus: &Bus,
+    cfg: ConsumerConfig,
+    outcome: fn(&str) -> Result<(), HandleError>,
+) -> (
+    Seen,
+    CancellationToken,
+    tokio::task::JoinHandle<Result<(), egov_bus::BusError>>,
+) {
+    let seen: Seen = Arc::default();
+    let s = seen.clone();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(bus.consumer(cfg).run(
+        move |d: Delivery| {
+            let s = s.clone();
+            async move {
+                let m = marker(&d);
+                s.lock().unwrap().push((m.clone(), d.deliveries));
+                outcome(&m)
+            }
+        },
+        shutdown.clone(),
+    ));
+    (seen, shutdown, task)
+}
+
+fn count(seen: &Seen) -> impl FnMut() -> std::future::Ready<usize> + use<> {
+    let seen = seen.clone();
+    move || std::future::ready(seen.lock().unwrap().len())
+}
+
 async fn pending(conn: &mut redis::aio::ConnectionManager, group: &str) -> usize {
     let p: redis::streams::StreamPendingReply =
         conn.xpending(topic().stream(0), group).await.unwrap();
@@ -123,20 +157,7 @@ async fn a_consumer_killed_mid_handling_has_its_entry_reclaimed_and_handled_exac
 
     // pod-b runs beside the live pod-a: the heartbeat keeps e1 with pod-a even though handling
     // takes longer than claim_idle.
-    let handled = Arc::new(Mutex::new(Vec::<(String, u32)>::new()));
-    let h = handled.clone();
-    let shutdown = CancellationToken::new();
-    let b = bus.consumer(config("expertise", "pod-b"));
-    let task = tokio::spawn(b.run(
-        move |d: Delivery| {
-            let h = h.clone();
-            async move {
-                h.lock().unwrap().push((marker(&d), d.deliveries));
-                Ok(())
-            }
-        },
-        shutdown.clone(),
-    ));
+    let (handled, shutdown, task) = spawn_recorder(&bus, config("expertise", "pod-b"), |_| Ok(()));
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert!(
         handled.lock().unwrap().is_empty(),
@@ -146,16 +167,17 @@ async fn a_consumer_killed_mid_handling_has_its_entry_reclaimed_and_handled_exac
     // Kill pod-a mid-work (SIGKILL: no cleanup runs).
     stuck.kill().unwrap();
     stuck.wait().unwrap();
+    let mut n = count(&handled);
     eventually("pod-b reclaimed e1", || {
-        let h = handled.clone();
-        async move { !h.lock().unwrap().is_empty() }
+        let n = n();
+        async move { n.await == 1 }
     })
     .await;
     // Entries published after the kill flow too.
     bus.publish(&topic().stream(0), &event("e2")).await.unwrap();
     eventually("pod-b handled e2", || {
-        let h = handled.clone();
-        async move { h.lock().unwrap().len() == 2 }
+        let n = n();
+        async move { n.await == 2 }
     })
     .await;
     tokio::time::sleep(Duration::from_millis(600)).await;
@@ -200,24 +222,13 @@ async fn a_poison_entry_reaches_the_dead_letter_stream_after_n_deliveries_and_en
     let _: String = conn.xadd(&stream, "*", &[("garbage", "1")]).await.unwrap();
     bus.publish(&stream, &event("c")).await.unwrap();
 
-    let seen = Arc::new(Mutex::new(Vec::<(String, u32)>::new()));
-    let s = seen.clone();
-    let shutdown = CancellationToken::new();
-    let task = tokio::spawn(bus.consumer(config("expertise", "pod-a")).run(
-        move |d: Delivery| {
-            let s = s.clone();
-            async move {
-                let m = marker(&d);
-                s.lock().unwrap().push((m.clone(), d.deliveries));
-                if m == "poison" {
-                    Err(HandleError::Retry("register unavailable".into()))
-                } else {
-                    Ok(())
-                }
-            }
-        },
-        shutdown.clone(),
-    ));
+    let (seen, shutdown, task) = spawn_recorder(&bus, config("expertise", "pod-a"), |m| {
+        if m == "poison" {
+            Err(HandleError::Retry("register unavailable".into()))
+        } else {
+            Ok(())
+        }
+    });
     let dlq = topic().dead_letters(0, "expertise");
     eventually("two dead letters", || {
         let bus = bus.clone();
@@ -310,22 +321,11 @@ async fn after_a_restart_pending_entries_are_handled_first() {
         .unwrap();
     bus.publish(&stream, &event("n1")).await.unwrap();
 
-    let order = Arc::new(Mutex::new(Vec::<(String, u32)>::new()));
-    let o = order.clone();
-    let shutdown = CancellationToken::new();
-    let task = tokio::spawn(bus.consumer(config("expertise", "pod-a")).run(
-        move |d: Delivery| {
-            let o = o.clone();
-            async move {
-                o.lock().unwrap().push((marker(&d), d.deliveries));
-                Ok(())
-            }
-        },
-        shutdown.clone(),
-    ));
+    let (order, shutdown, task) = spawn_recorder(&bus, config("expertise", "pod-a"), |_| Ok(()));
+    let mut n = count(&order);
     eventually("three handled", || {
-        let o = order.clone();
-        async move { o.lock().unwrap().len() == 3 }
+        let n = n();
+        async move { n.await == 3 }
     })
     .await;
     shutdown.cancel();
@@ -352,30 +352,22 @@ async fn an_event_published_twice_is_handled_once() {
     bus.publish(&stream, &e).await.unwrap();
     bus.publish(&stream, &event("after")).await.unwrap();
 
-    let count = Arc::new(Mutex::new(Vec::<String>::new()));
-    let c = count.clone();
-    let shutdown = CancellationToken::new();
-    let task = tokio::spawn(bus.consumer(config("expertise", "pod-a")).run(
-        move |d: Delivery| {
-            let c = c.clone();
-            async move {
-                c.lock().unwrap().push(marker(&d));
-                Ok(())
-            }
-        },
-        shutdown.clone(),
-    ));
-    eventually("'after' handled", || {
-        let c = count.clone();
-        async move { c.lock().unwrap().contains(&"after".to_owned()) }
+    let (seen, shutdown, task) = spawn_recorder(&bus, config("expertise", "pod-a"), |_| Ok(()));
+    let mut n = count(&seen);
+    eventually("two handled", || {
+        let n = n();
+        async move { n.await == 2 }
     })
     .await;
     shutdown.cancel();
     task.await.unwrap().unwrap();
-    assert_eq!(
-        *count.lock().unwrap(),
-        vec!["twice".to_owned(), "after".to_owned()]
-    );
+    let seen: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(m, _)| m.clone())
+        .collect();
+    assert_eq!(seen, vec!["twice".to_owned(), "after".to_owned()]);
     let dup = bus
         .metrics()
         .handled

@@ -48,27 +48,31 @@ fn status_change(id: &str, from: Option<&str>, to: &str) -> Vec<IndexOp> {
     ops
 }
 
+/// Creates case `id` in `status` (version 0 to 1), indexed by status.
+async fn create(store: &Store, id: &str, status: &str) -> Result<Appended, StoreError> {
+    let state = Case {
+        status: status.into(),
+        writer: 0,
+    };
+    store
+        .append(Append {
+            kind: "case",
+            id,
+            expected_version: 0,
+            state: &state,
+            event: &event(id, status),
+            index: status_change(id, None, status),
+            applied: None,
+        })
+        .await
+}
+
 #[tokio::test]
 async fn two_concurrent_writers_exactly_one_wins_and_history_state_index_and_topic_agree() {
     let r = egov_testkit::redis().await;
     let store = store(&r.url, 4).await;
     let id = "01KCASE000000000000000000A";
-    let first = Case {
-        status: "s0".into(),
-        writer: 0,
-    };
-    let created = store
-        .append(Append {
-            kind: "case",
-            id,
-            expected_version: 0,
-            state: &first,
-            event: &event(id, "s0"),
-            index: status_change(id, None, "s0"),
-            applied: None,
-        })
-        .await
-        .unwrap();
+    let created = create(&store, id, "s0").await.unwrap();
     assert!(matches!(created, Appended::Committed { version: 1, .. }));
 
     for round in 1..=40u32 {
@@ -167,18 +171,7 @@ async fn a_failed_step_writes_nothing() {
         .set(store.index_key(0, "status:new"), "oops")
         .await
         .unwrap();
-    let err = store
-        .append(Append {
-            kind: "case",
-            id,
-            expected_version: 0,
-            state: &s,
-            event: &event(id, "new"),
-            index: status_change(id, None, "new"),
-            applied: None,
-        })
-        .await
-        .unwrap_err();
+    let err = create(&store, id, "new").await.unwrap_err();
     assert!(
         matches!(err, StoreError::WrongType(ref k) if k.ends_with("idx:status:new")),
         "{err}"
@@ -259,22 +252,7 @@ async fn a_committed_append_survives_a_redis_kill() {
     {
         let store = store(&url, 2).await;
         for id in &ids {
-            let s = Case {
-                status: "submitted".into(),
-                writer: 0,
-            };
-            store
-                .append(Append {
-                    kind: "case",
-                    id,
-                    expected_version: 0,
-                    state: &s,
-                    event: &event(id, "submitted"),
-                    index: status_change(id, None, "submitted"),
-                    applied: None,
-                })
-                .await
-                .unwrap();
+            create(&store, id, "submitted").await.unwrap();
         }
     }
     // SIGKILL right after the last success: appendfsync always means all 20 are on disk.
