@@ -281,6 +281,7 @@ async fn store_append(store: &Store, first: usize, ops: usize, c: usize) -> anyh
                             },
                         ],
                         applied: None,
+                        unique: None,
                     })
                     .await
                     .context("append")?;

@@ -14,7 +14,9 @@
 //! | `egov:{svc.p}:agg:<kind>:<id>` | hash | `version`, `state` (JSON), `event` (last entry id) |
 //! | `egov:{svc.p}:agg:<kind>:<id>:history` | stream | the aggregate's events, same ids as the topic |
 //! | `egov:{svc.p}:idx:<name>` | set / sorted set | secondary indexes |
-//! | `egov:{svc.p}:applied:<kind>:<event-id>` | string | an event whose effect is applied (exactly once) |
+//! | `egov:{svc.p}:agg:<kind>:<id>:projection` | stream | other services' events about it (a case timeline) |
+//! | `egov:{svc.p}:applied:<kind>:<id>:<event-id>` | string | an event whose effect on the aggregate is applied |
+//! | `egov:{svc.p}:unique:<name>` | string | a unique name taken by an aggregate (its id) |
 //!
 //! [`idempotency`] keeps `Idempotency-Key` records.
 
@@ -109,6 +111,11 @@ pub struct Append<'a, S> {
     /// then runs at most once per id (within `applied_window`), even if the event is
     /// delivered again after a crash between this step and the acknowledgement.
     pub applied: Option<String>,
+    /// A name that must not be taken yet; the step takes it for this aggregate. Used to make
+    /// a creation unique per client request (`Appended::Exists` names the aggregate that took
+    /// it). The name must hash to the aggregate's partition: create the id with
+    /// [`Store::new_id_for`].
+    pub unique: Option<String>,
 }
 
 /// What an append did.
@@ -123,6 +130,8 @@ pub enum Appended {
     },
     /// The incoming event of `Append::applied` was applied before; nothing written.
     AlreadyApplied,
+    /// `Append::unique` was taken by this aggregate; nothing written.
+    Exists(String),
 }
 
 /// A stored aggregate.
@@ -168,6 +177,51 @@ impl Store {
         format!("egov:{tag}:agg:{kind}:{id}")
     }
 
+    /// A new ULID id whose partition is that of `unique` (see [`Append::unique`]). With P
+    /// partitions this draws about P ids.
+    pub fn new_id_for(&self, unique: &str) -> String {
+        let want = self.topic.partition_of(unique);
+        loop {
+            let id = ulid::Ulid::new().to_string();
+            if self.topic.partition_of(&id) == want {
+                return id;
+            }
+        }
+    }
+
+    /// Records `event` in the projection of aggregate `kind`/`id` (e.g. a case's timeline of
+    /// other services' events), once per `applied` id. Does not publish. Returns false when it
+    /// was recorded before.
+    pub async fn project(
+        &self,
+        kind: &str,
+        id: &str,
+        event: &Envelope,
+        applied: &str,
+    ) -> Result<bool, StoreError> {
+        let (_, tag) = self.tag_of(id);
+        let base = format!("egov:{tag}:agg:{kind}:{id}");
+        let mut inv = script::PROJECT.prepare_invoke();
+        inv.key(format!("{base}:projection"))
+            .key(format!("egov:{tag}:applied:{kind}:{id}:{applied}"));
+        inv.arg(self.applied_window.as_millis() as u64);
+        for (k, v) in event.fields() {
+            inv.arg(k).arg(v);
+        }
+        let n: i64 = inv.invoke_async(&mut self.conn.clone()).await?;
+        Ok(n == 1)
+    }
+
+    /// The projection of an aggregate, oldest first.
+    pub async fn projection(
+        &self,
+        kind: &str,
+        id: &str,
+    ) -> Result<Vec<(String, Envelope)>, StoreError> {
+        self.read_stream(&format!("{}:projection", self.state_key(kind, id)))
+            .await
+    }
+
     /// The key of index `name` in partition `p`.
     pub fn index_key(&self, p: u16, name: &str) -> String {
         format!("egov:{}:idx:{name}", self.topic.tag(p))
@@ -179,10 +233,12 @@ impl Store {
         let state_key = format!("egov:{tag}:agg:{}:{}", a.kind, a.id);
         let history_key = format!("{state_key}:history");
         let applied_key = format!(
-            "egov:{tag}:applied:{}:{}",
+            "egov:{tag}:applied:{}:{}:{}",
             a.kind,
+            a.id,
             a.applied.as_deref().unwrap_or("-")
         );
+        let unique_key = format!("egov:{tag}:unique:{}", a.unique.as_deref().unwrap_or("-"));
         let state = serde_json::to_string(a.state)?;
         let fields = a.event.fields();
 
@@ -190,7 +246,8 @@ impl Store {
         inv.key(&state_key)
             .key(&history_key)
             .key(self.topic.stream(p))
-            .key(&applied_key);
+            .key(&applied_key)
+            .key(&unique_key);
         let applied_ttl = if a.applied.is_some() {
             self.applied_window.as_millis() as u64
         } else {
@@ -199,6 +256,7 @@ impl Store {
         inv.arg(a.expected_version)
             .arg(&state)
             .arg(applied_ttl)
+            .arg(if a.unique.is_some() { a.id } else { "" })
             .arg(fields.len());
         for (k, v) in &fields {
             inv.arg(*k).arg(v.as_slice());
@@ -255,9 +313,13 @@ impl Store {
         kind: &str,
         id: &str,
     ) -> Result<Vec<(String, Envelope)>, StoreError> {
-        let key = format!("{}:history", self.state_key(kind, id));
+        self.read_stream(&format!("{}:history", self.state_key(kind, id)))
+            .await
+    }
+
+    async fn read_stream(&self, key: &str) -> Result<Vec<(String, Envelope)>, StoreError> {
         let r: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-            .arg(&key)
+            .arg(key)
             .arg("-")
             .arg("+")
             .query_async(&mut self.conn.clone())

@@ -6,9 +6,9 @@ use redis::Value;
 
 use crate::{Appended, StoreError};
 
-/// KEYS: state, history, topic, applied marker, then one key per index op.
-/// ARGV: expected version, state JSON, applied TTL ms (0 = none), field count, fields..., then
-/// (op, member, score) per index op.
+/// KEYS: state, history, topic, applied marker, unique name, then one key per index op.
+/// ARGV: expected version, state JSON, applied TTL ms (0 = none), aggregate id when the unique
+/// name is to be taken (else ''), field count, fields..., then (op, member, score) per index op.
 ///
 /// Redis does not roll back a script that fails halfway, so every check (version, applied
 /// marker, the type of every key it writes) comes before the first write.
@@ -18,6 +18,10 @@ pub(crate) static APPEND: LazyLock<redis::Script> = LazyLock::new(|| {
 local cur = redis.call('HGET', KEYS[1], 'version')
 cur = tonumber(cur or '0')
 if ARGV[3] ~= '0' and redis.call('EXISTS', KEYS[4]) == 1 then return {'applied', cur} end
+if ARGV[4] ~= '' then
+  local owner = redis.call('GET', KEYS[5])
+  if owner then return {'exists', owner} end
+end
 if cur ~= tonumber(ARGV[1]) then return {'conflict', cur} end
 local function want(key, t)
   local got = redis.call('TYPE', key)['ok']
@@ -27,9 +31,9 @@ end
 if not want(KEYS[1], 'hash') then return {'wrongtype', KEYS[1]} end
 if not want(KEYS[2], 'stream') then return {'wrongtype', KEYS[2]} end
 if not want(KEYS[3], 'stream') then return {'wrongtype', KEYS[3]} end
-local n = tonumber(ARGV[4])
-local first_op = 5 + 2 * n
-local k = 5
+local n = tonumber(ARGV[5])
+local first_op = 6 + 2 * n
+local k = 6
 for a = first_op, #ARGV, 3 do
   local t = 'set'
   if ARGV[a] == 'zadd' or ARGV[a] == 'zrem' then t = 'zset' end
@@ -37,12 +41,12 @@ for a = first_op, #ARGV, 3 do
   k = k + 1
 end
 local fields = {}
-for i = 5, 4 + 2 * n do fields[#fields + 1] = ARGV[i] end
+for i = 6, 5 + 2 * n do fields[#fields + 1] = ARGV[i] end
 local id = redis.call('XADD', KEYS[3], '*', unpack(fields))
 redis.call('XADD', KEYS[2], id, unpack(fields))
 local v = cur + 1
 redis.call('HSET', KEYS[1], 'version', v, 'state', ARGV[2], 'event', id)
-k = 5
+k = 6
 for a = first_op, #ARGV, 3 do
   local op = ARGV[a]
   if op == 'sadd' then redis.call('SADD', KEYS[k], ARGV[a + 1])
@@ -52,7 +56,24 @@ for a = first_op, #ARGV, 3 do
   k = k + 1
 end
 if ARGV[3] ~= '0' then redis.call('SET', KEYS[4], id, 'PX', ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('SET', KEYS[5], ARGV[4]) end
 return {'ok', v, id}
+"#,
+    )
+});
+
+/// KEYS: projection stream, applied marker. ARGV: applied TTL ms, fields...
+pub(crate) static PROJECT: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t ~= 'none' and t ~= 'stream' then return redis.error_reply('WRONGTYPE ' .. KEYS[1]) end
+local fields = {}
+for i = 2, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('XADD', KEYS[1], '*', unpack(fields))
+redis.call('SET', KEYS[2], 1, 'PX', ARGV[1])
+return 1
 "#,
     )
 });
@@ -75,6 +96,7 @@ pub(crate) fn append_outcome(
             actual: num(v),
         }),
         [tag, _] if text(tag) == "applied" => Ok(Appended::AlreadyApplied),
+        [tag, owner] if text(tag) == "exists" => Ok(Appended::Exists(text(owner))),
         [tag, key] if text(tag) == "wrongtype" => Err(StoreError::WrongType(text(key))),
         other => Err(StoreError::Redis(redis::RedisError::from((
             redis::ErrorKind::Parse,

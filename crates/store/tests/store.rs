@@ -63,6 +63,7 @@ async fn create(store: &Store, id: &str, status: &str) -> Result<Appended, Store
             event: &event(id, status),
             index: status_change(id, None, status),
             applied: None,
+            unique: None,
         })
         .await
 }
@@ -97,6 +98,7 @@ async fn two_concurrent_writers_exactly_one_wins_and_history_state_index_and_top
                         event: &ev,
                         index: status_change(id, Some(&from), &to),
                         applied: None,
+                        unique: None,
                     })
                     .await
             }
@@ -195,6 +197,7 @@ async fn a_failed_step_writes_nothing() {
                 score: f64::NAN,
             }],
             applied: None,
+            unique: None,
         })
         .await
         .unwrap_err();
@@ -226,6 +229,7 @@ async fn the_effect_of_one_incoming_event_is_applied_once() {
                     score: 1.7e9,
                 }],
                 applied: Some(cause.id.to_string()),
+                unique: None,
             })
             .await
             .unwrap();
@@ -334,4 +338,79 @@ async fn idempotency_records_replay_refuse_and_release() {
         Begin::Started
     );
     assert!(!recs.finish("org3", "k9", "fp", &resp).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_unique_name_is_taken_once_and_names_its_owner() {
+    let r = egov_testkit::redis().await;
+    let store = store(&r.url, 4).await;
+    let name = "idem:org1:key-1";
+    let first = store.new_id_for(name);
+    let second = store.new_id_for(name);
+    assert_eq!(
+        store.topic().partition_of(&first),
+        store.topic().partition_of(name)
+    );
+    let append = |id: String| {
+        let store = store.clone();
+        async move {
+            let state = Case {
+                status: "submitted".into(),
+                writer: 0,
+            };
+            store
+                .append(Append {
+                    kind: "case",
+                    id: &id,
+                    expected_version: 0,
+                    state: &state,
+                    event: &event(&id, "submitted"),
+                    index: vec![],
+                    applied: None,
+                    unique: Some(name.to_owned()),
+                })
+                .await
+                .unwrap()
+        }
+    };
+    assert!(matches!(
+        append(first.clone()).await,
+        Appended::Committed { .. }
+    ));
+    // A retry that lost the first answer (another id) finds the first aggregate.
+    assert_eq!(
+        append(second.clone()).await,
+        Appended::Exists(first.clone())
+    );
+    assert!(store.load::<Case>("case", &second).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_projection_records_each_foreign_event_once() {
+    let r = egov_testkit::redis().await;
+    let store = store(&r.url, 2).await;
+    let id = "01KCASE000000000000000000P";
+    let foreign = event(id, "opened");
+    assert!(
+        store
+            .project("case", id, &foreign, &foreign.id.to_string())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .project("case", id, &foreign, &foreign.id.to_string())
+            .await
+            .unwrap()
+    );
+    let p = store.projection("case", id).await.unwrap();
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].1, foreign);
+    // Projections do not publish.
+    let mut conn = egov_bus::connect(&r.client()).await.unwrap();
+    let len: usize = conn
+        .xlen(store.topic().stream(store.topic().partition_of(id)))
+        .await
+        .unwrap();
+    assert_eq!(len, 0);
 }
