@@ -34,8 +34,10 @@ pub fn local_date(ts: Timestamp) -> Date {
     local(ts).date()
 }
 
-/// RFC 3339 text with the local offset, e.g. `2026-03-19T10:00:00+05:00`.
+/// RFC 3339 text with the local offset, e.g. `2026-03-19T10:00:00+05:00`, to the millisecond
+/// (digits only when not zero).
 pub fn format(ts: Timestamp) -> String {
+    let ts = ts.round(jiff::Unit::Millisecond).unwrap_or(ts);
     let offset = zone().to_offset(ts);
     ts.display_with_offset(offset).to_string()
 }

@@ -23,8 +23,13 @@ enum Command {
     Calendar(CalendarCommand),
     /// Mints a development token (signed with the development key under EGOV_HOME).
     Token(TokenArgs),
-    /// Runs the suite on this machine: Redis (or REDIS_URL), development keys, the APIs.
+    /// Runs the suite on this machine: Redis (or REDIS_URL), development keys, the five services.
     Up(crate::up::UpArgs),
+    /// Runs one service, configured from the environment (REDIS_URL, EGOV_JWKS, EGOV_JWT_ISSUER...).
+    Serve {
+        /// intake, expertise, tender, catalog or monitoring-bridge.
+        service: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -135,6 +140,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Token(args) => token(args),
         Command::Up(args) => crate::up::run(args).map_err(Failure::Runtime),
+        Command::Serve { service } => {
+            if !egov::suite::SERVICES.contains(&service.as_str()) {
+                return Err(Failure::Input(format!(
+                    "unknown service {service:?}; one of {}",
+                    egov::suite::SERVICES.join(", ")
+                )));
+            }
+            crate::serve::run(&service).map_err(Failure::Runtime)
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 failure at run time, 2 bad input (usage, malformed values).
 
 mod cli;
+mod serve;
 mod up;
 
 use std::process::ExitCode;

@@ -2,18 +2,20 @@
 //!
 //! Uses `REDIS_URL` when set; otherwise starts and supervises a `redis-server` with AOF on and
 //! its data under `<home>/redis`. Creates the development signing key and JWKS under `<home>`.
-//! Serves the platform endpoints (`/healthz`, `/readyz`, `/metrics`). Prints where everything
-//! listens and the exact `egov token` command. Ctrl-C (or SIGTERM) stops everything, Redis
-//! included.
+//! Starts the five services in this process. Prints where each listens and the exact
+//! `egov token` command. Ctrl-C (or SIGTERM) stops everything, Redis included.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use egov_auth::dev::DevKeys;
+use egov::suite::{self, Layout};
+use egov_auth::JwksSource;
+use egov_auth::dev::{DEV_AUDIENCE, DEV_ISSUER, DevKeys};
+use egov_runtime::{Platform, PlatformConfig};
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -30,20 +32,23 @@ pub struct UpArgs {
     /// The port of the Redis egov starts (loopback only).
     #[arg(long, env = "EGOV_REDIS_PORT", default_value_t = 6390)]
     redis_port: u16,
-    /// Where the platform endpoints listen.
-    #[arg(long, env = "EGOV_PLATFORM_ADDR", default_value = "127.0.0.1:8080")]
-    platform: SocketAddr,
+    /// The first of five consecutive ports for the services (intake, expertise, tender,
+    /// catalog, monitoring-bridge), on 127.0.0.1.
+    #[arg(long, env = "EGOV_FIRST_PORT", default_value_t = 8081)]
+    first_port: u16,
+    /// The directory of procedure definitions.
+    #[arg(long, env = "EGOV_PROCEDURES", default_value = "procedures")]
+    procedures: PathBuf,
+    /// A calendar file adding or replacing years.
+    #[arg(long, env = "EGOV_CALENDAR")]
+    calendar: Option<PathBuf>,
 }
 
 /// Runs `egov up` until Ctrl-C.
 pub fn run(args: UpArgs) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    tokio::runtime::Runtime::new()?.block_on(up(args))
+    let rt = tokio::runtime::Runtime::new()?;
+    let _telemetry = rt.block_on(async { egov_runtime::telemetry::init("egov") });
+    rt.block_on(up(args))
 }
 
 async fn up(args: UpArgs) -> anyhow::Result<()> {
@@ -63,43 +68,45 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
             (url, Some(sup))
         }
     };
-    let client = redis::Client::open(redis_url.as_str()).context("REDIS_URL")?;
-    let conn = egov_bus::connect(&client)
+    let cfg = PlatformConfig {
+        redis_url: redis_url.clone(),
+        replica: "local".into(),
+        partitions: 1,
+        jwks: JwksSource::File(keys.jwks_path()),
+        issuer: DEV_ISSUER.into(),
+        audience: DEV_AUDIENCE.into(),
+        calendar_file: args.calendar.clone(),
+        procedures: args.procedures.clone(),
+    };
+    let platform = Platform::connect(&cfg, Arc::new(egov_kernel::SystemClock))
         .await
-        .with_context(|| format!("connecting to {redis_url}"))?;
-
-    let registry = prometheus::Registry::new();
-    let http = egov_web::HttpMetrics::new(&registry)?;
-    let routes = egov_web::health(registry.clone(), vec![egov_web::redis_ready(conn.clone())]);
-    let listener = tokio::net::TcpListener::bind(args.platform)
-        .await
-        .with_context(|| format!("listening on {}", args.platform))?;
-    let server = tokio::spawn(egov_web::serve(
-        listener,
-        "platform",
-        http,
-        routes,
-        shutdown.clone(),
-    ));
+        .with_context(|| format!("starting the platform on {redis_url}"))?;
+    let layout = Layout::loopback(args.first_port);
+    let running = suite::start_all(&platform, &layout, shutdown.clone()).await?;
 
     println!("egov is up.");
     match &supervisor {
         Some(_) => println!(
-            "  redis     {redis_url}  (data in {}, AOF on)",
+            "  redis              {redis_url}  (data in {}, AOF on)",
             args.home.join("redis").display()
         ),
-        None => println!("  redis     {redis_url}  (external)"),
+        None => println!("  redis              {redis_url}  (external)"),
     }
-    println!(
-        "  platform  http://{}/healthz  /readyz  /metrics",
-        args.platform
-    );
-    println!("  jwks      {}", keys.jwks_path().display());
+    for r in &running {
+        println!(
+            "  {:<18} http://{}  (/api/v1/openapi.json, /healthz, /readyz, /metrics)",
+            r.name, r.addr
+        );
+    }
+    println!("  jwks               {}", keys.jwks_path().display());
     println!();
     println!("Get a development token (valid 1 hour):");
     println!(
         "  cargo run -q -p egov -- token --home {} --role state-body --org 940740000911",
         args.home.display()
+    );
+    println!(
+        "Other roles: authorized-body, service-integrator, operator, supplier, ... (README.md)."
     );
     println!();
     println!("Ctrl-C stops everything.");
@@ -107,10 +114,12 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     egov_web::shutdown_signal().await;
     info!("stopping");
     shutdown.cancel();
-    let _ = server.await;
+    for r in running {
+        r.wait().await;
+    }
     if let Some(sup) = supervisor {
         let _ = redis::cmd("SHUTDOWN")
-            .query_async::<()>(&mut conn.clone())
+            .query_async::<()>(&mut platform.bus.connection())
             .await;
         let _ = sup.await;
     }
@@ -188,8 +197,9 @@ async fn supervise(mut child: Child, dir: PathBuf, port: u16, shutdown: Cancella
                 }
             }
             _ = shutdown.cancelled() => {
-                // `egov up` sent SHUTDOWN (AOF flushed); give it a moment, then make sure.
-                if tokio::time::timeout(Duration::from_secs(5), child.wait()).await.is_err() {
+                // `egov up` sends SHUTDOWN (AOF flushed) after the services stopped; wait for
+                // it, then make sure.
+                if tokio::time::timeout(Duration::from_secs(15), child.wait()).await.is_err() {
                     let _ = child.kill().await;
                 }
                 return;

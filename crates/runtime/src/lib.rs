@@ -1,0 +1,318 @@
+//! What the five services share, so each service crate holds only its own API, domain and
+//! handlers (STYLE.md: `lib.rs` builds the service from its `Config`).
+//!
+//! - [`Platform`]: one connection to everything a service needs (Redis, bus, verifier,
+//!   calendar, procedure definitions, clock, metrics). `egov up` builds one and gives it to all
+//!   five services; `egov serve` builds one for one service.
+//! - [`serve`]: a service's API plus `/api/v1/openapi.json`, `/healthz`, `/readyz`, `/metrics`.
+//! - [`telemetry`]: `tracing` everywhere, OTLP export when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+
+pub mod telemetry;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use egov_auth::{JwksSource, Verifier, VerifierConfig};
+use egov_bus::{Bus, BusMetrics, ConsumerConfig, Topic};
+use egov_kernel::{Calendar, Clock};
+use egov_procedure::Definitions;
+use egov_store::Store;
+use egov_web::{HttpMetrics, ReadyCheck};
+use prometheus::Registry;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use warp::{Filter, Rejection, Reply};
+
+/// How long a topic keeps acknowledged entries (longer than the dedup window of readers is
+/// not needed: readers that were down longer than this restart from what is left).
+pub const TOPIC_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// A socket address from environment variable `var`, or `default`.
+pub fn env_addr(var: &str, default: &str) -> Result<SocketAddr, StartError> {
+    let v = std::env::var(var).unwrap_or_else(|_| default.to_owned());
+    v.parse()
+        .map_err(|e| StartError::Config(format!("{var}={v:?}: {e}")))
+}
+
+/// Why a service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Redis could not be reached.
+    #[error("redis: {0}")]
+    Redis(#[from] egov_bus::BusError),
+    /// The signing keys could not be loaded.
+    #[error("auth: {0}")]
+    Auth(#[from] egov_auth::AuthError),
+    /// The calendar file is invalid.
+    #[error("calendar: {0}")]
+    Calendar(#[from] egov_kernel::CalendarError),
+    /// A procedure definition is invalid.
+    #[error("procedures: {0}")]
+    Procedures(#[from] egov_procedure::DefinitionError),
+    /// Metrics could not be registered.
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+    /// The listen address could not be bound.
+    #[error("listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    /// A setting is missing or invalid.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+/// Settings every service reads (each from an environment variable in `egov serve`).
+#[derive(Clone, Debug)]
+pub struct PlatformConfig {
+    /// `REDIS_URL`.
+    pub redis_url: String,
+    /// This replica's stable name (`POD_NAME`, else the host name): the consumer name.
+    pub replica: String,
+    /// Topic partitions (`EGOV_PARTITIONS`, default 1).
+    pub partitions: u16,
+    /// `EGOV_JWKS`: a JWKS file or URL.
+    pub jwks: JwksSource,
+    /// `EGOV_JWT_ISSUER`.
+    pub issuer: String,
+    /// `EGOV_JWT_AUDIENCE`.
+    pub audience: String,
+    /// `EGOV_CALENDAR`: a calendar file adding or replacing years.
+    pub calendar_file: Option<PathBuf>,
+    /// `EGOV_PROCEDURES`: the directory of procedure definitions.
+    pub procedures: PathBuf,
+}
+
+/// Everything a service needs, connected. Cheap to clone.
+#[derive(Clone)]
+pub struct Platform {
+    /// The Redis client (for connections of one's own).
+    pub client: redis::Client,
+    /// The bus.
+    pub bus: Bus,
+    /// The token verifier.
+    pub verifier: Arc<Verifier>,
+    /// The one calendar.
+    pub calendar: Arc<Calendar>,
+    /// The procedure definitions.
+    pub definitions: Arc<Definitions>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// The metrics registry served at `/metrics`.
+    pub registry: Registry,
+    /// HTTP metrics (registered once, labelled by service).
+    pub http: HttpMetrics,
+    /// Deadline metrics (registered once).
+    pub deadlines: DeadlineMetrics,
+    /// This replica's name.
+    pub replica: String,
+    /// Topic partitions.
+    pub partitions: u16,
+}
+
+impl Platform {
+    /// Connects to Redis, loads keys, calendar and definitions.
+    pub async fn connect(cfg: &PlatformConfig, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
+        let client = redis::Client::open(cfg.redis_url.as_str())
+            .map_err(|e| StartError::Config(format!("REDIS_URL: {e}")))?;
+        let registry = Registry::new();
+        let bus = Bus::new(client.clone(), BusMetrics::new(&registry)?).await?;
+        let http = HttpMetrics::new(&registry)?;
+        let deadlines = DeadlineMetrics::new(&registry)?;
+        let verifier = Verifier::new(VerifierConfig::new(
+            cfg.jwks.clone(),
+            cfg.issuer.clone(),
+            cfg.audience.clone(),
+        ))
+        .await?;
+        let calendar = match &cfg.calendar_file {
+            Some(f) => Calendar::builtin_with_file(f)?,
+            None => Calendar::builtin(),
+        };
+        let definitions = Definitions::load_dir(&cfg.procedures)?;
+        Ok(Self {
+            client,
+            bus,
+            verifier,
+            calendar: Arc::new(calendar),
+            definitions: Arc::new(definitions),
+            clock,
+            registry,
+            http,
+            deadlines,
+            replica: cfg.replica.clone(),
+            partitions: cfg.partitions,
+        })
+    }
+
+    /// The topic written by `service`.
+    pub fn topic(&self, service: &str) -> Topic {
+        Topic::new(service, self.partitions)
+    }
+
+    /// The aggregate store of `service`.
+    pub fn store(&self, service: &str) -> Store {
+        Store::new(self.bus.connection(), self.topic(service))
+    }
+
+    /// The consumer settings for `group` reading the topic of `service`.
+    pub fn consumer(&self, service: &str, group: &str) -> ConsumerConfig {
+        ConsumerConfig::new(self.topic(service), group, self.replica.clone())
+    }
+}
+
+/// Deadlines announced by the scheduler, by kind.
+#[derive(Clone)]
+pub struct DeadlineMetrics {
+    /// `DeadlineApproaching` and `DeadlineMissed` events published, by `kind` and `rule`.
+    pub announced: prometheus::IntCounterVec,
+}
+
+impl DeadlineMetrics {
+    fn new(registry: &Registry) -> Result<Self, prometheus::Error> {
+        let announced = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "egov_deadlines_total",
+                "Deadline events published, by kind and rule.",
+            ),
+            &["kind", "rule"],
+        )?;
+        registry.register(Box::new(announced.clone()))?;
+        Ok(Self { announced })
+    }
+}
+
+/// A flag that becomes ready once something (consumer groups) is attached.
+#[derive(Clone, Default)]
+pub struct Flag(Arc<AtomicBool>);
+
+impl Flag {
+    /// Sets it.
+    pub fn set(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// A readiness check named `name` that passes once set.
+    pub fn check(&self, name: &str, why: &'static str) -> (String, ReadyCheck) {
+        let flag = self.0.clone();
+        let check: ReadyCheck = Arc::new(move || {
+            let ok = flag.load(Ordering::SeqCst);
+            Box::pin(async move { if ok { Ok(()) } else { Err(why.to_owned()) } })
+        });
+        (name.to_owned(), check)
+    }
+}
+
+/// A running service.
+pub struct Running {
+    /// Its name.
+    pub name: &'static str,
+    /// Where its API listens.
+    pub addr: SocketAddr,
+    /// Its tasks (server, consumers, schedulers); they end after shutdown.
+    pub tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Waits for every task to end.
+    pub async fn wait(self) {
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// Binds `addr` (port 0 picks a free one).
+pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, StartError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartError::Bind(addr, e))
+}
+
+/// Serves `api` with the service's OpenAPI document and the health endpoints; readiness adds
+/// a Redis ping to `ready`.
+pub fn serve<F, R>(
+    platform: &Platform,
+    name: &'static str,
+    listener: tokio::net::TcpListener,
+    api: F,
+    openapi: serde_json::Value,
+    mut ready: Vec<(String, ReadyCheck)>,
+    shutdown: CancellationToken,
+) -> JoinHandle<()>
+where
+    F: Filter<Extract = (R,), Error = Rejection> + Clone + Send + Sync + 'static,
+    R: Reply + 'static,
+{
+    ready.insert(0, egov_web::redis_ready(platform.bus.connection()));
+    let openapi = Arc::new(openapi);
+    let doc = warp::path!("api" / "v1" / "openapi.json")
+        .and(warp::get())
+        .map(move || warp::reply::json(&*openapi).into_response());
+    let routes = api
+        .map(Reply::into_response)
+        .or(doc)
+        .unify()
+        .or(egov_web::health(platform.registry.clone(), ready))
+        .unify();
+    tokio::spawn(egov_web::serve(
+        listener,
+        name,
+        platform.http.clone(),
+        routes,
+        shutdown,
+    ))
+}
+
+/// Attaches consumer group `group` to the topic of `topic`, sets `attached`, then runs
+/// `handler` until `shutdown`. Attaching is retried while Redis is not there yet.
+pub fn spawn_consumer<H: egov_bus::Handler>(
+    platform: &Platform,
+    topic: &'static str,
+    group: &'static str,
+    attached: Flag,
+    handler: H,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    let consumer = platform.bus.consumer(platform.consumer(topic, group));
+    tokio::spawn(async move {
+        let ok = retry_until(
+            "attaching a consumer group",
+            Duration::from_secs(1),
+            &shutdown,
+            || consumer.attach(),
+        )
+        .await;
+        if ok.is_none() {
+            return;
+        }
+        attached.set();
+        if let Err(e) = consumer.run(handler, shutdown).await {
+            tracing::error!(error = %e, topic, group, "consumer stopped");
+        }
+    })
+}
+
+/// Runs `f` until it succeeds or `shutdown`, waiting `every` between tries (attaching consumer
+/// groups while Redis comes up).
+pub async fn retry_until<T, E: std::fmt::Display, Fut>(
+    what: &str,
+    every: Duration,
+    shutdown: &CancellationToken,
+    mut f: impl FnMut() -> Fut,
+) -> Option<T>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    loop {
+        match f().await {
+            Ok(v) => return Some(v),
+            Err(e) => tracing::warn!(%e, "{what} failed; retrying"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return None,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}

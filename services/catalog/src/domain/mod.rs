@@ -1,0 +1,2 @@
+//! catalog's aggregates. None yet: this service reacts to Perechen inclusions and formed ICT services once the procedures
+//! that produce them run as plugin variants (issue #4 and later).

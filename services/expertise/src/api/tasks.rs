@@ -1,0 +1,307 @@
+//! Worklists and step completion.
+
+use std::sync::Arc;
+
+use egov_auth::Principal;
+use egov_bus::Envelope;
+use egov_events::v1::StepCompleted;
+use egov_kernel::{Role, time};
+use egov_store::{Append, IndexOp, StoreError};
+use egov_web::{ApiResponse, Json, Problem, Violation};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use warp::http::StatusCode;
+use warp::{Filter, Rejection};
+
+use crate::Ctx;
+use crate::domain::{self, APPROACHING, MISSED, Task, TaskStatus};
+
+/// Roles that act on steps.
+const ACTORS: &[Role] = &[
+    Role::AuthorizedBody,
+    Role::ServiceIntegrator,
+    Role::StateTechnicalService,
+    Role::Operator,
+    Role::Commission,
+];
+
+fn store_problem(e: StoreError) -> Problem {
+    match e {
+        StoreError::Conflict { .. } => Problem::new(
+            StatusCode::PRECONDITION_FAILED,
+            "stale",
+            "The task changed meanwhile",
+        )
+        .detail("reload the task and decide again")
+        .field("If-Match"),
+        other => {
+            tracing::error!(error = %other, "store failure");
+            Problem::unavailable("storage did not answer; retry with the same Idempotency-Key")
+        }
+    }
+}
+
+/// The task as its actor sees it, with days left computed now by the calendar.
+fn view(ctx: &Ctx, t: &Task) -> Value {
+    let now = ctx.platform.clock.now();
+    let today = time::local_date(now);
+    let due = t.due.as_ref().map(|d| {
+        let ends = time::parse(&d.ends_at).ok();
+        json!({
+            "last_day": d.last_day,
+            "ends_at": d.ends_at,
+            "provisional": d.provisional,
+            "working_days_left": domain::working_days_left(&ctx.platform.calendar, today, d.last_day),
+            "overdue": t.status == TaskStatus::Open && ends.is_some_and(|e| now >= e),
+            "approaching": t.approaching_notified,
+            "missed": t.missed_notified,
+        })
+    });
+    let outcomes: Vec<Value> = ctx
+        .platform
+        .definitions
+        .get(&t.variant_id, &t.variant_version)
+        .ok()
+        .and_then(|d| d.step(&t.step).cloned())
+        .map(|s| {
+            s.outcomes
+                .iter()
+                .map(|o| json!({"name": o.name, "title": o.title, "requires_reasons": o.requires_reasons}))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "id": t.id, "case_id": t.case_id, "org": t.org, "step": t.step, "title": t.title,
+        "role": t.role, "rule": t.rule, "opened_at": t.opened_at, "due": due,
+        "status": t.status, "outcome": t.outcome, "completed_at": t.completed_at,
+        "outcomes": outcomes,
+        "variant": {"id": t.variant_id, "version": t.variant_version},
+    })
+}
+
+fn actor(ctx: &Arc<Ctx>) -> impl Filter<Extract = (Principal,), Error = Rejection> + Clone + use<> {
+    egov_auth::require(ctx.platform.verifier.clone(), ACTORS)
+}
+
+/// `GET /api/v1/tasks`: the open tasks of the caller's roles, soonest deadline first.
+pub(crate) fn list(
+    ctx: Arc<Ctx>,
+) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
+    warp::path!("api" / "v1" / "tasks")
+        .and(warp::get())
+        .and(actor(&ctx))
+        .then(move |p: Principal| {
+            let ctx = ctx.clone();
+            async move {
+                let mut tasks = Vec::new();
+                for role in p.roles.iter().filter(|r| ACTORS.contains(r)) {
+                    let ids = match ctx.store.members(&domain::open_index(*role)).await {
+                        Ok(ids) => ids,
+                        Err(e) => return store_problem(e).into(),
+                    };
+                    for id in ids {
+                        match ctx.store.load::<Task>("task", &id).await {
+                            Ok(Some(t)) => tasks.push(t.state),
+                            Ok(None) => {}
+                            Err(e) => return store_problem(e).into(),
+                        }
+                    }
+                }
+                tasks.sort_by(|a, b| {
+                    let key = |t: &Task| t.due.as_ref().map(|d| d.last_day);
+                    key(a)
+                        .cmp(&key(b))
+                        .then_with(|| a.opened_at.cmp(&b.opened_at))
+                });
+                let items: Vec<Value> = tasks.iter().map(|t| view(&ctx, t)).collect();
+                ApiResponse::json(StatusCode::OK, &json!({"items": items}))
+            }
+        })
+}
+
+async fn load_for(ctx: &Ctx, id: &str, p: &Principal) -> Result<(Task, u64), Problem> {
+    let loaded = ctx
+        .store
+        .load::<Task>("task", id)
+        .await
+        .map_err(store_problem)?;
+    match loaded {
+        Some(l) if p.has(l.state.role) => Ok((l.state, l.version)),
+        // A task of another role is not the caller's to see.
+        _ => Err(Problem::not_found(format!("no task {id} for your roles"))),
+    }
+}
+
+/// `GET /api/v1/tasks/{id}`, with an `ETag` for `If-Match` on the decision.
+pub(crate) fn get(
+    ctx: Arc<Ctx>,
+) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
+    warp::path!("api" / "v1" / "tasks" / String)
+        .and(warp::get())
+        .and(actor(&ctx))
+        .then(move |id: String, p: Principal| {
+            let ctx = ctx.clone();
+            async move {
+                match load_for(&ctx, &id, &p).await {
+                    Ok((t, v)) => ApiResponse::json(StatusCode::OK, &view(&ctx, &t))
+                        .header("etag", format!("\"{v}\"")),
+                    Err(e) => e.into(),
+                }
+            }
+        })
+}
+
+/// The decision on a step.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Completion {
+    outcome: String,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    reasons: Vec<String>,
+}
+
+/// `POST /api/v1/tasks/{id}/complete`: completes a step with one of its outcomes.
+pub(crate) fn complete(
+    ctx: Arc<Ctx>,
+) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
+    warp::path!("api" / "v1" / "tasks" / String / "complete")
+        .and(warp::post())
+        .and(actor(&ctx))
+        .and(warp::header::optional::<String>("if-match"))
+        .and(warp::path::full())
+        .and(egov_web::idempotency_key())
+        .and(egov_web::json_body::<Completion>(16 * 1024))
+        .then(
+            move |id: String,
+                  p: Principal,
+                  if_match: Option<String>,
+                  path: warp::path::FullPath,
+                  key: Option<String>,
+                  body: Json<Completion>| {
+                let ctx = ctx.clone();
+                async move {
+                    let scope = p.scope();
+                    egov_web::idempotent(
+                        &ctx.idem,
+                        &scope,
+                        key.as_deref(),
+                        "POST",
+                        path.as_str(),
+                        &body.raw,
+                        || complete_task(&ctx, &id, &p, if_match.as_deref(), body.value),
+                    )
+                    .await
+                }
+            },
+        )
+}
+
+async fn complete_task(
+    ctx: &Ctx,
+    id: &str,
+    p: &Principal,
+    if_match: Option<&str>,
+    c: Completion,
+) -> Result<ApiResponse, Problem> {
+    let (mut task, version) = load_for(ctx, id, p).await?;
+    if let Some(tag) = if_match
+        && tag.trim().trim_start_matches("W/").trim_matches('"') != version.to_string()
+    {
+        return Err(Problem::new(
+            StatusCode::PRECONDITION_FAILED,
+            "stale",
+            "The task changed meanwhile",
+        )
+        .field("If-Match")
+        .detail(format!("the task is at version {version}")));
+    }
+    if task.status != TaskStatus::Open {
+        return Err(
+            Problem::conflict(format!("step {} was completed already", task.step))
+                .rule(task.rule.clone()),
+        );
+    }
+    let def = ctx
+        .platform
+        .definitions
+        .get(&task.variant_id, &task.variant_version)
+        .map_err(|e| Problem::unavailable(e.to_string()))?;
+    let step = def.step(&task.step).ok_or_else(Problem::internal)?;
+    let Some(outcome) = step.outcome(&c.outcome) else {
+        let names: Vec<&str> = step.outcomes.iter().map(|o| o.name.as_str()).collect();
+        return Err(Problem::invalid(vec![Violation {
+            field: "outcome".into(),
+            rule: Some(step.rule.clone()),
+            message: format!(
+                "{:?} is not an outcome of {}; use one of: {}",
+                c.outcome,
+                step.id,
+                names.join(", ")
+            ),
+        }]));
+    };
+    let reasons: Vec<String> = c
+        .reasons
+        .into_iter()
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if outcome.requires_reasons && reasons.is_empty() {
+        return Err(Problem::invalid(vec![Violation {
+            field: "reasons".into(),
+            rule: Some(outcome.rule.clone().unwrap_or_else(|| step.rule.clone())),
+            message: format!("the outcome {} must state its reasons", outcome.name),
+        }]));
+    }
+    let now = ctx.platform.clock.now();
+    task.status = TaskStatus::Completed;
+    task.outcome = Some(outcome.name.clone());
+    task.completed_at = Some(time::format(now));
+    let event = StepCompleted {
+        case_id: task.case_id.clone(),
+        task_id: task.id.clone(),
+        step: task.step.clone(),
+        outcome: outcome.name.clone(),
+        next_steps: outcome.next.clone(),
+        status: outcome.status.clone().unwrap_or_default(),
+        completed_at: time::format(now),
+        by_org: p.org.to_string(),
+        by_sub: p.sub.clone(),
+        note: c.note.unwrap_or_default(),
+        org: task.org.clone(),
+        variant_id: task.variant_id.clone(),
+        variant_version: task.variant_version.clone(),
+        reasons,
+    };
+    let env = Envelope::new(crate::NAME, &event, now).with_case(&task.case_id);
+    ctx.store
+        .append(Append {
+            kind: "task",
+            id,
+            expected_version: version,
+            state: &task,
+            event: &env,
+            index: vec![
+                IndexOp::Remove {
+                    index: domain::open_index(task.role),
+                    member: id.to_owned(),
+                },
+                IndexOp::Unscore {
+                    index: APPROACHING.into(),
+                    member: id.to_owned(),
+                },
+                IndexOp::Unscore {
+                    index: MISSED.into(),
+                    member: id.to_owned(),
+                },
+            ],
+            applied: None,
+            unique: None,
+        })
+        .await
+        .map_err(store_problem)?;
+    Ok(ApiResponse::json(StatusCode::OK, &view(ctx, &task))
+        .header("etag", format!("\"{}\"", version + 1)))
+}

@@ -1,0 +1,291 @@
+//! Submissions and cases.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use egov_auth::Principal;
+use egov_bus::Envelope;
+use egov_events::v1::{CaseSubmitted, DocumentRef};
+use egov_kernel::{Role, time};
+use egov_procedure::Submission;
+use egov_store::{Append, Appended, IndexOp, StoreError};
+use egov_web::{ApiResponse, Json, Problem, Violation};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use warp::http::StatusCode;
+use warp::{Filter, Rejection};
+
+use crate::Ctx;
+use crate::domain::{self, Case, Document};
+
+/// Roles that examine cases and may read any of them; a state body reads its own.
+const READERS: &[Role] = &[
+    Role::AuthorizedBody,
+    Role::ServiceIntegrator,
+    Role::Operator,
+    Role::PlatformAdmin,
+];
+
+/// `POST /api/v1/<intake path>`: submit a case of the procedure whose variant names that path.
+pub(crate) fn submit(
+    ctx: Arc<Ctx>,
+) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
+    let c = ctx.clone();
+    warp::path!("api" / "v1" / String)
+        .and(warp::post())
+        .and_then(move |path: String| {
+            let kind = c
+                .platform
+                .definitions
+                .all()
+                .find(|d| d.intake.path == path)
+                .map(|d| d.kind.clone());
+            async move { kind.ok_or_else(warp::reject::not_found) }
+        })
+        .and(egov_auth::authenticated(ctx.platform.verifier.clone()))
+        .and(warp::path::full())
+        .and(egov_web::idempotency_key())
+        .and(egov_web::json_body::<Submission>(
+            egov_web::DEFAULT_BODY_LIMIT,
+        ))
+        .then(
+            move |kind: String,
+                  p: Principal,
+                  path: warp::path::FullPath,
+                  key: Option<String>,
+                  body: Json<Submission>| {
+                let ctx = ctx.clone();
+                async move {
+                    let scope = p.scope();
+                    egov_web::idempotent(
+                        &ctx.idem,
+                        &scope,
+                        key.as_deref(),
+                        "POST",
+                        path.as_str(),
+                        &body.raw,
+                        || submit_case(&ctx, kind, p, key.as_deref(), body.value),
+                    )
+                    .await
+                }
+            },
+        )
+}
+
+async fn submit_case(
+    ctx: &Ctx,
+    kind: String,
+    p: Principal,
+    key: Option<&str>,
+    s: Submission,
+) -> Result<ApiResponse, Problem> {
+    let now = ctx.platform.clock.now();
+    let today = time::local_date(now);
+    // The variant in force on the day of submission decides the form and every later step
+    // of this case (AMB-X1); it is recorded on the case.
+    let def = ctx.platform.definitions.select(&kind, today).map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no-variant",
+            "No procedure variant in force",
+        )
+        .detail(e.to_string())
+    })?;
+    if !p.has(def.intake.role) {
+        return Err(Problem::forbidden(format!(
+            "only a {} may submit this ({})",
+            def.intake.role, def.intake.rule
+        ))
+        .field("roles")
+        .rule(def.intake.rule.clone()));
+    }
+    let violations = def.validate(&s, today);
+    if !violations.is_empty() {
+        return Err(Problem::invalid(
+            violations
+                .into_iter()
+                .map(|v| Violation {
+                    field: v.field,
+                    rule: Some(v.rule),
+                    message: v.message,
+                })
+                .collect(),
+        ));
+    }
+    // With an Idempotency-Key the case id is unique per key, so a retry after a lost answer
+    // finds the first case even if the key's record was lost with a crash.
+    let unique = key.map(|k| {
+        let digest = Sha256::digest(format!("{}\n{k}", p.scope()));
+        format!("submission:{}", hex::encode(digest))
+    });
+    let id = match &unique {
+        Some(u) => ctx.store.new_id_for(u),
+        None => ulid::Ulid::new().to_string(),
+    };
+    let received_at = time::format(now);
+    let case = Case {
+        id: id.clone(),
+        procedure: def.kind.clone(),
+        variant_id: def.id.clone(),
+        variant_version: def.version.clone(),
+        org: p.org.to_string(),
+        submitted_by: p.sub.clone(),
+        received_at: received_at.clone(),
+        object_kind: s.object_kind.clone(),
+        fields: s.fields.clone(),
+        documents: s
+            .documents
+            .iter()
+            .map(|d| Document {
+                kind: d.kind.clone(),
+                reference: d.reference.clone(),
+                title: d.title.clone(),
+            })
+            .collect(),
+    };
+    let event = CaseSubmitted {
+        case_id: id.clone(),
+        procedure: def.kind.clone(),
+        variant_id: def.id.clone(),
+        variant_version: def.version.clone(),
+        org: case.org.clone(),
+        submitted_by: p.sub.clone(),
+        received_at,
+        object_kind: s.object_kind,
+        fields: s.fields.into_iter().collect(),
+        documents: s
+            .documents
+            .into_iter()
+            .map(|d| DocumentRef {
+                kind: d.kind,
+                reference: d.reference,
+                title: d.title.unwrap_or_default(),
+            })
+            .collect(),
+    };
+    let env = Envelope::new(crate::NAME, &event, now).with_case(&id);
+    let appended = ctx
+        .store
+        .append(Append {
+            kind: "case",
+            id: &id,
+            expected_version: 0,
+            state: &case,
+            event: &env,
+            index: vec![IndexOp::Add {
+                index: format!("org:{}", case.org),
+                member: id.clone(),
+            }],
+            applied: None,
+            unique,
+        })
+        .await
+        .map_err(store_problem)?;
+    let case = match appended {
+        Appended::Committed { .. } => case,
+        Appended::Exists(first) => load(ctx, &first).await?.ok_or_else(Problem::internal)?,
+        Appended::AlreadyApplied => return Err(Problem::internal()),
+    };
+    let location = format!("/api/v1/cases/{}", case.id);
+    Ok(ApiResponse::json(
+        StatusCode::CREATED,
+        &json!({
+            "id": case.id,
+            "status": "submitted",
+            "received_at": case.received_at,
+            "variant": {"id": case.variant_id, "version": case.variant_version},
+            "links": {"self": location},
+        }),
+    )
+    .header("location", location))
+}
+
+pub(crate) fn store_problem(e: StoreError) -> Problem {
+    match e {
+        StoreError::Conflict { .. } => {
+            Problem::conflict("the case changed meanwhile; reload and retry")
+        }
+        StoreError::Redis(e) => {
+            tracing::error!(error = %e, "store unavailable");
+            Problem::unavailable(
+                "storage did not answer; the request may not have been recorded: retry with the same Idempotency-Key",
+            )
+        }
+        other => {
+            tracing::error!(error = %other, "store failure");
+            Problem::internal()
+        }
+    }
+}
+
+async fn load(ctx: &Ctx, id: &str) -> Result<Option<Case>, Problem> {
+    Ok(ctx
+        .store
+        .load::<Case>("case", id)
+        .await
+        .map_err(store_problem)?
+        .map(|l| l.state))
+}
+
+/// `GET /api/v1/cases/{id}`: the case and its timeline. A state body sees only its own cases
+/// (another agency's case is a 404, as if it did not exist); examiners see every case.
+pub(crate) fn get(
+    ctx: Arc<Ctx>,
+) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
+    warp::path!("api" / "v1" / "cases" / String)
+        .and(warp::get())
+        .and(egov_auth::authenticated(ctx.platform.verifier.clone()))
+        .then(move |id: String, p: Principal| {
+            let ctx = ctx.clone();
+            async move { case_view(&ctx, &id, &p).await.unwrap_or_else(Into::into) }
+        })
+}
+
+async fn case_view(ctx: &Ctx, id: &str, p: &Principal) -> Result<ApiResponse, Problem> {
+    let examiner = READERS.iter().any(|r| p.has(*r));
+    if !examiner && !p.has(Role::StateBody) {
+        return Err(
+            Problem::forbidden("cases are read by their state body and by examiners")
+                .field("roles"),
+        );
+    }
+    let not_found = || Problem::not_found(format!("no case {id}"));
+    if id.parse::<egov_kernel::CaseId>().is_err() {
+        return Err(not_found());
+    }
+    let case = load(ctx, id).await?.ok_or_else(not_found)?;
+    if !examiner && case.org != p.org.to_string() {
+        return Err(not_found());
+    }
+    let mut entries: Vec<(jiff::Timestamp, String, Value)> = Vec::new();
+    let own = ctx.store.history("case", id).await.map_err(store_problem)?;
+    let foreign = ctx
+        .store
+        .projection("case", id)
+        .await
+        .map_err(store_problem)?;
+    for (entry, env) in own.into_iter().chain(foreign) {
+        if let Some((at, v)) = domain::timeline_entry(&env) {
+            entries.push((at, entry, v));
+        }
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let timeline: Vec<Value> = entries.into_iter().map(|(_, _, v)| v).collect();
+    let documents: Vec<Value> = case.documents.iter().map(|d| json!(d)).collect();
+    let fields: BTreeMap<&String, &String> = case.fields.iter().collect();
+    Ok(ApiResponse::json(
+        StatusCode::OK,
+        &json!({
+            "id": case.id,
+            "procedure": case.procedure,
+            "variant": {"id": case.variant_id, "version": case.variant_version},
+            "status": domain::status(&timeline),
+            "org": case.org,
+            "received_at": case.received_at,
+            "object_kind": case.object_kind,
+            "fields": fields,
+            "documents": documents,
+            "timeline": timeline,
+        }),
+    ))
+}

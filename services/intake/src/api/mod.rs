@@ -1,0 +1,19 @@
+//! intake's HTTP API.
+
+mod cases;
+mod openapi;
+
+use std::sync::Arc;
+
+use warp::{Filter, Rejection, Reply};
+
+use crate::Ctx;
+
+pub(crate) use openapi::openapi;
+
+/// Every route of intake's API.
+pub(crate) fn routes(
+    ctx: Arc<Ctx>,
+) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    cases::submit(ctx.clone()).or(cases::get(ctx))
+}

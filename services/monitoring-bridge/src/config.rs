@@ -1,0 +1,21 @@
+//! monitoring-bridge's settings.
+
+use std::net::SocketAddr;
+
+use egov_runtime::StartError;
+
+/// monitoring-bridge's settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where the API listens (`MONITORING_BRIDGE_ADDR`, default `127.0.0.1:8085`).
+    pub listen: SocketAddr,
+}
+
+impl Config {
+    /// From the environment.
+    pub fn from_env() -> Result<Self, StartError> {
+        Ok(Self {
+            listen: egov_runtime::env_addr("MONITORING_BRIDGE_ADDR", "127.0.0.1:8085")?,
+        })
+    }
+}

@@ -1,0 +1,2 @@
+//! monitoring-bridge's aggregates. None yet: this service reacts to public-service applications and their statuses once the procedures
+//! that produce them run as plugin variants (issue #4 and later).

@@ -1,0 +1,2 @@
+//! tender's aggregates. None yet: this service reacts to design assignments approved by expertise (the start of a tender) once the procedures
+//! that produce them run as plugin variants (issue #4 and later).
