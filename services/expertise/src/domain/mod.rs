@@ -193,18 +193,11 @@ pub async fn open(
     }
 }
 
-/// Working days left, today included when it is a working day; negative when overdue.
+/// Working days left after today, counted as the term counts them: N on the day the matter was
+/// received, 0 on the last day, negative (working days overdue) after it.
 pub fn working_days_left(calendar: &Calendar, today: Date, last_day: Date) -> Option<i32> {
-    if today <= last_day {
-        let before = today.yesterday().ok()?;
-        calendar
-            .working_days_between(before, last_day)
-            .ok()
-            .map(|(n, _)| n)
-    } else {
-        calendar
-            .working_days_between(last_day, today)
-            .ok()
-            .map(|(n, _)| -n)
-    }
+    calendar
+        .working_days_between(today, last_day)
+        .ok()
+        .map(|(n, _)| n)
 }

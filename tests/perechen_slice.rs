@@ -1,0 +1,536 @@
+//! The first procedure slice end to end over HTTP: a Perechen application from submission to
+//! the SI recommendation and on (RULES.md PL-3 to PL-9), with deadlines, scoping and bad input.
+
+use egov_e2e::{AGENCY, MINISTRY, OTHER_AGENCY, Suite, application, events, eventually};
+use egov_kernel::Role;
+use serde_json::{Value, json};
+
+/// Thursday 19 March 2026, 10:00 in Almaty: the next working days are Fri 20, then Nauryz
+/// (21-25 March) is off, then 26, 27, 30 and 31 March.
+const SUBMITTED: &str = "2026-03-19T10:00:00+05:00";
+
+async fn one_task(s: &Suite, role: Role) -> Value {
+    eventually("a task", || async {
+        s.tasks(role).await.into_iter().next()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn pl_4_and_pl_5_an_application_reaches_the_si_recommendation_with_terms_by_the_calendar() {
+    let s = Suite::start(SUBMITTED).await;
+    let id = s.submit("2026-03-19").await;
+
+    // PL-4: the AB checks within 5 working days of receipt.
+    let t = one_task(&s, Role::AuthorizedBody).await;
+    assert_eq!(
+        (
+            t["step"].as_str(),
+            t["rule"].as_str(),
+            t["case_id"].as_str()
+        ),
+        (Some("ab-check"), Some("PL-4"), Some(id.as_str()))
+    );
+    assert_eq!(t["opened_at"], SUBMITTED);
+    assert_eq!(t["due"]["last_day"], "2026-03-31");
+    assert_eq!(t["due"]["ends_at"], "2026-04-01T00:00:00+05:00");
+    assert_eq!(t["due"]["working_days_left"], 5);
+    assert_eq!(t["due"]["overdue"], false);
+    assert!(s.tasks(Role::ServiceIntegrator).await.is_empty());
+
+    // On Monday 30 March one working day is left; the AB forwards to the SI.
+    s.set_clock("2026-03-30T15:00:00+05:00");
+    assert_eq!(
+        s.tasks(Role::AuthorizedBody).await[0]["due"]["working_days_left"],
+        1
+    );
+    let ab = s.token(Role::AuthorizedBody, MINISTRY);
+    let task_id = t["id"].as_str().unwrap();
+    let (status, done) = s
+        .post(
+            "expertise",
+            &format!("/api/v1/tasks/{task_id}/complete"),
+            &ab,
+            &json!({"outcome": "forward-to-si"}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["status"], "completed");
+
+    // PL-5: the SI recommends within 5 working days of receiving the forwarded application:
+    // 31 March, 1, 2, 3 and 6 April.
+    let si = one_task(&s, Role::ServiceIntegrator).await;
+    assert_eq!(
+        (si["step"].as_str(), si["rule"].as_str()),
+        (Some("si-recommendation"), Some("PL-5"))
+    );
+    assert_eq!(si["opened_at"], "2026-03-30T15:00:00+05:00");
+    assert_eq!(si["due"]["last_day"], "2026-04-06");
+    assert!(s.tasks(Role::AuthorizedBody).await.is_empty());
+
+    // The case timeline, from both services' events, in local time.
+    let case = eventually("four timeline entries", || async {
+        let c = s.case(&id).await;
+        (c["timeline"].as_array().unwrap().len() == 4).then_some(c)
+    })
+    .await;
+    let kinds: Vec<&str> = case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["CaseSubmitted", "StepOpened", "StepCompleted", "StepOpened"]
+    );
+    assert_eq!(case["timeline"][0]["at"], SUBMITTED);
+    assert_eq!(case["timeline"][1]["due"]["last_day"], "2026-03-31");
+    assert_eq!(case["timeline"][2]["outcome"], "forward-to-si");
+    assert_eq!(case["timeline"][3]["rule"], "PL-5");
+    assert_eq!(case["status"], "in-examination");
+    assert_eq!(
+        case["variant"],
+        json!({"id": "perechen-353", "version": "1.0.0"})
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn pl_4_deadline_approaching_then_missed_shows_on_the_worklist_and_the_timeline() {
+    let s = Suite::start(SUBMITTED).await;
+    let id = s.submit("2026-03-19").await;
+    one_task(&s, Role::AuthorizedBody).await;
+    // Not yet: Monday 30 March is two working days before the end.
+    s.set_clock("2026-03-30T23:59:00+05:00");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        s.tasks(Role::AuthorizedBody).await[0]["due"]["approaching"],
+        false
+    );
+
+    // One working day before the term ends: the start of Tuesday 31 March.
+    s.set_clock("2026-03-31T00:00:01+05:00");
+    let t = eventually("approaching", || async {
+        let t = s.tasks(Role::AuthorizedBody).await.remove(0);
+        (t["due"]["approaching"] == true).then_some(t)
+    })
+    .await;
+    assert_eq!(
+        (
+            t["due"]["overdue"].as_bool(),
+            t["due"]["working_days_left"].as_i64()
+        ),
+        (Some(false), Some(0))
+    );
+
+    // The term ended at 24:00 on 31 March.
+    s.set_clock("2026-04-01T09:00:00+05:00");
+    let t = eventually("missed", || async {
+        let t = s.tasks(Role::AuthorizedBody).await.remove(0);
+        (t["due"]["missed"] == true).then_some(t)
+    })
+    .await;
+    assert_eq!(
+        (
+            t["due"]["overdue"].as_bool(),
+            t["due"]["working_days_left"].as_i64()
+        ),
+        (Some(true), Some(-1))
+    );
+
+    let case = eventually("both deadline events on the timeline", || async {
+        let c = s.case(&id).await;
+        (!events(&c, "DeadlineMissed").is_empty()).then_some(c)
+    })
+    .await;
+    let approaching = events(&case, "DeadlineApproaching");
+    assert_eq!(approaching.len(), 1);
+    assert_eq!(
+        (
+            approaching[0]["rule"].as_str(),
+            approaching[0]["ends_at"].as_str()
+        ),
+        (Some("PL-4"), Some("2026-04-01T00:00:00+05:00"))
+    );
+    assert_eq!(events(&case, "DeadlineMissed").len(), 1);
+    let metrics = reqwest::get(s.url("expertise", "/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"egov_deadlines_total{kind="missed",rule="PL-4"} 1"#),
+        "{metrics}"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn scoping_another_agency_gets_404_a_supplier_403_and_a_forged_token_401() {
+    let s = Suite::start(SUBMITTED).await;
+    let id = s.submit("2026-03-19").await;
+    let path = format!("/api/v1/cases/{id}");
+    let (status, p) = s
+        .get("intake", &path, &s.token(Role::StateBody, OTHER_AGENCY))
+        .await;
+    assert_eq!(status, 404, "{p}");
+    assert_eq!(
+        s.get("intake", &path, &s.token(Role::AuthorizedBody, MINISTRY))
+            .await
+            .0,
+        200
+    );
+
+    let supplier = s.token(Role::Supplier, AGENCY);
+    let (status, p) = s
+        .post(
+            "intake",
+            "/api/v1/perechen-applications",
+            &supplier,
+            &application("2026-03-19"),
+            None,
+        )
+        .await;
+    assert_eq!((status, p["rule"].as_str()), (403, Some("PL-3")), "{p}");
+    assert_eq!(s.get("intake", &path, &supplier).await.0, 403);
+
+    let mut forged = s.token(Role::StateBody, AGENCY);
+    forged.replace_range(forged.len() - 4.., "AAAA");
+    assert_eq!(s.get("intake", &path, &forged).await.0, 401);
+    let (status, _) = s
+        .post(
+            "intake",
+            "/api/v1/perechen-applications",
+            &forged,
+            &application("2026-03-19"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 401);
+
+    // The SI cannot act on the AB's step, nor see it.
+    let t = one_task(&s, Role::AuthorizedBody).await;
+    let si = s.token(Role::ServiceIntegrator, MINISTRY);
+    let complete = format!("/api/v1/tasks/{}/complete", t["id"].as_str().unwrap());
+    assert_eq!(
+        s.post(
+            "expertise",
+            &complete,
+            &si,
+            &json!({"outcome": "forward-to-si"}),
+            None
+        )
+        .await
+        .0,
+        404
+    );
+    // A state body has no worklist.
+    assert_eq!(
+        s.get(
+            "expertise",
+            "/api/v1/tasks",
+            &s.token(Role::StateBody, AGENCY)
+        )
+        .await
+        .0,
+        403
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn pl_3_bad_applications_name_the_field_and_the_rule_and_change_nothing() {
+    let s = Suite::start(SUBMITTED).await;
+    let sb = s.token(Role::StateBody, AGENCY);
+    let mut hsc = application("2026-03-19");
+    hsc["object_kind"] = json!("hardware-software-complex");
+    let (status, p) = s
+        .post("intake", "/api/v1/perechen-applications", &sb, &hsc, None)
+        .await;
+    assert_eq!(status, 422, "{p}");
+    let errors = p["errors"].as_array().unwrap();
+    assert!(errors.iter().all(|e| e["rule"] == "PL-3.b"), "{p}");
+    assert!(
+        errors.iter().any(|e| e["field"] == "documents[0].kind"),
+        "{p}"
+    );
+
+    let mut missing = application("2026-03-19");
+    missing["fields"]
+        .as_object_mut()
+        .unwrap()
+        .remove("object_name");
+    let (status, p) = s
+        .post(
+            "intake",
+            "/api/v1/perechen-applications",
+            &sb,
+            &missing,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, p["field"].as_str(), p["rule"].as_str()),
+        (422, Some("fields.object_name"), Some("PL-F1"))
+    );
+
+    let mut unknown = application("2026-03-19");
+    unknown["colour"] = json!("blue");
+    let (status, p) = s
+        .post(
+            "intake",
+            "/api/v1/perechen-applications",
+            &sb,
+            &unknown,
+            None,
+        )
+        .await;
+    assert_eq!((status, p["field"].as_str()), (400, Some("colour")), "{p}");
+
+    let mut future = application("2026-03-19");
+    future["fields"]["signed_on"] = json!("2026-03-20");
+    assert_eq!(
+        s.post(
+            "intake",
+            "/api/v1/perechen-applications",
+            &sb,
+            &future,
+            None
+        )
+        .await
+        .0,
+        422
+    );
+
+    // Nothing was recorded or published.
+    let mut conn = egov_bus::connect(&s.redis.client()).await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("egov:*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        keys.iter()
+            .all(|k| !k.contains(":agg:") && !k.contains("idx:org")),
+        "{keys:?}"
+    );
+    for p in 0..2 {
+        let len: usize = redis::cmd("XLEN")
+            .arg(format!("egov:{{intake.{p}}}:events"))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(len, 0);
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn an_idempotency_key_gives_one_case_however_often_it_is_sent() {
+    let s = Suite::start(SUBMITTED).await;
+    let sb = s.token(Role::StateBody, AGENCY);
+    let app = application("2026-03-19");
+    let (s1, b1) = s
+        .post(
+            "intake",
+            "/api/v1/perechen-applications",
+            &sb,
+            &app,
+            Some("k-1"),
+        )
+        .await;
+    let (s2, b2) = s
+        .post(
+            "intake",
+            "/api/v1/perechen-applications",
+            &sb,
+            &app,
+            Some("k-1"),
+        )
+        .await;
+    assert_eq!((s1, s2), (201, 201));
+    assert_eq!(b1, b2);
+    let mut other = app.clone();
+    other["fields"]["object_name"] = json!("Another system");
+    let (s3, p3) = s
+        .post(
+            "intake",
+            "/api/v1/perechen-applications",
+            &sb,
+            &other,
+            Some("k-1"),
+        )
+        .await;
+    assert_eq!((s3, p3["field"].as_str()), (422, Some("Idempotency-Key")));
+    one_task(&s, Role::AuthorizedBody).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        s.tasks(Role::AuthorizedBody).await.len(),
+        1,
+        "one case, one task"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn pl_7_a_refusal_needs_reasons_and_an_inclusion_opens_pl_8_and_pl_9_in_parallel() {
+    let s = Suite::start(SUBMITTED).await;
+    let ab = s.token(Role::AuthorizedBody, MINISTRY);
+    let si = s.token(Role::ServiceIntegrator, MINISTRY);
+    let complete = |id: &str| format!("/api/v1/tasks/{id}/complete");
+    let refused = s.submit("2026-03-19").await;
+    let included = s.submit("2026-03-19").await;
+    for case in [&refused, &included] {
+        let id = format!("{case}.ab-check");
+        let (status, _) = s
+            .post(
+                "expertise",
+                &complete(&id),
+                &ab,
+                &json!({"outcome": "forward-to-si"}),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    for (case, outcome) in [(&refused, "does-not-comply"), (&included, "complies")] {
+        let id = format!("{case}.si-recommendation");
+        eventually("SI task", || async {
+            s.tasks(Role::ServiceIntegrator)
+                .await
+                .iter()
+                .any(|t| t["id"] == id.as_str())
+                .then_some(())
+        })
+        .await;
+        assert_eq!(
+            s.post(
+                "expertise",
+                &complete(&id),
+                &si,
+                &json!({"outcome": outcome}),
+                None
+            )
+            .await
+            .0,
+            200
+        );
+    }
+    let decision = format!("{refused}.ab-decision");
+    eventually("decision task", || async {
+        s.tasks(Role::AuthorizedBody)
+            .await
+            .iter()
+            .any(|t| t["id"] == decision.as_str())
+            .then_some(())
+    })
+    .await;
+    // PL-7.b: reasons are required.
+    let (status, p) = s
+        .post(
+            "expertise",
+            &complete(&decision),
+            &ab,
+            &json!({"outcome": "refuse"}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, p["field"].as_str(), p["rule"].as_str()),
+        (422, Some("reasons"), Some("PL-7.b")),
+        "{p}"
+    );
+    // An unknown outcome names the step's rule.
+    let (status, p) = s
+        .post(
+            "expertise",
+            &complete(&decision),
+            &ab,
+            &json!({"outcome": "maybe"}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, p["field"].as_str(), p["rule"].as_str()),
+        (422, Some("outcome"), Some("PL-7"))
+    );
+    // A stale If-Match is refused; the current one is accepted.
+    let (_, t) = s
+        .get("expertise", &format!("/api/v1/tasks/{decision}"), &ab)
+        .await;
+    assert_eq!(t["status"], "open");
+    let stale = reqwest::Client::new()
+        .post(s.url("expertise", &complete(&decision)))
+        .bearer_auth(&ab)
+        .header("if-match", "\"0\"")
+        .json(&json!({"outcome": "refuse", "reasons": ["PL-6.b: does not comply with the architecture"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status().as_u16(), 412);
+    let body =
+        json!({"outcome": "refuse", "reasons": ["PL-6.b: does not comply with the architecture"]});
+    assert_eq!(
+        s.post("expertise", &complete(&decision), &ab, &body, None)
+            .await
+            .0,
+        200
+    );
+    let case = eventually("refused", || async {
+        let c = s.case(&refused).await;
+        (c["status"] == "refused").then_some(c)
+    })
+    .await;
+    assert_eq!(
+        events(&case, "StepCompleted").last().unwrap()["reasons"][0],
+        "PL-6.b: does not comply with the architecture"
+    );
+    // Completing twice is a conflict.
+    assert_eq!(
+        s.post("expertise", &complete(&decision), &ab, &body, None)
+            .await
+            .0,
+        409
+    );
+
+    // PL-7.a inclusion opens PL-8 (operator notification) and PL-9 (order) from the decision.
+    let decision = format!("{included}.ab-decision");
+    eventually("decision task", || async {
+        s.tasks(Role::AuthorizedBody)
+            .await
+            .iter()
+            .any(|t| t["id"] == decision.as_str())
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        s.post(
+            "expertise",
+            &complete(&decision),
+            &ab,
+            &json!({"outcome": "include"}),
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    let rules = eventually("PL-8 and PL-9", || async {
+        let mut rules: Vec<String> = s
+            .tasks(Role::AuthorizedBody)
+            .await
+            .iter()
+            .filter(|t| t["case_id"] == included.as_str())
+            .map(|t| t["rule"].as_str().unwrap().to_owned())
+            .collect();
+        rules.sort();
+        (rules.len() == 2).then_some(rules)
+    })
+    .await;
+    assert_eq!(rules, ["PL-8", "PL-9"]);
+    assert_eq!(s.case(&included).await["status"], "included");
+    s.stop().await;
+}

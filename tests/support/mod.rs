@@ -1,0 +1,251 @@
+//! The suite in-process for end-to-end tests: a real Redis (see `egov-testkit`), the five
+//! services on free ports, development keys in a temporary directory, and a fixed clock the
+//! test moves.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use egov::suite::{self, Layout};
+use egov_auth::JwksSource;
+use egov_auth::dev::{DEV_AUDIENCE, DEV_ISSUER, DevKeys, TokenRequest};
+use egov_kernel::{Bin, FixedClock, Role};
+use egov_runtime::{Platform, PlatformConfig, Running};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+/// The agency of the state-body tokens.
+pub const AGENCY: &str = "940740000911";
+/// Another agency.
+pub const OTHER_AGENCY: &str = "990140000384";
+/// The ministry (authorized body) and the service integrator.
+pub const MINISTRY: &str = "000740001307";
+
+/// A running suite.
+pub struct Suite {
+    pub redis: egov_testkit::TestRedis,
+    pub platform: Platform,
+    pub clock: Arc<FixedClock>,
+    pub layout: Layout,
+    pub running: Vec<(Running, CancellationToken)>,
+    keys: DevKeys,
+    http: reqwest::Client,
+}
+
+/// The application of RULES.md PL-3.a / PL-F1, signed the day before `day`.
+pub fn application(day: &str) -> Value {
+    let signed = day
+        .parse::<jiff::civil::Date>()
+        .unwrap()
+        .yesterday()
+        .unwrap();
+    serde_json::json!({
+        "object_kind": "information-system",
+        "fields": {"addressee": "Ministry of Digital Development", "state_body_name": "Ministry of Justice",
+                   "request": "Include the IS in the Perechen", "object_name": "E-notary",
+                   "signatory": "Nurlanov A. B.", "signed_on": signed.to_string()},
+        "documents": [{"kind": "services-or-functions-list", "reference": "portal:doc/1001"},
+                      {"kind": "criteria-compliance", "reference": "portal:doc/1002"}]
+    })
+}
+
+impl Suite {
+    /// Starts the suite with the clock at `local` (RFC 3339 with offset).
+    pub async fn start(local: &str) -> Self {
+        let redis = egov_testkit::redis().await;
+        let home = std::env::temp_dir().join(format!("egov-e2e-{}", ulid::Ulid::new()));
+        let keys = DevKeys::load_or_create(&home).unwrap();
+        let cfg = PlatformConfig {
+            redis_url: redis.url.clone(),
+            replica: "e2e".into(),
+            partitions: 2,
+            jwks: JwksSource::File(keys.jwks_path()),
+            issuer: DEV_ISSUER.into(),
+            audience: DEV_AUDIENCE.into(),
+            calendar_file: None,
+            procedures: concat!(env!("CARGO_MANIFEST_DIR"), "/../procedures").into(),
+        };
+        let clock = Arc::new(FixedClock::at(local));
+        let platform = Platform::connect(&cfg, clock.clone()).await.unwrap();
+        let mut layout = Layout::loopback(0);
+        layout.scheduler_tick = Duration::from_millis(50);
+        let mut s = Self {
+            redis,
+            platform,
+            clock,
+            layout,
+            running: Vec::new(),
+            keys,
+            http: reqwest::Client::new(),
+        };
+        for name in suite::SERVICES {
+            s.start_service(name).await;
+        }
+        s
+    }
+
+    /// Starts (or starts again) one service, on a free port.
+    pub async fn start_service(&mut self, name: &str) {
+        let token = CancellationToken::new();
+        let r = suite::start_one(&self.platform, name, &self.layout, token.clone())
+            .await
+            .unwrap();
+        self.running.retain(|(r, _)| r.name != name);
+        self.running.push((r, token));
+        self.wait_ready(name).await;
+    }
+
+    /// Stops one service at once, as a crash would: its tasks are aborted mid-work, nothing
+    /// is acknowledged or flushed.
+    pub fn crash_service(&mut self, name: &str) {
+        if let Some(i) = self.running.iter().position(|(r, _)| r.name == name) {
+            let (r, _) = self.running.remove(i);
+            for t in r.tasks {
+                t.abort();
+            }
+        }
+    }
+
+    /// The base URL of a running service.
+    pub fn url(&self, service: &str, path: &str) -> String {
+        let (r, _) = self
+            .running
+            .iter()
+            .find(|(r, _)| r.name == service)
+            .expect("service running");
+        format!("http://{}{path}", r.addr)
+    }
+
+    async fn wait_ready(&self, service: &str) {
+        let url = self.url(service, "/readyz");
+        for _ in 0..200 {
+            if let Ok(r) = self.http.get(&url).send().await
+                && r.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("{service} did not become ready");
+    }
+
+    /// A development token for `role` acting for `org`.
+    pub fn token(&self, role: Role, org: &str) -> String {
+        self.keys.mint(&TokenRequest {
+            sub: format!("e2e-{role}"),
+            org: Bin::parse(org).unwrap(),
+            roles: vec![role],
+            ttl: Duration::from_secs(3600),
+        })
+    }
+
+    /// Moves the clock to local time `local`.
+    pub fn set_clock(&self, local: &str) {
+        self.clock.set(egov_kernel::time::parse(local).unwrap());
+    }
+
+    /// `GET` with a token; status and JSON body.
+    pub async fn get(&self, service: &str, path: &str, token: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(self.url(service, path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `POST` JSON with a token and optional idempotency key; status and JSON body.
+    pub async fn post(
+        &self,
+        service: &str,
+        path: &str,
+        token: &str,
+        body: &Value,
+        key: Option<&str>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .post(self.url(service, path))
+            .bearer_auth(token)
+            .json(body);
+        if let Some(k) = key {
+            req = req.header("idempotency-key", k);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Submits the standard application as the agency; returns the case id.
+    pub async fn submit(&self, day: &str) -> String {
+        let token = self.token(Role::StateBody, AGENCY);
+        let (status, body) = self
+            .post(
+                "intake",
+                "/api/v1/perechen-applications",
+                &token,
+                &application(day),
+                None,
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The open tasks of `role`.
+    pub async fn tasks(&self, role: Role) -> Vec<Value> {
+        let (status, body) = self
+            .get("expertise", "/api/v1/tasks", &self.token(role, MINISTRY))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["items"].as_array().unwrap().clone()
+    }
+
+    /// The case as its agency sees it.
+    pub async fn case(&self, id: &str) -> Value {
+        let (status, body) = self
+            .get(
+                "intake",
+                &format!("/api/v1/cases/{id}"),
+                &self.token(Role::StateBody, AGENCY),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Stops everything.
+    pub async fn stop(self) {
+        for (r, t) in self.running {
+            t.cancel();
+            r.wait().await;
+        }
+    }
+}
+
+/// Polls `f` until it returns `Some`, for up to 15 s.
+pub async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..750 {
+        if let Some(v) = f().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// The events of `kind` in a case timeline.
+pub fn events<'a>(case: &'a Value, kind: &str) -> Vec<&'a Value> {
+    case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == kind)
+        .collect()
+}
