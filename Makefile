@@ -26,4 +26,5 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 bench: deps
-	$(CARGO) run --release -p egov-bench -- $(BENCH_ARGS)
+	$(CARGO) run --release -p egov-bench -- streams $(BENCH_ARGS)
+	$(CARGO) run --release -p egov-bench -- http $(BENCH_HTTP_ARGS)

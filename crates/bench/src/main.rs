@@ -15,8 +15,18 @@ use egov_events::v1::{Deadline, DeadlineApproaching};
 use egov_store::{Append, IndexOp, Store};
 use redis::AsyncCommands;
 
+mod http;
+
 #[derive(Parser, Debug)]
-#[command(about = "Bus and store throughput against raw XADD, in one run")]
+#[command(about = "egov benchmarks, each against a baseline measured in the same run")]
+enum Cli {
+    /// Bus publishes and store appends against raw XADD.
+    Streams(Args),
+    /// Durable submissions over HTTP against a bare warp handler doing one XADD.
+    Http(http::Args),
+}
+
+#[derive(clap::Args, Debug)]
 struct Args {
     /// Operations per measurement.
     #[arg(long, default_value_t = 20_000)]
@@ -33,11 +43,11 @@ struct Args {
     fsync: String,
 }
 
-struct Run {
-    name: &'static str,
-    ops_per_sec: f64,
-    p50: Duration,
-    p99: Duration,
+pub(crate) struct Run {
+    pub(crate) name: &'static str,
+    pub(crate) ops_per_sec: f64,
+    pub(crate) p50: Duration,
+    pub(crate) p99: Duration,
 }
 
 fn event(i: usize) -> Envelope {
@@ -56,7 +66,7 @@ fn event(i: usize) -> Envelope {
 }
 
 /// Runs `ops` calls of `f` from `concurrency` tasks; measures each call.
-async fn measure<F, Fut>(
+pub(crate) async fn measure<F, Fut>(
     name: &'static str,
     ops: usize,
     concurrency: usize,
@@ -139,7 +149,13 @@ fn redis_benchmark(port: u16, ops: usize, concurrency: usize, payload: &str) -> 
 // two workers the generator fights Redis for CPU and the ratios drift with scheduling.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    match Cli::parse() {
+        Cli::Streams(args) => streams(args).await,
+        Cli::Http(args) => http::run(args).await,
+    }
+}
+
+async fn streams(args: Args) -> anyhow::Result<()> {
     let server = egov_testkit::RedisServer::start_with(&["--appendfsync", &args.fsync]);
     let client = redis::Client::open(server.url())?;
     let bus = Bus::new(client.clone(), BusMetrics::unregistered()).await?;
@@ -211,7 +227,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn median(mut runs: Vec<Run>) -> Box<Run> {
+pub(crate) fn median(mut runs: Vec<Run>) -> Box<Run> {
     runs.sort_by(|a, b| a.ops_per_sec.total_cmp(&b.ops_per_sec));
     let mid = runs.len() / 2;
     Box::new(runs.swap_remove(mid))

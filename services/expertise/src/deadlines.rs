@@ -35,6 +35,22 @@ static RELEASE: LazyLock<redis::Script> = LazyLock::new(|| {
     )
 });
 
+/// Takes or renews the lease at `key` for `owner`; true while held.
+async fn hold(
+    conn: &mut redis::aio::ConnectionManager,
+    key: &str,
+    owner: &str,
+    ttl: Duration,
+) -> Result<bool, redis::RedisError> {
+    let held: i64 = LEASE
+        .key(key)
+        .arg(owner)
+        .arg(ttl.as_millis() as u64)
+        .invoke_async(conn)
+        .await?;
+    Ok(held == 1)
+}
+
 pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
         let key = format!(
@@ -45,19 +61,13 @@ pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) 
         let ttl = (tick * 3).max(Duration::from_secs(1));
         let mut conn = ctx.platform.bus.connection();
         loop {
-            let held: Result<i64, _> = LEASE
-                .key(&key)
-                .arg(&owner)
-                .arg(ttl.as_millis() as u64)
-                .invoke_async(&mut conn)
-                .await;
-            match held {
-                Ok(1) => {
+            match hold(&mut conn, &key, &owner, ttl).await {
+                Ok(true) => {
                     if let Err(e) = run_once(&ctx).await {
                         tracing::warn!(error = %e, "deadline scan failed");
                     }
                 }
-                Ok(_) => {}
+                Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "deadline lease unavailable"),
             }
             tokio::select! {
@@ -158,5 +168,40 @@ async fn announce(
         // Completed or announced meanwhile: the next scan sees the new state.
         Err(StoreError::Conflict { .. }) => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn one_scheduler_holds_the_lease_and_another_takes_over_when_it_stops_renewing() {
+        let r = egov_testkit::redis().await;
+        let mut conn = egov_bus::connect(&r.client()).await.unwrap();
+        let ttl = Duration::from_millis(300);
+        let key = "egov:{expertise.0}:lease:deadlines";
+        assert!(hold(&mut conn, key, "pod-a", ttl).await.unwrap());
+        assert!(
+            !hold(&mut conn, key, "pod-b", ttl).await.unwrap(),
+            "only one active instance"
+        );
+        // pod-a renews and keeps it past the first TTL.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(hold(&mut conn, key, "pod-a", ttl).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!hold(&mut conn, key, "pod-b", ttl).await.unwrap());
+        // pod-a stops renewing (crashed): pod-b takes over after the TTL.
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        assert!(hold(&mut conn, key, "pod-b", ttl).await.unwrap());
+        assert!(!hold(&mut conn, key, "pod-a", ttl).await.unwrap());
+        // A clean release frees it at once.
+        let _: i64 = RELEASE
+            .key(key)
+            .arg("pod-b")
+            .invoke_async(&mut conn)
+            .await
+            .unwrap();
+        assert!(hold(&mut conn, key, "pod-a", ttl).await.unwrap());
     }
 }
