@@ -385,6 +385,14 @@ async fn pl_7_a_refusal_needs_reasons_and_an_inclusion_opens_pl_8_and_pl_9_in_pa
     let included = s.submit("2026-03-19").await;
     for case in [&refused, &included] {
         let id = format!("{case}.ab-check");
+        eventually("AB task", || async {
+            s.tasks(Role::AuthorizedBody)
+                .await
+                .iter()
+                .any(|t| t["id"] == id.as_str())
+                .then_some(())
+        })
+        .await;
         let (status, _) = s
             .post(
                 "expertise",

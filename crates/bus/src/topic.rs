@@ -32,10 +32,13 @@ impl Topic {
         self.partitions
     }
 
-    /// The partition an aggregate id belongs to (FNV-1a of the id; stable across releases).
+    /// The partition an aggregate id belongs to (FNV-1a, stable across releases). An id
+    /// `a.b` lives in the partition of `a`: the tasks of case `C` (`C.ab-check`,
+    /// `C.si-recommendation`) share one partition, so their events keep their order.
     pub fn partition_of(&self, aggregate_id: &str) -> u16 {
+        let key = aggregate_id.split('.').next().unwrap_or(aggregate_id);
         let mut h: u32 = 0x811c_9dc5;
-        for b in aggregate_id.bytes() {
+        for b in key.bytes() {
             h ^= u32::from(b);
             h = h.wrapping_mul(0x0100_0193);
         }
@@ -86,6 +89,20 @@ mod tests {
             assert!(key.contains(&tag), "{key}");
         }
         assert_eq!(Topic::new("intake", 1).stream(0), "egov:{intake.0}:events");
+        // The steps of one case share its partition, whatever their names.
+        let t = Topic::new("expertise", 16);
+        let case = "01KCASE000000000000000000A";
+        for step in [
+            "ab-check",
+            "si-recommendation",
+            "ab-decision",
+            "inclusion-order",
+        ] {
+            assert_eq!(
+                t.partition_of(&format!("{case}.{step}")),
+                t.partition_of(case)
+            );
+        }
         assert_eq!(Topic::new("intake", 0).partitions(), 1);
     }
 }
