@@ -1,0 +1,337 @@
+//! The engine (one per process) and loaded plugins.
+
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use egov_kernel::{Calendar, Clock};
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+
+use crate::bindings::{ProcedureVariant, ProcedureVariantPre};
+use crate::state::State;
+use crate::{CONTRACT_MAJOR, CONTRACT_VERSION, PluginError, wit};
+
+/// How often the epoch advances: the granularity of call deadlines.
+const TICK: Duration = Duration::from_millis(2);
+
+/// The wasmtime version compiled artifacts are cached for.
+const WASMTIME_VERSION: &str = "48.0.8";
+
+/// Engine settings.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Where compiled artifacts are cached (`None`: no disk cache).
+    pub cache_dir: Option<PathBuf>,
+    /// Instances that may be alive at once (the pooling allocator's size).
+    pub max_instances: u32,
+    /// The most linear memory any instance may have (the pool's slot size).
+    pub max_memory: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            cache_dir: None,
+            max_instances: 64,
+            max_memory: 64 << 20,
+        }
+    }
+}
+
+/// Per-plugin limits of one call.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The deadline of one call (epoch interruption).
+    pub timeout: Duration,
+    /// The most linear memory one call may grow to.
+    pub memory: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_millis(200),
+            memory: 32 << 20,
+        }
+    }
+}
+
+/// The wasmtime engine, linker and epoch ticker. Share one per process.
+pub struct Engine {
+    engine: wasmtime::Engine,
+    linker: Linker<State>,
+    cfg: EngineConfig,
+    calendar: Arc<Calendar>,
+    clock: Arc<dyn Clock>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn wt(e: impl std::fmt::Display) -> PluginError {
+    PluginError::Io(format!("wasmtime: {e}"))
+}
+
+impl Engine {
+    /// An engine whose host imports answer from `calendar` and `clock`.
+    pub fn new(
+        cfg: EngineConfig,
+        calendar: Arc<Calendar>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Self>, PluginError> {
+        let n = cfg.max_instances.max(1);
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(n)
+            .total_core_instances(n * 4)
+            .total_memories(n * 2)
+            .total_tables(n * 4)
+            .total_stacks(n)
+            .max_memory_size(cfg.max_memory);
+        let mut c = wasmtime::Config::new();
+        c.wasm_component_model(true)
+            .epoch_interruption(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
+            // Reserve no more address space per memory than a plugin may use, plus a guard.
+            .memory_reservation(cfg.max_memory as u64)
+            .memory_guard_size(64 << 10);
+        let engine = wasmtime::Engine::new(&c).map_err(wt)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(wt)?;
+        ProcedureVariant::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(wt)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let me = Arc::new(Self {
+            engine,
+            linker,
+            cfg,
+            calendar,
+            clock,
+            stop: stop.clone(),
+        });
+        // Epochs only interrupt guest code; host imports are trivial and bounded.
+        let weak: Weak<Self> = Arc::downgrade(&me);
+        std::thread::Builder::new()
+            .name("egov-plugin-epoch".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(TICK);
+                    match weak.upgrade() {
+                        Some(e) => e.engine.increment_epoch(),
+                        None => return,
+                    }
+                }
+            })
+            .map_err(|e| PluginError::Io(e.to_string()))?;
+        Ok(me)
+    }
+
+    /// Loads a plugin from its bytes: compile (or take from the disk cache), check the
+    /// contract version, pre-instantiate.
+    pub fn load(self: &Arc<Self>, bytes: &[u8], limits: Limits) -> Result<Plugin, PluginError> {
+        let digest = hex::encode(Sha256::digest(bytes));
+        let component = self.compile(bytes, &digest)?;
+        self.check_contract(&component, &digest)?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| PluginError::Contract {
+                digest: digest.clone(),
+                built_for: "an unknown contract".into(),
+                supported: format!("^{CONTRACT_VERSION}: {e}"),
+            })?;
+        let pre = ProcedureVariantPre::new(pre).map_err(|e| PluginError::Contract {
+            digest: digest.clone(),
+            built_for: "an unknown contract (exports differ)".into(),
+            supported: format!("^{CONTRACT_VERSION}: {e:#}"),
+        })?;
+        let mut plugin = Plugin {
+            engine: self.clone(),
+            pre,
+            label: digest.clone(),
+            digest,
+            limits,
+        };
+        let md = plugin.metadata()?;
+        plugin.label = format!("{}@{} ({})", md.id, md.version, &plugin.digest[..12]);
+        Ok(plugin)
+    }
+
+    fn cache_path(&self, digest: &str) -> Option<PathBuf> {
+        let dir = self.cfg.cache_dir.as_ref()?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.engine.precompile_compatibility_hash().hash(&mut h);
+        Some(dir.join(format!(
+            "{digest}-wasmtime-{WASMTIME_VERSION}-{:016x}.cwasm",
+            h.finish()
+        )))
+    }
+
+    fn compile(&self, bytes: &[u8], digest: &str) -> Result<Component, PluginError> {
+        let cached = self.cache_path(digest);
+        if let Some(p) = &cached
+            && p.exists()
+        {
+            // SAFETY: the file was written by `Component::serialize` of this engine
+            // configuration (its compatibility hash is in the name) into egov's own cache
+            // directory; a file that fails to load is recompiled and replaced.
+            match unsafe { Component::deserialize_file(&self.engine, p) } {
+                Ok(c) => return Ok(c),
+                Err(e) => {
+                    tracing::warn!(path = %p.display(), error = %e, "cached plugin artifact unusable; recompiling")
+                }
+            }
+        }
+        let c = Component::new(&self.engine, bytes).map_err(|e| PluginError::Compile {
+            digest: digest.to_owned(),
+            detail: format!("{e:#}"),
+        })?;
+        if let Some(p) = cached {
+            match c.serialize() {
+                Ok(bytes) => {
+                    let tmp = p.with_extension("tmp");
+                    let written =
+                        std::fs::create_dir_all(p.parent().expect("cache files are in a dir"))
+                            .and_then(|_| std::fs::write(&tmp, bytes))
+                            .and_then(|_| std::fs::rename(&tmp, &p));
+                    if let Err(e) = written {
+                        tracing::warn!(path = %p.display(), error = %e, "could not cache a compiled plugin");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not serialize a compiled plugin"),
+            }
+        }
+        Ok(c)
+    }
+
+    /// "Built for X, host supports Y": the version of the `egov:procedure` host import.
+    fn check_contract(&self, c: &Component, digest: &str) -> Result<(), PluginError> {
+        for (name, _) in c.component_type().imports(&self.engine) {
+            let Some(rest) = name.strip_prefix("egov:procedure/") else {
+                continue;
+            };
+            let version = rest.split('@').nth(1).unwrap_or("unversioned");
+            let major = version
+                .split('.')
+                .next()
+                .and_then(|m| m.parse::<u64>().ok());
+            if major != Some(CONTRACT_MAJOR) {
+                return Err(PluginError::Contract {
+                    digest: digest.to_owned(),
+                    built_for: version.to_owned(),
+                    supported: format!("^{CONTRACT_VERSION} (major {CONTRACT_MAJOR})"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A loaded variant: its digest and an `InstancePre`. Each call runs in a fresh store.
+#[derive(Clone)]
+pub struct Plugin {
+    engine: Arc<Engine>,
+    pre: ProcedureVariantPre<State>,
+    digest: String,
+    label: String,
+    limits: Limits,
+}
+
+impl Plugin {
+    /// The artifact's sha256.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// `id@version (digest prefix)`, for logs and errors.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The call limits.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    fn call<R>(
+        &self,
+        f: impl FnOnce(&mut Store<State>, &ProcedureVariant) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        let e = &self.engine;
+        let state = State::new(
+            e.calendar.clone(),
+            e.clock.clone(),
+            self.label.clone(),
+            self.limits.memory,
+        );
+        let mut store = Store::new(&e.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        let ticks = (self.limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64 + 1;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        let result = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|inst| f(&mut store, &inst));
+        result.map_err(|err| self.classify(&store, err))
+    }
+
+    fn classify(&self, store: &Store<State>, err: wasmtime::Error) -> PluginError {
+        let variant = self.label.clone();
+        if store.data().limiter.hit {
+            PluginError::LimitExceeded {
+                variant,
+                limit_bytes: self.limits.memory,
+            }
+        } else if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+            PluginError::Timeout {
+                variant,
+                after: self.limits.timeout,
+            }
+        } else {
+            PluginError::Trap {
+                variant,
+                detail: format!("{err:?}"),
+            }
+        }
+    }
+
+    /// The variant's metadata.
+    pub fn metadata(&self) -> Result<wit::Metadata, PluginError> {
+        self.call(|s, v| v.call_metadata(s))
+    }
+
+    /// The step graph.
+    pub fn steps(&self) -> Result<Vec<wit::Step>, PluginError> {
+        self.call(|s, v| v.call_steps(s))
+    }
+
+    /// The submission form.
+    pub fn form(&self) -> Result<wit::Form, PluginError> {
+        self.call(|s, v| v.call_form(s))
+    }
+
+    /// The violations of `submission` (JSON) submitted on `today`.
+    pub fn validate(
+        &self,
+        submission: &str,
+        today: &str,
+    ) -> Result<Vec<wit::Violation>, PluginError> {
+        self.call(|s, v| v.call_validate(s, submission, today))
+    }
+
+    /// A computed decision.
+    pub fn decide(
+        &self,
+        name: &str,
+        input: &str,
+    ) -> Result<Result<String, Vec<wit::Violation>>, PluginError> {
+        self.call(|s, v| v.call_decide(s, name, input))
+    }
+}

@@ -1,0 +1,70 @@
+//! Typed plugin faults.
+
+use std::time::Duration;
+
+/// Why a plugin could not be loaded or a call failed. Logged with the variant, version and
+/// digest; a fault fails that request, never the service.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PluginError {
+    /// The artifact is not a valid component for this engine.
+    #[error("plugin {digest}: not a loadable component: {detail}")]
+    Compile {
+        /// The artifact's sha256.
+        digest: String,
+        /// The compiler's message.
+        detail: String,
+    },
+    /// The plugin was built for another version of the contract.
+    #[error(
+        "plugin {digest}: built for contract egov:procedure@{built_for}, host supports {supported}"
+    )]
+    Contract {
+        /// The artifact's sha256.
+        digest: String,
+        /// The contract version it imports.
+        built_for: String,
+        /// The versions the host supports.
+        supported: String,
+    },
+    /// The guest trapped (a panic, `unreachable`, an out-of-bounds access...).
+    #[error("plugin {variant}: trapped: {detail}")]
+    Trap {
+        /// `id@version (digest)`.
+        variant: String,
+        /// The trap and its wasm backtrace.
+        detail: String,
+    },
+    /// The call ran past its deadline and was interrupted.
+    #[error("plugin {variant}: interrupted after its deadline of {after:?}")]
+    Timeout {
+        /// `id@version (digest)`.
+        variant: String,
+        /// The deadline.
+        after: Duration,
+    },
+    /// The guest tried to grow its memory past the limit.
+    #[error("plugin {variant}: exceeded its memory limit of {limit_bytes} bytes")]
+    LimitExceeded {
+        /// `id@version (digest)`.
+        variant: String,
+        /// The limit.
+        limit_bytes: usize,
+    },
+    /// The artifact could not be read or cached.
+    #[error("plugin artifact: {0}")]
+    Io(String),
+}
+
+impl PluginError {
+    /// A short label for metrics: `compile`, `contract`, `trap`, `timeout`, `limit`, `io`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PluginError::Compile { .. } => "compile",
+            PluginError::Contract { .. } => "contract",
+            PluginError::Trap { .. } => "trap",
+            PluginError::Timeout { .. } => "timeout",
+            PluginError::LimitExceeded { .. } => "limit",
+            PluginError::Io(_) => "io",
+        }
+    }
+}

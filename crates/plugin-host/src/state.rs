@@ -1,0 +1,158 @@
+//! What a store holds during one call: WASI with nothing granted, the memory limiter, and the
+//! host imports (calendar, today, log).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use egov_kernel::{Calendar, Clock, Term, Unit, time};
+use wasmtime::ResourceLimiter;
+use wasmtime_wasi::{
+    HostMonotonicClock, HostWallClock, ResourceTable, WasiCtx, WasiCtxView, WasiView,
+};
+
+use crate::bindings::egov::procedure::{host, types};
+
+/// The per-call state of a store.
+pub(crate) struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) limiter: Limiter,
+    calendar: Arc<Calendar>,
+    clock: Arc<dyn Clock>,
+    variant: String,
+}
+
+/// Denies memory growth past the limit and remembers it did, so the fault is typed.
+pub(crate) struct Limiter {
+    pub(crate) memory_limit: usize,
+    pub(crate) hit: bool,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_limit {
+            self.hit = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// Clocks that always read zero: a variant gets time only from the host's `today`.
+struct Frozen;
+
+impl HostWallClock for Frozen {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for Frozen {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+impl State {
+    pub(crate) fn new(
+        calendar: Arc<Calendar>,
+        clock: Arc<dyn Clock>,
+        variant: String,
+        memory_limit: usize,
+    ) -> Self {
+        // Nothing granted: no preopened directories, no environment, no arguments, no
+        // network (the socket address check denies everything by default), null stdio,
+        // frozen clocks, deterministic randomness.
+        let wasi = WasiCtx::builder()
+            .wall_clock(Frozen)
+            .monotonic_clock(Frozen)
+            .secure_random(wasmtime_wasi::Deterministic::new(vec![4, 2]))
+            .insecure_random(wasmtime_wasi::Deterministic::new(vec![4, 2]))
+            .insecure_random_seed(0)
+            .build();
+        Self {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: Limiter {
+                memory_limit,
+                hit: false,
+            },
+            calendar,
+            clock,
+            variant,
+        }
+    }
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl types::Host for State {}
+
+impl host::Host for State {
+    fn is_working_day(&mut self, date: String) -> Result<bool, String> {
+        let d = date
+            .parse()
+            .map_err(|e| format!("{date:?} is not a date: {e}"))?;
+        self.calendar
+            .is_working_day(d)
+            .map(|(w, _)| w)
+            .map_err(|e| e.to_string())
+    }
+
+    fn term_end(&mut self, date: String, count: u32, unit: types::Unit) -> Result<String, String> {
+        let d = date
+            .parse()
+            .map_err(|e| format!("{date:?} is not a date: {e}"))?;
+        let unit = match unit {
+            types::Unit::WorkingDays => Unit::WorkingDays,
+            types::Unit::CalendarDays => Unit::CalendarDays,
+            types::Unit::Months => Unit::Months,
+        };
+        let term = Term::new(count.into(), unit).map_err(|e| e.to_string())?;
+        self.calendar
+            .due(d, term)
+            .map(|due| due.last_day.to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    fn today(&mut self) -> String {
+        time::local_date(self.clock.now()).to_string()
+    }
+
+    fn log(&mut self, level: host::Level, message: String) {
+        // Bounded: a variant cannot flood the log with one call.
+        let message: String = message.chars().take(2000).collect();
+        match level {
+            host::Level::Debug => tracing::debug!(variant = %self.variant, "{message}"),
+            host::Level::Info => tracing::info!(variant = %self.variant, "{message}"),
+            host::Level::Warn => tracing::warn!(variant = %self.variant, "{message}"),
+        }
+    }
+}
