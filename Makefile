@@ -7,7 +7,7 @@ export CARGO_TERM_COLOR ?= never
 # nextest when present (parallel, one process per test), cargo test otherwise.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "nextest run --workspace --no-fail-fast" || echo "test --workspace --no-fail-fast")
 
-.PHONY: up test lint bench deps build
+.PHONY: up test lint bench deps build plugins
 
 deps:
 	@scripts/deps
@@ -15,16 +15,24 @@ deps:
 build:
 	$(CARGO) build --workspace --bins
 
-up: deps
+# Every plugin for wasm32-wasip2 (the target is installed when missing), laid out with
+# sha256-pinned manifests under target/plugins/.
+plugins:
+	scripts/build-plugins
+
+up: deps plugins
 	$(CARGO) run -p egov -- up
 
-test: deps
+test: deps plugins
+	$(CARGO) test -q --manifest-path plugins/Cargo.toml -p perechen -p egov-plugin-sdk
 	scripts/with-redis $(CARGO) $(TEST_RUNNER)
 
 lint:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path plugins/Cargo.toml --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --manifest-path plugins/Cargo.toml --target wasm32-wasip2 --workspace -- -D warnings
 
-bench: deps
+bench: deps plugins
 	$(CARGO) run --release -p egov-bench -- streams $(BENCH_ARGS)
 	$(CARGO) run --release -p egov-bench -- http $(BENCH_HTTP_ARGS)

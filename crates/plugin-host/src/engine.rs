@@ -243,6 +243,15 @@ pub struct Plugin {
     limits: Limits,
 }
 
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("label", &self.label)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
 impl Plugin {
     /// The artifact's sha256.
     pub fn digest(&self) -> &str {

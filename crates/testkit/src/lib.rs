@@ -174,6 +174,20 @@ fn redis_server_binary() -> PathBuf {
     PathBuf::from("redis-server")
 }
 
+/// Where `make plugins` put the built components (`EGOV_PLUGINS_BUILD`, else
+/// `target/plugins` of this workspace): `variants/`, `demo/`, `hostile/`.
+pub fn plugins_dir() -> PathBuf {
+    let dir = std::env::var("EGOV_PLUGINS_BUILD")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/plugins"));
+    assert!(
+        dir.join("variants").is_dir(),
+        "no plugins in {}: run `make plugins`",
+        dir.display()
+    );
+    dir
+}
+
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -17,7 +17,11 @@ struct ScoreInput {
 }
 
 fn violation(field: &str, rule: &str, message: String) -> Violation {
-    Violation { field: field.into(), rule: rule.into(), message }
+    Violation {
+        field: field.into(),
+        rule: rule.into(),
+        message,
+    }
 }
 
 /// PL-6.a with PL-F3: one point per criterion met that applies to the object kind (3.1 to an
@@ -25,7 +29,10 @@ fn violation(field: &str, rule: &str, message: String) -> Violation {
 /// three points in total and at least one in each of the three groups (the threshold reading
 /// of PL-6.a, AMB-PL-5).
 pub fn score(object_kind: &str, criteria: &BTreeMap<String, bool>) -> Value {
-    let mut groups: BTreeMap<String, u32> = ["1", "2", "3"].iter().map(|g| ((*g).to_owned(), 0)).collect();
+    let mut groups: BTreeMap<String, u32> = ["1", "2", "3"]
+        .iter()
+        .map(|g| ((*g).to_owned(), 0))
+        .collect();
     let mut counted = Vec::new();
     let mut ignored = Vec::new();
     for c in form().criteria {
@@ -70,22 +77,35 @@ fn grounds(case: &ScoreInput, si: Option<&StepFacts>) -> Vec<(String, String)> {
             .map(|g| g.iter().filter(|(_, n)| *n == 0).map(|(k, _)| k).collect())
             .unwrap_or_default();
         let why = if empty.is_empty() {
-            format!("the object scores {} point(s) under the criteria, fewer than three", s["total"])
+            format!(
+                "the object scores {} point(s) under the criteria, fewer than three",
+                s["total"]
+            )
         } else {
             format!(
                 "the object scores {} point(s) and none in criteria group(s) {}",
                 s["total"],
-                empty.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ")
+                empty
+                    .iter()
+                    .map(|g| g.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         out.push(("PL-6.a".to_owned(), why));
     }
     if let Some(si) = si {
         if si.outcome == "does-not-comply" {
-            out.push(("PL-6.b".to_owned(), "the SI found the object does not comply with the e-government architecture".into()));
+            out.push((
+                "PL-6.b".to_owned(),
+                "the SI found the object does not comply with the e-government architecture".into(),
+            ));
         }
         if si.inputs.get("portal_information_confirmed") == Some(&Value::Bool(false)) {
-            out.push(("PL-6.c".to_owned(), "the information required by PL-5 is not on the architecture portal".into()));
+            out.push((
+                "PL-6.c".to_owned(),
+                "the information required by PL-5 is not on the architecture portal".into(),
+            ));
         }
     }
     out
@@ -95,18 +115,22 @@ fn grounds(case: &ScoreInput, si: Option<&StepFacts>) -> Vec<(String, String)> {
 pub fn decide(name: &str, input: &str) -> Result<String, Vec<Violation>> {
     match name {
         "pl-6.a-criteria-score" => {
-            let i: ScoreInput =
-                serde_json::from_str(input).map_err(|e| vec![violation("", "PL-6.a", format!("bad input: {e}"))])?;
+            let i: ScoreInput = serde_json::from_str(input)
+                .map_err(|e| vec![violation("", "PL-6.a", format!("bad input: {e}"))])?;
             if i.object_kind != IS && i.object_kind != HSC {
-                return Err(vec![violation("object_kind", "PL-3", format!("{:?} is not an object kind", i.object_kind))]);
+                return Err(vec![violation(
+                    "object_kind",
+                    "PL-3",
+                    format!("{:?} is not an object kind", i.object_kind),
+                )]);
             }
             Ok(score(&i.object_kind, &i.criteria).to_string())
         }
         // PL-7 with PL-6: the AB includes only when no PL-6 ground applies, and refuses only
         // on a PL-6 ground, stating it (PL-7.b). The grounds found become the reasons.
         "pl-7-decision" => {
-            let i: DecisionInput =
-                serde_json::from_str(input).map_err(|e| vec![violation("", "PL-7", format!("bad input: {e}"))])?;
+            let i: DecisionInput = serde_json::from_str(input)
+                .map_err(|e| vec![violation("", "PL-7", format!("bad input: {e}"))])?;
             let found = grounds(&i.case, i.steps.get("si-recommendation"));
             match i.outcome.as_str() {
                 "include" if !found.is_empty() => Err(found
@@ -125,6 +149,10 @@ pub fn decide(name: &str, input: &str) -> Result<String, Vec<Violation>> {
                 .to_string()),
             }
         }
-        other => Err(vec![violation("name", "", format!("no decision {other:?}; known: pl-6.a-criteria-score, pl-7-decision"))]),
+        other => Err(vec![violation(
+            "name",
+            "",
+            format!("no decision {other:?}; known: pl-6.a-criteria-score, pl-7-decision"),
+        )]),
     }
 }

@@ -36,7 +36,11 @@ pub fn metadata(e: &Edition) -> Metadata {
         effective_from: e.effective_from.into(),
         effective_to: e.effective_to.map(Into::into),
         legal_basis: e.legal_basis.into(),
-        intake: Intake { path: "perechen-applications".into(), role: "state-body".into(), rule: "PL-3".into() },
+        intake: Intake {
+            path: "perechen-applications".into(),
+            role: "state-body".into(),
+            rule: "PL-3".into(),
+        },
     }
 }
 
@@ -44,30 +48,82 @@ pub fn metadata(e: &Edition) -> Metadata {
 pub fn steps(e: &Edition) -> Vec<Step> {
     use Unit::WorkingDays;
     vec![
-        step("ab-check", "Check of the documents and forwarding to the service integrator", "authorized-body", "expertise", "PL-4")
-            .term(5, WorkingDays, "receipt of the state body's application")
-            .start()
-            .outcome(outcome("forward-to-si", "Documents forwarded to the SI").next(&["si-recommendation"])),
-        step("si-recommendation", "Recommendation on compliance with the e-government architecture", "service-integrator", "expertise", "PL-5")
-            .term(e.si_recommendation_days, WorkingDays, "receipt of the forwarded application (AMB-PL-4)")
-            .outcome(outcome("complies", "Complies with the e-government architecture").next(&["ab-decision"]).rule("PL-5.a"))
-            .outcome(outcome("does-not-comply", "Does not comply with the e-government architecture").next(&["ab-decision"]).rule("PL-5.a")),
-        step("ab-decision", "Decision on inclusion and notification of the state body", "authorized-body", "expertise", "PL-7")
-            .term(5, WorkingDays, "receipt of the SI recommendation")
-            .check("pl-7-decision")
-            .outcome(
-                outcome("include", "Included in the Perechen")
-                    .next(&["operator-notification", "inclusion-order"])
-                    .status("included")
-                    .rule("PL-7.a"),
+        step(
+            "ab-check",
+            "Check of the documents and forwarding to the service integrator",
+            "authorized-body",
+            "expertise",
+            "PL-4",
+        )
+        .term(5, WorkingDays, "receipt of the state body's application")
+        .start()
+        .outcome(
+            outcome("forward-to-si", "Documents forwarded to the SI").next(&["si-recommendation"]),
+        ),
+        step(
+            "si-recommendation",
+            "Recommendation on compliance with the e-government architecture",
+            "service-integrator",
+            "expertise",
+            "PL-5",
+        )
+        .term(
+            e.si_recommendation_days,
+            WorkingDays,
+            "receipt of the forwarded application (AMB-PL-4)",
+        )
+        .outcome(
+            outcome("complies", "Complies with the e-government architecture")
+                .next(&["ab-decision"])
+                .rule("PL-5.a"),
+        )
+        .outcome(
+            outcome(
+                "does-not-comply",
+                "Does not comply with the e-government architecture",
             )
-            .outcome(outcome("refuse", "Inclusion refused, with reasons").status("refused").with_reasons().rule("PL-7.b")),
-        step("operator-notification", "Notification of the operator, with the documents", "authorized-body", "expertise", "PL-8")
-            .term(5, WorkingDays, "the inclusion decision (AMB-PL-3)")
-            .outcome(outcome("operator-notified", "Operator notified")),
-        step("inclusion-order", "Order on the inclusion", "authorized-body", "expertise", "PL-9")
-            .term(5, WorkingDays, "the inclusion decision")
-            .outcome(outcome("order-adopted", "Order adopted")),
+            .next(&["ab-decision"])
+            .rule("PL-5.a"),
+        ),
+        step(
+            "ab-decision",
+            "Decision on inclusion and notification of the state body",
+            "authorized-body",
+            "expertise",
+            "PL-7",
+        )
+        .term(5, WorkingDays, "receipt of the SI recommendation")
+        .check("pl-7-decision")
+        .outcome(
+            outcome("include", "Included in the Perechen")
+                .next(&["operator-notification", "inclusion-order"])
+                .status("included")
+                .rule("PL-7.a"),
+        )
+        .outcome(
+            outcome("refuse", "Inclusion refused, with reasons")
+                .status("refused")
+                .with_reasons()
+                .rule("PL-7.b"),
+        ),
+        step(
+            "operator-notification",
+            "Notification of the operator, with the documents",
+            "authorized-body",
+            "expertise",
+            "PL-8",
+        )
+        .term(5, WorkingDays, "the inclusion decision (AMB-PL-3)")
+        .outcome(outcome("operator-notified", "Operator notified")),
+        step(
+            "inclusion-order",
+            "Order on the inclusion",
+            "authorized-body",
+            "expertise",
+            "PL-9",
+        )
+        .term(5, WorkingDays, "the inclusion decision")
+        .outcome(outcome("order-adopted", "Order adopted")),
     ]
 }
 
@@ -77,40 +133,160 @@ pub fn form() -> Form {
     Form {
         kind_rule: "PL-3".into(),
         kinds: vec![
-            object_kind(IS, "information system", "PL-3.a", &[
-                ("services-or-functions-list", "list of public services provided electronically with the IS, or of the state-body functions it automates"),
-                ("criteria-compliance", criteria_info),
-            ]),
-            object_kind(HSC, "hardware-software complex", "PL-3.b", &[
-                ("registered-users", "number of registered HSC users"),
-                ("interacting-systems", "information systems the state body's users interact with through the HSC"),
-                ("units-and-users", "structural and territorial units using the HSC, with the final number of users per unit"),
-                ("authorized-software", "software authorized for use in the state body"),
-                ("criteria-compliance", criteria_info),
-            ]),
+            object_kind(
+                IS,
+                "information system",
+                "PL-3.a",
+                &[
+                    (
+                        "services-or-functions-list",
+                        "list of public services provided electronically with the IS, or of the state-body functions it automates",
+                    ),
+                    ("criteria-compliance", criteria_info),
+                ],
+            ),
+            object_kind(
+                HSC,
+                "hardware-software complex",
+                "PL-3.b",
+                &[
+                    ("registered-users", "number of registered HSC users"),
+                    (
+                        "interacting-systems",
+                        "information systems the state body's users interact with through the HSC",
+                    ),
+                    (
+                        "units-and-users",
+                        "structural and territorial units using the HSC, with the final number of users per unit",
+                    ),
+                    (
+                        "authorized-software",
+                        "software authorized for use in the state body",
+                    ),
+                    ("criteria-compliance", criteria_info),
+                ],
+            ),
         ],
         fields: vec![
-            field("addressee", "To: the authorized body in the field of informatization", "PL-F1", FieldType::Text),
-            field("state_body_name", "Name of the state body", "PL-F1", FieldType::Text),
+            field(
+                "addressee",
+                "To: the authorized body in the field of informatization",
+                "PL-F1",
+                FieldType::Text,
+            ),
+            field(
+                "state_body_name",
+                "Name of the state body",
+                "PL-F1",
+                FieldType::Text,
+            ),
             field("request", "Request", "PL-F1", FieldType::Text),
-            field("object_name", "Name of the e-government ICI object", "PL-F1", FieldType::Text),
-            field("signatory", "Surname, name, patronymic of the signatory", "PL-F1", FieldType::Text),
+            field(
+                "object_name",
+                "Name of the e-government ICI object",
+                "PL-F1",
+                FieldType::Text,
+            ),
+            field(
+                "signatory",
+                "Surname, name, patronymic of the signatory",
+                "PL-F1",
+                FieldType::Text,
+            ),
             field("signed_on", "Date", "PL-F1", FieldType::Date),
         ],
         criteria: vec![
-            criterion("1.1", "1", "registered users are employees of more than one central state body", &[], "PL-F3"),
-            criterion("1.2", "1", "registered users are employees of all subordinate organizations and territorial units of one central state body", &[], "PL-F3"),
-            criterion("1.3", "1", "IS of more than one central state body are integrated with it and use its data regularly", &[], "PL-F3"),
-            criterion("1.4", "1", "IS of all subordinate organizations and territorial units of one central state body are integrated with it", &[], "PL-F3"),
-            criterion("2.1", "2", "a reference store of separate categories of data about citizens or their property", &[], "PL-F3"),
-            criterion("2.2", "2", "a reference store of other primary data required from citizens for public services", &[], "PL-F3"),
-            criterion("2.3", "2", "involved in providing more than 3 electronic public services", &[], "PL-F3"),
-            criterion("2.4", "2", "supports interaction between state bodies with private EDS keys of the state bodies' certification authority", &[], "PL-F3"),
-            criterion("2.5", "2", "operates in the Unified Transport Environment of state bodies", &[], "PL-F3"),
-            criterion("3.1", "3", "the IS has more than 1 000 active registered users", &[IS], "PL-F3"),
-            criterion("3.2", "3", "more than 100 000 people use its primary data", &[], "PL-F3"),
-            criterion("3.3", "3", "at least 50% of all civil servants are connected to it", &[], "PL-F3"),
-            criterion("3.4", "3", "all users of the state body use the components of the HSC", &[HSC], "PL-F3"),
+            criterion(
+                "1.1",
+                "1",
+                "registered users are employees of more than one central state body",
+                &[],
+                "PL-F3",
+            ),
+            criterion(
+                "1.2",
+                "1",
+                "registered users are employees of all subordinate organizations and territorial units of one central state body",
+                &[],
+                "PL-F3",
+            ),
+            criterion(
+                "1.3",
+                "1",
+                "IS of more than one central state body are integrated with it and use its data regularly",
+                &[],
+                "PL-F3",
+            ),
+            criterion(
+                "1.4",
+                "1",
+                "IS of all subordinate organizations and territorial units of one central state body are integrated with it",
+                &[],
+                "PL-F3",
+            ),
+            criterion(
+                "2.1",
+                "2",
+                "a reference store of separate categories of data about citizens or their property",
+                &[],
+                "PL-F3",
+            ),
+            criterion(
+                "2.2",
+                "2",
+                "a reference store of other primary data required from citizens for public services",
+                &[],
+                "PL-F3",
+            ),
+            criterion(
+                "2.3",
+                "2",
+                "involved in providing more than 3 electronic public services",
+                &[],
+                "PL-F3",
+            ),
+            criterion(
+                "2.4",
+                "2",
+                "supports interaction between state bodies with private EDS keys of the state bodies' certification authority",
+                &[],
+                "PL-F3",
+            ),
+            criterion(
+                "2.5",
+                "2",
+                "operates in the Unified Transport Environment of state bodies",
+                &[],
+                "PL-F3",
+            ),
+            criterion(
+                "3.1",
+                "3",
+                "the IS has more than 1 000 active registered users",
+                &[IS],
+                "PL-F3",
+            ),
+            criterion(
+                "3.2",
+                "3",
+                "more than 100 000 people use its primary data",
+                &[],
+                "PL-F3",
+            ),
+            criterion(
+                "3.3",
+                "3",
+                "at least 50% of all civil servants are connected to it",
+                &[],
+                "PL-F3",
+            ),
+            criterion(
+                "3.4",
+                "3",
+                "all users of the state body use the components of the HSC",
+                &[HSC],
+                "PL-F3",
+            ),
         ],
     }
 }

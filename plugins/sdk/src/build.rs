@@ -20,7 +20,11 @@ pub fn step(id: &str, title: &str, role: &str, service: &str, rule: &str) -> Ste
 impl Step {
     /// With a term of `count` `unit`s from `start`.
     pub fn term(mut self, count: u32, unit: Unit, start: &str) -> Self {
-        self.term = Some(Term { count, unit, start: start.into() });
+        self.term = Some(Term {
+            count,
+            unit,
+            start: start.into(),
+        });
         self
     }
     /// The step opened on submission.
@@ -42,7 +46,14 @@ impl Step {
 
 /// An outcome that ends its branch (add `.next(...)` to open steps).
 pub fn outcome(name: &str, title: &str) -> Outcome {
-    Outcome { name: name.into(), title: title.into(), next: Vec::new(), status: None, requires_reasons: false, rule: None }
+    Outcome {
+        name: name.into(),
+        title: title.into(),
+        next: Vec::new(),
+        status: None,
+        requires_reasons: false,
+        rule: None,
+    }
 }
 
 impl Outcome {
@@ -74,13 +85,25 @@ pub fn object_kind(name: &str, title: &str, rule: &str, documents: &[(&str, &str
         name: name.into(),
         title: title.into(),
         rule: rule.into(),
-        documents: documents.iter().map(|(k, t)| DocumentSpec { kind: (*k).into(), title: (*t).into() }).collect(),
+        documents: documents
+            .iter()
+            .map(|(k, t)| DocumentSpec {
+                kind: (*k).into(),
+                title: (*t).into(),
+            })
+            .collect(),
     }
 }
 
 /// A required field.
 pub fn field(name: &str, title: &str, rule: &str, kind: FieldType) -> Field {
-    Field { name: name.into(), title: title.into(), rule: rule.into(), kind, required: true }
+    Field {
+        name: name.into(),
+        title: title.into(),
+        rule: rule.into(),
+        kind,
+        required: true,
+    }
 }
 
 /// A criterion of `group`, for the object kinds in `applies_to` (empty: all).

@@ -49,12 +49,20 @@ pub fn parse_date(s: &str) -> Option<(u32, u32, u32)> {
 pub fn validate_form(form: &Form, submission: &str, today: &str) -> Vec<Violation> {
     let mut v = Vec::new();
     let mut push = |field: String, rule: &str, message: String| {
-        v.push(Violation { field, rule: rule.to_owned(), message });
+        v.push(Violation {
+            field,
+            rule: rule.to_owned(),
+            message,
+        });
     };
     let s: Submission = match serde_json::from_str(submission) {
         Ok(s) => s,
         Err(e) => {
-            push("".into(), &form.kind_rule, format!("the submission is not of the form's shape: {e}"));
+            push(
+                "".into(),
+                &form.kind_rule,
+                format!("the submission is not of the form's shape: {e}"),
+            );
             return v;
         }
     };
@@ -64,27 +72,47 @@ pub fn validate_form(form: &Form, submission: &str, today: &str) -> Vec<Violatio
         push(
             "object_kind".into(),
             &form.kind_rule,
-            format!("{:?} is not an object kind of this procedure; use one of: {}", s.object_kind, names.join(", ")),
+            format!(
+                "{:?} is not an object kind of this procedure; use one of: {}",
+                s.object_kind,
+                names.join(", ")
+            ),
         );
     }
     for f in &form.fields {
         let path = format!("fields.{}", f.name);
         match s.fields.get(&f.name).map(|x| x.trim()) {
-            None | Some("") if f.required => push(path, &f.rule, format!("{} is required", f.title)),
+            None | Some("") if f.required => {
+                push(path, &f.rule, format!("{} is required", f.title))
+            }
             None | Some("") => {}
             Some(x) if x.chars().count() > MAX_TEXT => {
-                push(path, &f.rule, format!("{} is longer than {MAX_TEXT} characters", f.title));
+                push(
+                    path,
+                    &f.rule,
+                    format!("{} is longer than {MAX_TEXT} characters", f.title),
+                );
             }
             Some(x) => match f.kind {
                 FieldType::Text => {}
                 FieldType::Date => match parse_date(x) {
-                    None => push(path, &f.rule, format!("{} must be a date YYYY-MM-DD, got {x:?}", f.title)),
-                    Some(_) if x > today => push(path, &f.rule, format!("{} {x} is in the future", f.title)),
+                    None => push(
+                        path,
+                        &f.rule,
+                        format!("{} must be a date YYYY-MM-DD, got {x:?}", f.title),
+                    ),
+                    Some(_) if x > today => {
+                        push(path, &f.rule, format!("{} {x} is in the future", f.title))
+                    }
                     Some(_) => {}
                 },
                 FieldType::Count => {
                     if x.parse::<u64>().is_err() {
-                        push(path, &f.rule, format!("{} must be a whole number, got {x:?}", f.title));
+                        push(
+                            path,
+                            &f.rule,
+                            format!("{} must be a whole number, got {x:?}", f.title),
+                        );
                     }
                 }
             },
@@ -92,11 +120,19 @@ pub fn validate_form(form: &Form, submission: &str, today: &str) -> Vec<Violatio
     }
     for name in s.fields.keys() {
         if !form.fields.iter().any(|f| &f.name == name) {
-            push(format!("fields.{name}"), &form.kind_rule, "not a field of this form".into());
+            push(
+                format!("fields.{name}"),
+                &form.kind_rule,
+                "not a field of this form".into(),
+            );
         }
     }
     if s.documents.len() > MAX_DOCUMENTS {
-        push("documents".into(), &form.kind_rule, format!("at most {MAX_DOCUMENTS} documents"));
+        push(
+            "documents".into(),
+            &form.kind_rule,
+            format!("at most {MAX_DOCUMENTS} documents"),
+        );
     }
     let Some(kind) = kind else { return v };
     for (i, d) in s.documents.iter().enumerate() {
@@ -104,36 +140,64 @@ pub fn validate_form(form: &Form, submission: &str, today: &str) -> Vec<Violatio
             push(
                 format!("documents[{i}].kind"),
                 &kind.rule,
-                format!("{:?} is not a document of an application for a {}", d.kind, kind.title),
+                format!(
+                    "{:?} is not a document of an application for a {}",
+                    d.kind, kind.title
+                ),
             );
         }
         let r = d.reference.trim();
         if r.is_empty() || r.chars().count() > MAX_TEXT {
-            push(format!("documents[{i}].reference"), &kind.rule, "a reference (portal id or URI) is required".into());
+            push(
+                format!("documents[{i}].reference"),
+                &kind.rule,
+                "a reference (portal id or URI) is required".into(),
+            );
         }
     }
     for spec in &kind.documents {
         if !s.documents.iter().any(|d| d.kind == spec.kind) {
-            push("documents".into(), &kind.rule, format!("missing {} ({}) for a {}", spec.kind, spec.title, kind.title));
+            push(
+                "documents".into(),
+                &kind.rule,
+                format!(
+                    "missing {} ({}) for a {}",
+                    spec.kind, spec.title, kind.title
+                ),
+            );
         }
     }
-    let applies = |c: &crate::Criterion| c.applies_to.is_empty() || c.applies_to.iter().any(|k| *k == kind.name);
+    let applies = |c: &crate::Criterion| {
+        c.applies_to.is_empty() || c.applies_to.iter().any(|k| *k == kind.name)
+    };
     for c in &form.criteria {
         let answered = s.criteria.contains_key(&c.id);
         if applies(c) && !answered {
-            push(format!("criteria.{}", c.id), &kind.rule, format!("criterion {} ({}) is not answered", c.id, c.text));
+            push(
+                format!("criteria.{}", c.id),
+                &kind.rule,
+                format!("criterion {} ({}) is not answered", c.id, c.text),
+            );
         }
         if !applies(c) && answered {
             push(
                 format!("criteria.{}", c.id),
                 &c.rule,
-                format!("criterion {} applies to {} only", c.id, c.applies_to.join(", ")),
+                format!(
+                    "criterion {} applies to {} only",
+                    c.id,
+                    c.applies_to.join(", ")
+                ),
             );
         }
     }
     for id in s.criteria.keys() {
         if !form.criteria.iter().any(|c| &c.id == id) {
-            push(format!("criteria.{id}"), &form.kind_rule, "not a criterion of this procedure".into());
+            push(
+                format!("criteria.{id}"),
+                &form.kind_rule,
+                "not a criterion of this procedure".into(),
+            );
         }
     }
     v

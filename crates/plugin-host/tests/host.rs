@@ -1,0 +1,165 @@
+//! The host against real components built from plugins/ (`make plugins`), the hostile ones
+//! included: each fault is typed, within its deadline, and the engine keeps serving.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egov_kernel::{Calendar, FixedClock};
+use egov_plugin_host::{Engine, EngineConfig, Limits, Plugin, PluginError};
+
+fn engine(cache_dir: Option<std::path::PathBuf>) -> Arc<Engine> {
+    let cfg = EngineConfig {
+        cache_dir,
+        ..EngineConfig::default()
+    };
+    Engine::new(
+        cfg,
+        Arc::new(Calendar::builtin()),
+        Arc::new(FixedClock::at("2026-03-19T10:00:00+05:00")),
+    )
+    .unwrap()
+}
+
+fn bytes(path: &str) -> Vec<u8> {
+    std::fs::read(egov_testkit::plugins_dir().join(path)).unwrap()
+}
+
+fn limits() -> Limits {
+    Limits {
+        timeout: Duration::from_millis(100),
+        memory: 16 << 20,
+    }
+}
+
+fn perechen(e: &Arc<Engine>) -> Plugin {
+    e.load(&bytes("variants/perechen-353.wasm"), limits())
+        .unwrap()
+}
+
+#[test]
+fn the_perechen_variant_answers_metadata_steps_form_validation_and_decisions() {
+    let e = engine(None);
+    let p = perechen(&e);
+    assert!(
+        p.label().starts_with("perechen-353@1.0.0 ("),
+        "{}",
+        p.label()
+    );
+    let md = p.metadata().unwrap();
+    assert_eq!(
+        (md.kind.as_str(), md.effective_from.as_str()),
+        ("perechen", "2022-10-10")
+    );
+    let steps = p.steps().unwrap();
+    let rules: Vec<&str> = steps.iter().map(|s| s.rule.as_str()).collect();
+    assert_eq!(rules, ["PL-4", "PL-5", "PL-7", "PL-8", "PL-9"]);
+    assert_eq!(p.form().unwrap().criteria.len(), 13);
+    let v = p
+        .validate(r#"{"object_kind":"spreadsheet"}"#, "2026-03-19")
+        .unwrap();
+    assert_eq!(
+        (v[0].field.as_str(), v[0].rule.as_str()),
+        ("object_kind", "PL-3")
+    );
+    let score = p
+        .decide(
+            "pl-6.a-criteria-score",
+            r#"{"object_kind":"information-system","criteria":{"1.1":true,"2.1":true,"3.1":true}}"#,
+        )
+        .unwrap()
+        .unwrap();
+    let score: serde_json::Value = serde_json::from_str(&score).unwrap();
+    assert_eq!(
+        (score["total"].as_u64(), score["passes"].as_bool()),
+        (Some(3), Some(true))
+    );
+}
+
+#[test]
+fn an_infinite_loop_is_interrupted_at_its_deadline_and_the_engine_keeps_serving() {
+    let e = engine(None);
+    let bad = e.load(&bytes("hostile/loop.wasm"), limits()).unwrap();
+    let good = perechen(&e);
+    let t = Instant::now();
+    let err = bad.validate("{}", "2026-03-19").unwrap_err();
+    let took = t.elapsed();
+    assert!(
+        matches!(err, PluginError::Timeout { after, .. } if after == Duration::from_millis(100)),
+        "{err}"
+    );
+    assert!(
+        took < Duration::from_millis(400),
+        "interrupted after {took:?}"
+    );
+    assert_eq!(err.kind(), "timeout");
+    // A fresh store per call: the next call, and another plugin, are unaffected.
+    assert_eq!(good.metadata().unwrap().id, "perechen-353");
+    assert!(matches!(
+        bad.decide("x", "{}"),
+        Err(PluginError::Timeout { .. })
+    ));
+}
+
+#[test]
+fn unbounded_memory_growth_stops_at_the_limit() {
+    let e = engine(None);
+    let bad = e.load(&bytes("hostile/memory.wasm"), limits()).unwrap();
+    let err = bad.validate("{}", "2026-03-19").unwrap_err();
+    assert!(
+        matches!(err, PluginError::LimitExceeded { limit_bytes, .. } if limit_bytes == 16 << 20),
+        "{err}"
+    );
+    assert_eq!(perechen(&e).steps().unwrap().len(), 5);
+}
+
+#[test]
+fn a_trap_is_typed_with_its_message() {
+    let e = engine(None);
+    let bad = e.load(&bytes("hostile/trap.wasm"), limits()).unwrap();
+    let err = bad.decide("x", "{}").unwrap_err();
+    let PluginError::Trap { variant, detail } = &err else {
+        panic!("{err}")
+    };
+    assert!(variant.starts_with("hostile-trap@1.0.0"), "{variant}");
+    assert!(
+        detail.contains("unreachable") || detail.contains("wasm trap"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_plugin_built_for_another_contract_version_is_refused_with_both_versions() {
+    let e = engine(None);
+    let err = e
+        .load(&bytes("hostile/contract-v2.wasm"), limits())
+        .unwrap_err();
+    assert!(
+        matches!(&err, PluginError::Contract { built_for, .. } if built_for == "2.0.0"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("host supports ^1.0.0"), "{err}");
+    let err = e.load(b"not wasm at all", limits()).unwrap_err();
+    assert_eq!(err.kind(), "compile");
+}
+
+#[test]
+fn compiled_artifacts_are_cached_on_disk_by_digest_and_wasmtime_version() {
+    let dir = std::env::temp_dir().join(format!("egov-wasm-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let first = engine(Some(dir.clone()));
+    let p = perechen(&first);
+    let cached: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(cached.len(), 1);
+    assert!(
+        cached[0].starts_with(p.digest()) && cached[0].contains("wasmtime-48.0.8"),
+        "{cached:?}"
+    );
+    // A new engine (a restarted process) loads from the cache and the plugin works.
+    let second = engine(Some(dir.clone()));
+    assert_eq!(perechen(&second).digest(), p.digest());
+    assert_eq!(perechen(&second).steps().unwrap().len(), 5);
+    let _ = std::fs::remove_dir_all(&dir);
+}
