@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
+# One target directory for the host workspace and the plugins workspace.
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
 # nextest when present (parallel, one process per test), cargo test otherwise.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "nextest run --workspace --no-fail-fast" || echo "test --workspace --no-fail-fast")

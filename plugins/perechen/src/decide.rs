@@ -156,3 +156,89 @@ pub fn decide(name: &str, input: &str) -> Result<String, Vec<Violation>> {
         )]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers(met: &[&str]) -> BTreeMap<String, bool> {
+        met.iter().map(|id| ((*id).to_owned(), true)).collect()
+    }
+
+    #[test]
+    fn pl_6a_three_points_with_one_in_each_group_pass() {
+        let s = score(IS, &answers(&["1.1", "2.3", "3.2"]));
+        assert_eq!(
+            (s["total"].as_u64(), s["passes"].as_bool()),
+            (Some(3), Some(true))
+        );
+    }
+
+    #[test]
+    fn pl_6a_a_group_with_no_point_fails_whatever_the_total() {
+        let s = score(IS, &answers(&["1.1", "1.2", "2.1", "2.2", "2.3"]));
+        assert_eq!(
+            (s["total"].as_u64(), s["passes"].as_bool()),
+            (Some(5), Some(false))
+        );
+        assert_eq!(s["groups"]["3"], 0);
+    }
+
+    #[test]
+    fn pl_6a_fewer_than_three_points_fail() {
+        let s = score(HSC, &answers(&["1.1", "2.1"]));
+        assert_eq!(s["passes"], false);
+    }
+
+    #[test]
+    fn pl_f3_criterion_3_1_counts_for_an_information_system_only_and_3_4_for_a_complex_only() {
+        let met = answers(&["1.1", "2.1", "3.1", "3.4"]);
+        let is = score(IS, &met);
+        assert_eq!(
+            (is["total"].as_u64(), is["ignored"].clone()),
+            (Some(3), json!(["3.4"]))
+        );
+        let hsc = score(HSC, &met);
+        assert_eq!(
+            (hsc["total"].as_u64(), hsc["ignored"].clone()),
+            (Some(3), json!(["3.1"]))
+        );
+    }
+
+    fn decision(
+        outcome: &str,
+        met: &[&str],
+        si: &str,
+        portal: bool,
+    ) -> Result<Value, Vec<Violation>> {
+        let input = json!({
+            "outcome": outcome,
+            "case": {"object_kind": IS, "criteria": answers(met)},
+            "steps": {"si-recommendation": {"outcome": si, "inputs": {"portal_information_confirmed": portal}}},
+        });
+        decide("pl-7-decision", &input.to_string()).map(|s| serde_json::from_str(&s).unwrap())
+    }
+
+    #[test]
+    fn pl_7_inclusion_is_accepted_only_without_a_pl_6_ground() {
+        assert!(decision("include", &["1.1", "2.1", "3.1"], "complies", true).is_ok());
+        let err = decision("include", &["1.1", "2.1"], "complies", true).unwrap_err();
+        assert_eq!(err[0].rule, "PL-6.a");
+    }
+
+    #[test]
+    fn pl_7b_a_refusal_needs_a_pl_6_ground_and_states_them_all() {
+        let err = decision("refuse", &["1.1", "2.1", "3.1"], "complies", true).unwrap_err();
+        assert_eq!(err[0].rule, "PL-6");
+        let ok = decision("refuse", &["1.1"], "does-not-comply", false).unwrap();
+        let reasons: Vec<&str> = ok["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        assert!(reasons[0].starts_with("PL-6.a"), "{reasons:?}");
+        assert!(reasons[1].starts_with("PL-6.b"), "{reasons:?}");
+        assert!(reasons[2].starts_with("PL-6.c"), "{reasons:?}");
+    }
+}

@@ -202,3 +202,50 @@ pub fn validate_form(form: &Form, submission: &str, today: &str) -> Vec<Violatio
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{criterion, field, object_kind};
+
+    #[test]
+    fn dates_are_real_calendar_dates() {
+        assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
+        for bad in [
+            "2025-02-29",
+            "2026-13-01",
+            "2026-04-31",
+            "26-04-01",
+            "2026/04/01",
+            "2026-04-1x",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn criteria_must_be_answered_where_they_apply_and_only_there() {
+        let form = Form {
+            kind_rule: "K".into(),
+            kinds: vec![
+                object_kind("a", "A", "K.a", &[]),
+                object_kind("b", "B", "K.b", &[]),
+            ],
+            fields: vec![field("when", "When", "F", FieldType::Date)],
+            criteria: vec![
+                criterion("1", "g", "one", &[], "C"),
+                criterion("2", "g", "two", &["b"], "C"),
+            ],
+        };
+        let v = validate_form(
+            &form,
+            r#"{"object_kind":"a","fields":{"when":"2026-01-01"},"criteria":{"2":true}}"#,
+            "2026-01-02",
+        );
+        let got: Vec<(&str, &str)> = v
+            .iter()
+            .map(|x| (x.field.as_str(), x.rule.as_str()))
+            .collect();
+        assert_eq!(got, [("criteria.1", "K.a"), ("criteria.2", "C")]);
+    }
+}
