@@ -252,7 +252,21 @@ async fn pl_3_bad_applications_name_the_field_and_the_rule_and_change_nothing() 
         .await;
     assert_eq!(status, 422, "{p}");
     let errors = p["errors"].as_array().unwrap();
-    assert!(errors.iter().all(|e| e["rule"] == "PL-3.b"), "{p}");
+    assert!(
+        errors
+            .iter()
+            .all(|e| e["rule"] == "PL-3.b" || e["rule"] == "PL-F3"),
+        "{p}"
+    );
+    // PL-F3: criterion 3.1 is for an information system, 3.4 must be answered for a complex.
+    let at = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e["field"] == field)
+            .map(|e| e["rule"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(at("criteria.3.1").as_deref(), Some("PL-F3"));
+    assert_eq!(at("criteria.3.4").as_deref(), Some("PL-3.b"));
     assert!(
         errors.iter().any(|e| e["field"] == "documents[0].kind"),
         "{p}"

@@ -44,8 +44,23 @@ pub fn application(day: &str) -> Value {
                    "request": "Include the IS in the Perechen", "object_name": "E-notary",
                    "signatory": "Nurlanov A. B.", "signed_on": signed.to_string()},
         "documents": [{"kind": "services-or-functions-list", "reference": "portal:doc/1001"},
-                      {"kind": "criteria-compliance", "reference": "portal:doc/1002"}]
+                      {"kind": "criteria-compliance", "reference": "portal:doc/1002"}],
+        // PL-F3 for an information system (3.4 applies to a complex only): 4 points, one or
+        // more in each group, so no PL-6.a ground.
+        "criteria": criteria(&["1.1", "2.1", "2.3", "3.1"])
     })
+}
+
+/// PL-F3 answers for an information system: `met` are yes, every other applicable one no.
+pub fn criteria(met: &[&str]) -> Value {
+    let all = [
+        "1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4", "2.5", "3.1", "3.2", "3.3",
+    ];
+    Value::Object(
+        all.iter()
+            .map(|id| ((*id).to_owned(), Value::Bool(met.contains(id))))
+            .collect(),
+    )
 }
 
 impl Suite {
@@ -62,7 +77,12 @@ impl Suite {
             issuer: DEV_ISSUER.into(),
             audience: DEV_AUDIENCE.into(),
             calendar_file: None,
-            procedures: concat!(env!("CARGO_MANIFEST_DIR"), "/../procedures").into(),
+            // The real variant and the demonstration edition (in force from 2027).
+            plugins: vec![
+                egov_testkit::plugins_dir().join("variants"),
+                egov_testkit::plugins_dir().join("demo"),
+            ],
+            plugin_cache: None,
         };
         let clock = Arc::new(FixedClock::at(local));
         let platform = Platform::connect(&cfg, clock.clone()).await.unwrap();

@@ -67,7 +67,8 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
                 issuer: DEV_ISSUER.into(),
                 audience: DEV_AUDIENCE.into(),
                 calendar_file: None,
-                procedures: concat!(env!("CARGO_MANIFEST_DIR"), "/../../procedures").into(),
+                plugins: vec![egov_testkit::plugins_dir().join("variants")],
+                plugin_cache: None,
             };
             let platform = Platform::connect(&cfg, Arc::new(egov_kernel::SystemClock))
                 .await

@@ -1,27 +1,27 @@
-//! Definitions and their load-time checks.
+//! One loaded variant: its model, read once from the plugin and checked, and the calls that go
+//! to the plugin (validation, decisions).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use egov_kernel::{Role, Term, Unit};
+use egov_plugin_host::{Plugin, PluginError, wit};
 use jiff::civil::Date;
 use serde::Deserialize;
 
 /// A procedure variant: one edition of one procedure's rules.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct Definition {
     /// Unique id of the variant, e.g. `perechen-353`.
     pub id: String,
     /// The procedure kind it implements, e.g. `perechen`.
     pub kind: String,
-    /// Semantic version of the variant.
+    /// Semantic version.
     pub version: String,
     /// A title for people.
     pub title: String,
     /// First day a case submitted on it follows this variant.
     pub effective_from: Date,
     /// Last day (inclusive), if the edition was replaced.
-    #[serde(default)]
     pub effective_to: Option<Date>,
     /// The act this edition implements.
     pub legal_basis: String,
@@ -31,11 +31,13 @@ pub struct Definition {
     pub form: Form,
     /// The step graph.
     pub steps: Vec<Step>,
+    /// The plugin's sha256.
+    pub digest: String,
+    plugin: Plugin,
 }
 
 /// How cases of this procedure enter.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct Intake {
     /// The collection under `/api/v1/`, e.g. `perechen-applications`.
     pub path: String,
@@ -46,168 +48,318 @@ pub struct Intake {
 }
 
 /// The submission form.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct Form {
-    /// The rule that lists the object kinds (checked on `object_kind`).
+    /// The rule listing the object kinds.
     pub kind_rule: String,
     /// The object kinds and their documents.
     pub kinds: Vec<ObjectKind>,
-    /// The fields, common to every kind.
+    /// The fields.
     pub fields: Vec<Field>,
+    /// The yes/no criteria the submitter answers.
+    pub criteria: Vec<Criterion>,
 }
 
-/// An object kind with the documents an application for it must carry.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// An object kind with its required documents.
+#[derive(Clone, Debug)]
 pub struct ObjectKind {
-    /// Wire name, e.g. `information-system`.
+    /// Wire name.
     pub name: String,
     /// Title.
     pub title: String,
-    /// The rule listing its documents, e.g. `PL-3.a`.
+    /// The rule listing its documents.
     pub rule: String,
     /// Required documents.
     pub documents: Vec<DocumentSpec>,
 }
 
 /// A required document.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct DocumentSpec {
-    /// Wire name of the document kind.
+    /// Wire name.
     pub kind: String,
     /// Title.
     pub title: String,
 }
 
 /// A form field.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct Field {
     /// Wire name.
     pub name: String,
     /// Title.
     pub title: String,
-    /// The rule that requires it (e.g. `PL-F1`).
+    /// The rule that requires it.
     pub rule: String,
     /// Its type.
-    #[serde(rename = "type")]
     pub kind: FieldType,
     /// Whether it must be present.
-    #[serde(default = "yes")]
     pub required: bool,
 }
 
-fn yes() -> bool {
-    true
-}
-
 /// Field types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldType {
     /// Non-empty text.
     Text,
-    /// A date (YYYY-MM-DD), not in the future.
+    /// A date, not in the future.
     Date,
-    /// A whole number >= 0.
+    /// A whole number.
     Count,
 }
 
+/// A yes/no criterion.
+#[derive(Clone, Debug)]
+pub struct Criterion {
+    /// Id, e.g. `3.1`.
+    pub id: String,
+    /// Its group.
+    pub group: String,
+    /// What it says.
+    pub text: String,
+    /// Object kinds it applies to (empty: all).
+    pub applies_to: Vec<String>,
+    /// The rule.
+    pub rule: String,
+}
+
 /// A step of the procedure.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct Step {
-    /// Step id, unique in the definition.
+    /// Step id.
     pub id: String,
     /// Title.
     pub title: String,
     /// The acting role.
     pub role: Role,
-    /// The service that owns the step.
+    /// The owning service.
     pub service: String,
-    /// The rule the step implements (and whose term it carries).
+    /// The rule it implements.
     pub rule: String,
-    /// The legal term, counted from the day the acting party received the matter.
-    #[serde(default)]
+    /// Its legal term.
     pub term: Option<StepTerm>,
     /// True for the step opened on submission.
-    #[serde(default)]
     pub start: bool,
     /// Outcomes.
     pub outcomes: Vec<Outcome>,
+    /// A decision computed before an outcome is accepted.
+    pub check: Option<String>,
 }
 
 /// A step's term.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct StepTerm {
-    /// How many units.
-    pub count: i64,
-    /// The unit.
-    pub unit: Unit,
-    /// What starts it, as the rule says (documentation: the engine counts from the step's
-    /// opening, which is that event).
+    /// The term.
+    pub term: Term,
+    /// What starts it, as the rule says.
     pub from: String,
 }
 
 impl StepTerm {
     /// The term as a kernel [`Term`].
     pub fn term(&self) -> Term {
-        Term::new(self.count, self.unit).expect("checked when the definition was loaded")
+        self.term
     }
 }
 
 /// An outcome of a step.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct Outcome {
-    /// Wire name, e.g. `forward-to-si`.
+    /// Wire name.
     pub name: String,
     /// Title.
     pub title: String,
-    /// The steps it opens (several run in parallel); none ends this branch.
-    #[serde(default)]
+    /// The steps it opens.
     pub next: Vec<String>,
-    /// The case status it sets, e.g. `included` or `refused`.
-    #[serde(default)]
+    /// The case status it sets.
     pub status: Option<String>,
-    /// Whether the actor must give reasons (e.g. a refusal).
-    #[serde(default)]
+    /// Whether the actor must give reasons.
     pub requires_reasons: bool,
-    /// The rule behind the outcome, when it is not the step's.
-    #[serde(default)]
+    /// The rule behind it, when not the step's.
     pub rule: Option<String>,
 }
 
-/// A definition that cannot be used.
+/// A submission as agencies send it (the body of `POST /api/v1/<intake path>`); checked for
+/// shape here, for the rules by the variant.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    /// One of the form's object kinds.
+    pub object_kind: String,
+    /// The form's fields by name.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// Attached documents, by reference.
+    #[serde(default)]
+    pub documents: Vec<DocumentRef>,
+    /// Answers to the form's criteria.
+    #[serde(default)]
+    pub criteria: BTreeMap<String, bool>,
+}
+
+/// A document by reference.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentRef {
+    /// A document kind the form names.
+    pub kind: String,
+    /// An architecture-portal id or a URI.
+    pub reference: String,
+    /// A title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+pub use egov_plugin_host::wit::Violation;
+
+/// A plugin whose model cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("procedure definition {id}: {detail}")]
+#[error("procedure variant {id}: {detail}")]
 pub struct DefinitionError {
-    /// The definition id (or file).
+    /// The variant (or manifest).
     pub id: String,
     /// What is wrong.
     pub detail: String,
 }
 
+fn unit(u: wit::Unit) -> Unit {
+    match u {
+        wit::Unit::WorkingDays => Unit::WorkingDays,
+        wit::Unit::CalendarDays => Unit::CalendarDays,
+        wit::Unit::Months => Unit::Months,
+    }
+}
+
 impl Definition {
-    /// Parses a definition from TOML and checks it.
-    pub fn from_toml(text: &str) -> Result<Self, DefinitionError> {
-        let d: Definition = toml::from_str(text).map_err(|e| DefinitionError {
-            id: "?".into(),
+    /// Reads the model from `plugin` (metadata, steps, form) and checks it.
+    pub fn from_plugin(plugin: Plugin) -> Result<Self, DefinitionError> {
+        let label = plugin.label().to_owned();
+        let err = |detail: String| DefinitionError {
+            id: label.clone(),
+            detail,
+        };
+        let fault = |e: PluginError| DefinitionError {
+            id: label.clone(),
             detail: e.to_string(),
-        })?;
+        };
+        let md = plugin.metadata().map_err(fault)?;
+        let steps = plugin.steps().map_err(fault)?;
+        let form = plugin.form().map_err(fault)?;
+        let date = |what: &str, s: &str| {
+            s.parse::<Date>()
+                .map_err(|e| err(format!("{what} {s:?}: {e}")))
+        };
+        let role = |s: &str| s.parse::<Role>().map_err(|e| err(e.to_string()));
+        let mut out_steps = Vec::with_capacity(steps.len());
+        for s in steps {
+            let term = match s.term {
+                Some(t) => Some(StepTerm {
+                    term: Term::new(t.count.into(), unit(t.unit))
+                        .map_err(|e| err(format!("step {}: {e}", s.id)))?,
+                    from: t.start,
+                }),
+                None => None,
+            };
+            out_steps.push(Step {
+                role: role(&s.role)?,
+                id: s.id,
+                title: s.title,
+                service: s.service,
+                rule: s.rule,
+                term,
+                start: s.start,
+                outcomes: s
+                    .outcomes
+                    .into_iter()
+                    .map(|o| Outcome {
+                        name: o.name,
+                        title: o.title,
+                        next: o.next,
+                        status: o.status,
+                        requires_reasons: o.requires_reasons,
+                        rule: o.rule,
+                    })
+                    .collect(),
+                check: s.check,
+            });
+        }
+        let d = Definition {
+            id: md.id,
+            kind: md.kind,
+            version: md.version,
+            title: md.title,
+            effective_from: date("effective-from", &md.effective_from)?,
+            effective_to: md
+                .effective_to
+                .as_deref()
+                .map(|s| date("effective-to", s))
+                .transpose()?,
+            legal_basis: md.legal_basis,
+            intake: Intake {
+                path: md.intake.path,
+                role: role(&md.intake.role)?,
+                rule: md.intake.rule,
+            },
+            form: Form {
+                kind_rule: form.kind_rule,
+                kinds: form
+                    .kinds
+                    .into_iter()
+                    .map(|k| ObjectKind {
+                        name: k.name,
+                        title: k.title,
+                        rule: k.rule,
+                        documents: k
+                            .documents
+                            .into_iter()
+                            .map(|d| DocumentSpec {
+                                kind: d.kind,
+                                title: d.title,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                fields: form
+                    .fields
+                    .into_iter()
+                    .map(|f| Field {
+                        name: f.name,
+                        title: f.title,
+                        rule: f.rule,
+                        kind: match f.kind {
+                            wit::FieldType::Text => FieldType::Text,
+                            wit::FieldType::Date => FieldType::Date,
+                            wit::FieldType::Count => FieldType::Count,
+                        },
+                        required: f.required,
+                    })
+                    .collect(),
+                criteria: form
+                    .criteria
+                    .into_iter()
+                    .map(|c| Criterion {
+                        id: c.id,
+                        group: c.group,
+                        text: c.text,
+                        applies_to: c.applies_to,
+                        rule: c.rule,
+                    })
+                    .collect(),
+            },
+            steps: out_steps,
+            digest: plugin.digest().to_owned(),
+            plugin,
+        };
         d.check()?;
         Ok(d)
     }
 
-    /// The load-time checks: one start step, unique ids, outcomes that lead somewhere known,
-    /// valid terms, a semantic version, dates in order.
+    /// The model's checks: one start step, unique ids, outcomes that lead to known steps,
+    /// a semantic version, dates in order, a non-empty form.
     pub fn check(&self) -> Result<(), DefinitionError> {
         let bad = |detail: String| {
             Err(DefinitionError {
-                id: self.id.clone(),
+                id: format!("{}@{}", self.id, self.version),
                 detail,
             })
         };
@@ -221,7 +373,7 @@ impl Definition {
         if let Some(to) = self.effective_to
             && to < self.effective_from
         {
-            return bad("effective_to is before effective_from".into());
+            return bad("effective-to is before effective-from".into());
         }
         let ids: BTreeSet<&str> = self.steps.iter().map(|s| s.id.as_str()).collect();
         if ids.len() != self.steps.len() {
@@ -231,11 +383,6 @@ impl Definition {
             return bad("exactly one step must be the start step".into());
         }
         for s in &self.steps {
-            if let Some(t) = &s.term
-                && let Err(e) = Term::new(t.count, t.unit)
-            {
-                return bad(format!("step {}: {e}", s.id));
-            }
             if s.outcomes.is_empty() {
                 return bad(format!("step {} has no outcomes", s.id));
             }
@@ -254,6 +401,11 @@ impl Definition {
         Ok(())
     }
 
+    /// `id@version (digest prefix)`.
+    pub fn label(&self) -> &str {
+        self.plugin.label()
+    }
+
     /// The step opened on submission.
     pub fn start_step(&self) -> &Step {
         self.steps
@@ -270,6 +422,25 @@ impl Definition {
     /// Whether a case submitted on `day` follows this variant.
     pub fn in_force_on(&self, day: Date) -> bool {
         day >= self.effective_from && self.effective_to.is_none_or(|to| day <= to)
+    }
+
+    /// The variant's verdict on a submission made on `today`: every violation (empty when
+    /// valid). Runs the plugin (blocking, bounded by its deadline).
+    pub fn validate(&self, s: &Submission, today: Date) -> Result<Vec<Violation>, PluginError> {
+        let json = serde_json::to_string(s).expect("a submission serializes");
+        self.plugin.validate(&json, &today.to_string())
+    }
+
+    /// A computed decision (blocking, bounded by its deadline).
+    pub fn decide(
+        &self,
+        name: &str,
+        input: &serde_json::Value,
+    ) -> Result<Result<serde_json::Value, Vec<Violation>>, PluginError> {
+        Ok(self
+            .plugin
+            .decide(name, &input.to_string())?
+            .map(|out| serde_json::from_str(&out).unwrap_or(serde_json::Value::String(out))))
     }
 }
 

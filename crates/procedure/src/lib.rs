@@ -1,19 +1,22 @@
-//! The procedure engine's model (DESIGN.md §4): a procedure variant is data.
+//! The procedure engine's model (DESIGN.md §4): a procedure variant is a versioned,
+//! effective-dated WebAssembly plugin.
 //!
-//! A [`Definition`] names its procedure kind, version, the dates it is in force and its legal
-//! basis; its intake form (object kinds, fields, required documents, each with the rule id it
-//! enforces); and its step graph (each step's acting role, owning service, legal term and
-//! outcomes, each leading to another step or to an end). The services are the engine that runs
-//! any definition; they hold no rule of their own. Definitions load from TOML files today and
-//! from WebAssembly plugins next (issue #4).
+//! - [`Definition`]: one loaded variant: its metadata, intake, form and step graph (read once
+//!   from the plugin and checked), with `validate` and `decide` calling the plugin.
+//! - [`Definitions`]: an immutable snapshot; [`Definitions::select`] picks the variant in force
+//!   on a case's submission date, [`Definitions::get`] the one a case recorded.
+//! - [`Registry`]: loads plugin directories (each plugin a manifest with a sha256 pin and its
+//!   limits), reloads them when they change (a new revision loads beside the old one, a
+//!   failed load keeps the last good one), and reports each revision's state.
 
 mod definition;
+mod definitions;
 mod registry;
-mod validate;
 
 pub use definition::{
-    Definition, DefinitionError, DocumentSpec, Field, FieldType, Form, Intake, ObjectKind, Outcome,
-    Step, StepTerm,
+    Criterion, Definition, DefinitionError, DocumentSpec, Field, FieldType, Form, Intake,
+    ObjectKind, Outcome, Step, StepTerm, Submission, Violation,
 };
-pub use registry::{Definitions, SelectError};
-pub use validate::{DocumentRef, Submission, Violation};
+pub use definitions::{Definitions, SelectError};
+pub use egov_plugin_host::{Engine, EngineConfig, Limits, PluginError};
+pub use registry::{Registry, RevisionState, RevisionStatus};

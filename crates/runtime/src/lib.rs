@@ -18,7 +18,7 @@ use std::time::Duration;
 use egov_auth::{JwksSource, Verifier, VerifierConfig};
 use egov_bus::{Bus, BusMetrics, ConsumerConfig, Topic};
 use egov_kernel::{Calendar, Clock};
-use egov_procedure::Definitions;
+use egov_procedure::{Engine, EngineConfig, Registry as Variants};
 use egov_store::Store;
 use egov_web::{HttpMetrics, ReadyCheck};
 use prometheus::Registry;
@@ -49,9 +49,6 @@ pub enum StartError {
     /// The calendar file is invalid.
     #[error("calendar: {0}")]
     Calendar(#[from] egov_kernel::CalendarError),
-    /// A procedure definition is invalid.
-    #[error("procedures: {0}")]
-    Procedures(#[from] egov_procedure::DefinitionError),
     /// Metrics could not be registered.
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
@@ -80,8 +77,10 @@ pub struct PlatformConfig {
     pub audience: String,
     /// `EGOV_CALENDAR`: a calendar file adding or replacing years.
     pub calendar_file: Option<PathBuf>,
-    /// `EGOV_PROCEDURES`: the directory of procedure definitions.
-    pub procedures: PathBuf,
+    /// `EGOV_PLUGINS`: directories of procedure-variant plugins (manifest + component).
+    pub plugins: Vec<PathBuf>,
+    /// `EGOV_PLUGIN_CACHE`: where compiled plugins are cached (none: compile at each start).
+    pub plugin_cache: Option<PathBuf>,
 }
 
 /// Everything a service needs, connected. Cheap to clone.
@@ -95,8 +94,8 @@ pub struct Platform {
     pub verifier: Arc<Verifier>,
     /// The one calendar.
     pub calendar: Arc<Calendar>,
-    /// The procedure definitions.
-    pub definitions: Arc<Definitions>,
+    /// The procedure variants (plugins), reloaded when their files change.
+    pub definitions: Arc<Variants>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// The metrics registry served at `/metrics`.
@@ -130,13 +129,28 @@ impl Platform {
             Some(f) => Calendar::builtin_with_file(f)?,
             None => Calendar::builtin(),
         };
-        let definitions = Definitions::load_dir(&cfg.procedures)?;
+        let calendar = Arc::new(calendar);
+        let engine = Engine::new(
+            EngineConfig {
+                cache_dir: cfg.plugin_cache.clone(),
+                ..EngineConfig::default()
+            },
+            calendar.clone(),
+            clock.clone(),
+        )
+        .map_err(|e| StartError::Config(format!("plugin engine: {e}")))?;
+        let definitions = Variants::new(engine, cfg.plugins.clone());
+        let r = definitions.clone();
+        let loaded = tokio::task::spawn_blocking(move || r.reload())
+            .await
+            .map_err(|e| StartError::Config(format!("loading plugins: {e}")))?;
+        tracing::info!(loaded, dirs = ?cfg.plugins, "procedure variants loaded");
         Ok(Self {
             client,
             bus,
             verifier,
-            calendar: Arc::new(calendar),
-            definitions: Arc::new(definitions),
+            calendar,
+            definitions,
             clock,
             registry,
             http,
@@ -246,6 +260,18 @@ where
     R: Reply + 'static,
 {
     ready.insert(0, egov_web::redis_ready(platform.bus.connection()));
+    let registry = platform.definitions.clone();
+    let plugins: ReadyCheck = Arc::new(move || {
+        let n = registry.all().len();
+        Box::pin(async move {
+            if n > 0 {
+                Ok(())
+            } else {
+                Err("no procedure variant is loaded".to_owned())
+            }
+        })
+    });
+    ready.insert(1, ("plugins".to_owned(), plugins));
     let openapi = Arc::new(openapi);
     let doc = warp::path!("api" / "v1" / "openapi.json")
         .and(warp::get())

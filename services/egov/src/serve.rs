@@ -33,14 +33,20 @@ pub fn run(service: &str) -> anyhow::Result<()> {
             issuer: var("EGOV_JWT_ISSUER")?,
             audience: std::env::var("EGOV_JWT_AUDIENCE").unwrap_or_else(|_| "egov".into()),
             calendar_file: std::env::var("EGOV_CALENDAR").ok().map(PathBuf::from),
-            procedures: PathBuf::from(
-                std::env::var("EGOV_PROCEDURES").unwrap_or_else(|_| "procedures".into()),
-            ),
+            plugins: std::env::var("EGOV_PLUGINS")
+                .unwrap_or_else(|_| "target/plugins/variants".into())
+                .split(':')
+                .map(PathBuf::from)
+                .collect(),
+            plugin_cache: std::env::var("EGOV_PLUGIN_CACHE").ok().map(PathBuf::from),
         };
         let platform = Platform::connect(&cfg, Arc::new(egov_kernel::SystemClock)).await?;
         let shutdown = CancellationToken::new();
         let running =
             suite::start_one(&platform, service, &Layout::from_env()?, shutdown.clone()).await?;
+        let _watch = platform
+            .definitions
+            .spawn_watch(std::time::Duration::from_secs(5), shutdown.clone());
         tracing::info!(service, addr = %running.addr, "serving");
         egov_web::shutdown_signal().await;
         shutdown.cancel();

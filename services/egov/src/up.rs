@@ -36,9 +36,14 @@ pub struct UpArgs {
     /// catalog, monitoring-bridge), on 127.0.0.1.
     #[arg(long, env = "EGOV_FIRST_PORT", default_value_t = 8081)]
     first_port: u16,
-    /// The directory of procedure definitions.
-    #[arg(long, env = "EGOV_PROCEDURES", default_value = "procedures")]
-    procedures: PathBuf,
+    /// Directories of procedure-variant plugins (`make plugins` builds them), `:`-separated.
+    #[arg(
+        long,
+        env = "EGOV_PLUGINS",
+        default_value = "target/plugins/variants",
+        value_delimiter = ':'
+    )]
+    plugins: Vec<PathBuf>,
     /// A calendar file adding or replacing years.
     #[arg(long, env = "EGOV_CALENDAR")]
     calendar: Option<PathBuf>,
@@ -76,13 +81,18 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         issuer: DEV_ISSUER.into(),
         audience: DEV_AUDIENCE.into(),
         calendar_file: args.calendar.clone(),
-        procedures: args.procedures.clone(),
+        plugins: args.plugins.clone(),
+        plugin_cache: Some(args.home.join("plugin-cache")),
     };
     let platform = Platform::connect(&cfg, Arc::new(egov_kernel::SystemClock))
         .await
         .with_context(|| format!("starting the platform on {redis_url}"))?;
     let layout = Layout::loopback(args.first_port);
     let running = suite::start_all(&platform, &layout, shutdown.clone()).await?;
+    // New plugin revisions are picked up while the suite runs.
+    let watch = platform
+        .definitions
+        .spawn_watch(Duration::from_secs(2), shutdown.clone());
 
     println!("egov is up.");
     match &supervisor {
@@ -99,6 +109,14 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         );
     }
     println!("  jwks               {}", keys.jwks_path().display());
+    for d in platform.definitions.all() {
+        println!(
+            "  variant            {} ({}, in force from {})",
+            d.label(),
+            d.kind,
+            d.effective_from
+        );
+    }
     println!();
     println!("Get a development token (valid 1 hour):");
     println!(
@@ -117,6 +135,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     for r in running {
         r.wait().await;
     }
+    let _ = watch.await;
     if let Some(sup) = supervisor {
         let _ = redis::cmd("SHUTDOWN")
             .query_async::<()>(&mut platform.bus.connection())

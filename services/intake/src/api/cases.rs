@@ -38,6 +38,7 @@ pub(crate) fn submit(
                 .platform
                 .definitions
                 .all()
+                .iter()
                 .find(|d| d.intake.path == path)
                 .map(|d| d.kind.clone());
             async move { kind.ok_or_else(warp::reject::not_found) }
@@ -99,7 +100,13 @@ async fn submit_case(
         .field("roles")
         .rule(def.intake.rule.clone()));
     }
-    let violations = def.validate(&s, today);
+    // The variant's rules run in its plugin: off the async runtime, bounded by its deadline.
+    let (d, sub) = (def.clone(), s.clone());
+    let verdict = tokio::task::spawn_blocking(move || d.validate(&sub, today))
+        .await
+        .map_err(|_| Problem::internal())?
+        .map_err(|e| plugin_problem(&e))?;
+    let violations = verdict;
     if !violations.is_empty() {
         return Err(Problem::invalid(
             violations
@@ -198,6 +205,17 @@ async fn submit_case(
         }),
     )
     .header("location", location))
+}
+
+/// A plugin fault fails this request only, with its type (and is logged with the variant).
+pub(crate) fn plugin_problem(e: &egov_procedure::PluginError) -> Problem {
+    tracing::error!(error = %e, kind = e.kind(), "procedure variant failed");
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &format!("plugin-{}", e.kind()),
+        "The procedure variant failed",
+    )
+    .detail(format!("{e}; nothing was recorded"))
 }
 
 pub(crate) fn store_problem(e: StoreError) -> Problem {

@@ -1,9 +1,9 @@
 //! intake's OpenAPI document, with one submission path per loaded procedure variant.
 
-use egov_procedure::Definitions;
+use egov_procedure::Registry;
 use serde_json::{Value, json};
 
-pub(crate) fn openapi(defs: &Definitions) -> Value {
+pub(crate) fn openapi(defs: &Registry) -> Value {
     let mut paths = serde_json::Map::new();
     for d in defs.all() {
         let kinds: Vec<&str> = d.form.kinds.iter().map(|k| k.name.as_str()).collect();

@@ -1,0 +1,127 @@
+//! A snapshot of the loaded definitions: selection by procedure kind and submission date.
+
+use std::sync::Arc;
+
+use jiff::civil::Date;
+
+use crate::{Definition, DefinitionError};
+
+/// No variant fits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectError {
+    /// No definition of this kind is loaded (none was, or every revision failed: fail closed).
+    #[error("no procedure variant of kind {0:?} is loaded")]
+    UnknownKind(String),
+    /// Definitions exist, but none is in force on the day.
+    #[error("no variant of {kind:?} is in force on {day}")]
+    NotInForce {
+        /// The kind.
+        kind: String,
+        /// The day.
+        day: Date,
+    },
+    /// A case names a variant that is not loaded.
+    #[error("variant {id} {version} is not loaded")]
+    Missing {
+        /// Variant id.
+        id: String,
+        /// Version.
+        version: String,
+    },
+}
+
+fn semver(v: &str) -> (u32, u32, u32) {
+    let mut it = v.split('.').map(|p| p.parse().unwrap_or(0));
+    (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    )
+}
+
+/// Loaded definitions, oldest revision first. Old revisions stay: a case keeps the variant
+/// (id and version) it recorded.
+#[derive(Clone, Debug, Default)]
+pub struct Definitions {
+    list: Vec<Arc<Definition>>,
+}
+
+impl Definitions {
+    /// This snapshot plus `d`. A variant of another id whose period overlaps one of the same
+    /// kind is refused: selection by date must be unambiguous. The same id in a new version or
+    /// revision supersedes the older one for new cases.
+    pub fn with(&self, d: Definition) -> Result<Self, DefinitionError> {
+        for other in self
+            .list
+            .iter()
+            .filter(|o| o.kind == d.kind && o.id != d.id)
+        {
+            let overlaps = d.effective_to.is_none_or(|to| to >= other.effective_from)
+                && other.effective_to.is_none_or(|to| to >= d.effective_from);
+            if overlaps {
+                return Err(DefinitionError {
+                    id: format!("{}@{}", d.id, d.version),
+                    detail: format!(
+                        "its period overlaps that of {} {} (kind {})",
+                        other.id, other.version, d.kind
+                    ),
+                });
+            }
+        }
+        let mut list = self.list.clone();
+        list.push(Arc::new(d));
+        Ok(Self { list })
+    }
+
+    /// Whether a revision with this digest is loaded.
+    pub fn has_digest(&self, digest: &str) -> bool {
+        self.list.iter().any(|d| d.digest == digest)
+    }
+
+    /// The variant of `kind` in force on `day` (the case's submission date): the newest
+    /// version (and revision) of the one variant id in force then.
+    pub fn select(&self, kind: &str, day: Date) -> Result<Arc<Definition>, SelectError> {
+        let mut of_kind = self
+            .list
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.kind == kind)
+            .peekable();
+        if of_kind.peek().is_none() {
+            return Err(SelectError::UnknownKind(kind.to_owned()));
+        }
+        of_kind
+            .filter(|(_, d)| d.in_force_on(day))
+            .max_by_key(|(i, d)| (semver(&d.version), *i))
+            .map(|(_, d)| d.clone())
+            .ok_or_else(|| SelectError::NotInForce {
+                kind: kind.to_owned(),
+                day,
+            })
+    }
+
+    /// The variant a case recorded (its newest revision).
+    pub fn get(&self, id: &str, version: &str) -> Result<Arc<Definition>, SelectError> {
+        self.list
+            .iter()
+            .rev()
+            .find(|d| d.id == id && d.version == version)
+            .cloned()
+            .ok_or_else(|| SelectError::Missing {
+                id: id.to_owned(),
+                version: version.to_owned(),
+            })
+    }
+
+    /// The newest revision of every variant id and version.
+    pub fn all(&self) -> Vec<Arc<Definition>> {
+        let mut out: Vec<Arc<Definition>> = Vec::new();
+        for d in self.list.iter().rev() {
+            if !out.iter().any(|o| o.id == d.id && o.version == d.version) {
+                out.push(d.clone());
+            }
+        }
+        out.reverse();
+        out
+    }
+}
