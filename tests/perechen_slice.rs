@@ -389,59 +389,46 @@ async fn an_idempotency_key_gives_one_case_however_often_it_is_sent() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn pl_7_a_refusal_needs_reasons_and_an_inclusion_opens_pl_8_and_pl_9_in_parallel() {
-    let s = Suite::start(SUBMITTED).await;
+/// Takes a case through PL-4 and PL-5 (the SI gives `si` and its portal confirmation);
+/// returns the id of the AB's decision task once it is open.
+async fn to_decision(s: &Suite, case: &str, si: &str, portal_confirmed: bool) -> String {
     let ab = s.token(Role::AuthorizedBody, MINISTRY);
-    let si = s.token(Role::ServiceIntegrator, MINISTRY);
-    let complete = |id: &str| format!("/api/v1/tasks/{id}/complete");
-    let refused = s.submit("2026-03-19").await;
-    let included = s.submit("2026-03-19").await;
-    for case in [&refused, &included] {
-        let id = format!("{case}.ab-check");
-        eventually("AB task", || async {
-            s.tasks(Role::AuthorizedBody)
+    let si_token = s.token(Role::ServiceIntegrator, MINISTRY);
+    for (role, token, step, body) in [
+        (
+            Role::AuthorizedBody,
+            &ab,
+            "ab-check",
+            json!({"outcome": "forward-to-si"}),
+        ),
+        (
+            Role::ServiceIntegrator,
+            &si_token,
+            "si-recommendation",
+            json!({"outcome": si, "inputs": {"portal_information_confirmed": portal_confirmed}}),
+        ),
+    ] {
+        let id = format!("{case}.{step}");
+        eventually(step, || async {
+            s.tasks(role)
                 .await
                 .iter()
                 .any(|t| t["id"] == id.as_str())
                 .then_some(())
         })
         .await;
-        let (status, _) = s
+        let (status, p) = s
             .post(
                 "expertise",
-                &complete(&id),
-                &ab,
-                &json!({"outcome": "forward-to-si"}),
+                &format!("/api/v1/tasks/{id}/complete"),
+                token,
+                &body,
                 None,
             )
             .await;
-        assert_eq!(status, 200);
+        assert_eq!(status, 200, "{p}");
     }
-    for (case, outcome) in [(&refused, "does-not-comply"), (&included, "complies")] {
-        let id = format!("{case}.si-recommendation");
-        eventually("SI task", || async {
-            s.tasks(Role::ServiceIntegrator)
-                .await
-                .iter()
-                .any(|t| t["id"] == id.as_str())
-                .then_some(())
-        })
-        .await;
-        assert_eq!(
-            s.post(
-                "expertise",
-                &complete(&id),
-                &si,
-                &json!({"outcome": outcome}),
-                None
-            )
-            .await
-            .0,
-            200
-        );
-    }
-    let decision = format!("{refused}.ab-decision");
+    let decision = format!("{case}.ab-decision");
     eventually("decision task", || async {
         s.tasks(Role::AuthorizedBody)
             .await
@@ -450,7 +437,43 @@ async fn pl_7_a_refusal_needs_reasons_and_an_inclusion_opens_pl_8_and_pl_9_in_pa
             .then_some(())
     })
     .await;
-    // PL-7.b: reasons are required.
+    decision
+}
+
+#[tokio::test]
+async fn pl_6_and_pl_7_the_variant_refuses_with_its_grounds_and_includes_only_without_one() {
+    let s = Suite::start(SUBMITTED).await;
+    let ab = s.token(Role::AuthorizedBody, MINISTRY);
+    let complete = |id: &str| format!("/api/v1/tasks/{id}/complete");
+
+    // PL-6.b: the SI found the object does not comply. Including is refused by the variant's
+    // check, naming PL-6.b; refusing needs no typed reasons: the grounds become the reasons.
+    let refused = s.submit("2026-03-19").await;
+    let decision = to_decision(&s, &refused, "does-not-comply", true).await;
+    let (status, p) = s
+        .post(
+            "expertise",
+            &complete(&decision),
+            &ab,
+            &json!({"outcome": "include"}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, p["field"].as_str(), p["rule"].as_str()),
+        (422, Some("outcome"), Some("PL-6.b")),
+        "{p}"
+    );
+    // A stale If-Match is refused before anything is decided.
+    let stale = reqwest::Client::new()
+        .post(s.url("expertise", &complete(&decision)))
+        .bearer_auth(&ab)
+        .header("if-match", "\"0\"")
+        .json(&json!({"outcome": "refuse"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status().as_u16(), 412);
     let (status, p) = s
         .post(
             "expertise",
@@ -460,12 +483,67 @@ async fn pl_7_a_refusal_needs_reasons_and_an_inclusion_opens_pl_8_and_pl_9_in_pa
             None,
         )
         .await;
+    assert_eq!(status, 200, "{p}");
+    let case = eventually("refused", || async {
+        let c = s.case(&refused).await;
+        (c["status"] == "refused").then_some(c)
+    })
+    .await;
+    let reasons = events(&case, "StepCompleted").last().unwrap()["reasons"].clone();
+    assert!(
+        reasons[0].as_str().unwrap().starts_with("PL-6.b"),
+        "{reasons}"
+    );
+    // Completing twice is a conflict.
     assert_eq!(
-        (status, p["field"].as_str(), p["rule"].as_str()),
-        (422, Some("reasons"), Some("PL-7.b")),
+        s.post(
+            "expertise",
+            &complete(&decision),
+            &ab,
+            &json!({"outcome": "refuse"}),
+            None
+        )
+        .await
+        .0,
+        409
+    );
+
+    // PL-6.a with PL-F3: two points, none in group 3: inclusion is refused by the score.
+    let mut weak = application("2026-03-19");
+    weak["criteria"] = egov_e2e::criteria(&["1.1", "2.1"]);
+    let low = s.submit_app(&weak).await;
+    let decision = to_decision(&s, &low, "complies", true).await;
+    let (status, p) = s
+        .post(
+            "expertise",
+            &complete(&decision),
+            &ab,
+            &json!({"outcome": "include"}),
+            None,
+        )
+        .await;
+    assert_eq!((status, p["rule"].as_str()), (422, Some("PL-6.a")), "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("none in criteria group(s) 3"),
         "{p}"
     );
-    // An unknown outcome names the step's rule.
+
+    // No ground: refusing is refused (PL-6 is exhaustive); including opens PL-8 and PL-9.
+    let included = s.submit("2026-03-19").await;
+    let decision = to_decision(&s, &included, "complies", true).await;
+    let (status, p) = s
+        .post(
+            "expertise",
+            &complete(&decision),
+            &ab,
+            &json!({"outcome": "refuse"}),
+            None,
+        )
+        .await;
+    assert_eq!((status, p["rule"].as_str()), (422, Some("PL-6")), "{p}");
     let (status, p) = s
         .post(
             "expertise",
@@ -479,55 +557,6 @@ async fn pl_7_a_refusal_needs_reasons_and_an_inclusion_opens_pl_8_and_pl_9_in_pa
         (status, p["field"].as_str(), p["rule"].as_str()),
         (422, Some("outcome"), Some("PL-7"))
     );
-    // A stale If-Match is refused; the current one is accepted.
-    let (_, t) = s
-        .get("expertise", &format!("/api/v1/tasks/{decision}"), &ab)
-        .await;
-    assert_eq!(t["status"], "open");
-    let stale = reqwest::Client::new()
-        .post(s.url("expertise", &complete(&decision)))
-        .bearer_auth(&ab)
-        .header("if-match", "\"0\"")
-        .json(&json!({"outcome": "refuse", "reasons": ["PL-6.b: does not comply with the architecture"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stale.status().as_u16(), 412);
-    let body =
-        json!({"outcome": "refuse", "reasons": ["PL-6.b: does not comply with the architecture"]});
-    assert_eq!(
-        s.post("expertise", &complete(&decision), &ab, &body, None)
-            .await
-            .0,
-        200
-    );
-    let case = eventually("refused", || async {
-        let c = s.case(&refused).await;
-        (c["status"] == "refused").then_some(c)
-    })
-    .await;
-    assert_eq!(
-        events(&case, "StepCompleted").last().unwrap()["reasons"][0],
-        "PL-6.b: does not comply with the architecture"
-    );
-    // Completing twice is a conflict.
-    assert_eq!(
-        s.post("expertise", &complete(&decision), &ab, &body, None)
-            .await
-            .0,
-        409
-    );
-
-    // PL-7.a inclusion opens PL-8 (operator notification) and PL-9 (order) from the decision.
-    let decision = format!("{included}.ab-decision");
-    eventually("decision task", || async {
-        s.tasks(Role::AuthorizedBody)
-            .await
-            .iter()
-            .any(|t| t["id"] == decision.as_str())
-            .then_some(())
-    })
-    .await;
     assert_eq!(
         s.post(
             "expertise",

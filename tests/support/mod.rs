@@ -66,6 +66,11 @@ pub fn criteria(met: &[&str]) -> Value {
 impl Suite {
     /// Starts the suite with the clock at `local` (RFC 3339 with offset).
     pub async fn start(local: &str) -> Self {
+        Self::start_with(local, Vec::new()).await
+    }
+
+    /// Starts the suite with more plugin directories.
+    pub async fn start_with(local: &str, extra_plugins: Vec<std::path::PathBuf>) -> Self {
         let redis = egov_testkit::redis().await;
         let home = std::env::temp_dir().join(format!("egov-e2e-{}", ulid::Ulid::new()));
         let keys = DevKeys::load_or_create(&home).unwrap();
@@ -78,10 +83,13 @@ impl Suite {
             audience: DEV_AUDIENCE.into(),
             calendar_file: None,
             // The real variant and the demonstration edition (in force from 2027).
-            plugins: vec![
+            plugins: [
                 egov_testkit::plugins_dir().join("variants"),
                 egov_testkit::plugins_dir().join("demo"),
-            ],
+            ]
+            .into_iter()
+            .chain(extra_plugins)
+            .collect(),
             plugin_cache: None,
         };
         let clock = Arc::new(FixedClock::at(local));
@@ -200,15 +208,14 @@ impl Suite {
 
     /// Submits the standard application as the agency; returns the case id.
     pub async fn submit(&self, day: &str) -> String {
+        self.submit_app(&application(day)).await
+    }
+
+    /// Submits `app` as the agency; returns the case id.
+    pub async fn submit_app(&self, app: &Value) -> String {
         let token = self.token(Role::StateBody, AGENCY);
         let (status, body) = self
-            .post(
-                "intake",
-                "/api/v1/perechen-applications",
-                &token,
-                &application(day),
-                None,
-            )
+            .post("intake", "/api/v1/perechen-applications", &token, app, None)
             .await;
         assert_eq!(status, 201, "{body}");
         body["id"].as_str().unwrap().to_owned()
@@ -268,4 +275,27 @@ pub fn events<'a>(case: &'a Value, kind: &str) -> Vec<&'a Value> {
         .iter()
         .filter(|e| e["event"] == kind)
         .collect()
+}
+
+/// Writes a manifest pinning `wasm` (copied into `dir`) with a `timeout_ms` deadline.
+pub fn install_plugin(dir: &std::path::Path, name: &str, wasm: &std::path::Path, timeout_ms: u64) {
+    use std::io::Read;
+    std::fs::create_dir_all(dir).unwrap();
+    let mut bytes = Vec::new();
+    std::fs::File::open(wasm)
+        .unwrap()
+        .read_to_end(&mut bytes)
+        .unwrap();
+    std::fs::write(dir.join(format!("{name}.wasm")), &bytes).unwrap();
+    let digest = sha256_hex(&bytes);
+    std::fs::write(
+        dir.join(format!("{name}.toml")),
+        format!("artifact = \"{name}.wasm\"\nsha256 = \"{digest}\"\n[limits]\ntimeout_ms = {timeout_ms}\nmemory_mib = 16\n"),
+    )
+    .unwrap();
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(b))
 }

@@ -291,6 +291,18 @@ where
     ))
 }
 
+/// A plugin fault fails this request only: a 503 problem naming the fault's type, logged with
+/// the variant, version and digest.
+pub fn plugin_problem(e: &egov_procedure::PluginError) -> egov_web::Problem {
+    tracing::error!(error = %e, kind = e.kind(), "procedure variant failed");
+    egov_web::Problem::new(
+        warp::http::StatusCode::SERVICE_UNAVAILABLE,
+        &format!("plugin-{}", e.kind()),
+        "The procedure variant failed",
+    )
+    .detail(format!("{e}; nothing was recorded"))
+}
+
 /// Attaches consumer group `group` to the topic of `topic`, sets `attached`, then runs
 /// `handler` until `shutdown`. Attaching is retried while Redis is not there yet.
 pub fn spawn_consumer<H: egov_bus::Handler>(

@@ -160,6 +160,9 @@ pub(crate) struct Completion {
     note: Option<String>,
     #[serde(default)]
     reasons: Vec<String>,
+    /// Facts given with the outcome, e.g. `{"portal_information_confirmed": true}` (PL-5.b).
+    #[serde(default)]
+    inputs: serde_json::Map<String, Value>,
 }
 
 /// `POST /api/v1/tasks/{id}/complete`: completes a step with one of its outcomes.
@@ -242,12 +245,58 @@ async fn complete_task(
             ),
         }]));
     };
-    let reasons: Vec<String> = c
+    let mut reasons: Vec<String> = c
         .reasons
         .into_iter()
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty())
         .collect();
+    // The variant's check: it may refuse the outcome (with the rules that refuse it) or
+    // compute what the decision rests on (e.g. the PL-6 grounds, which become reasons).
+    let mut decision = Value::Null;
+    if let Some(check) = &step.check {
+        let events = ctx
+            .store
+            .projection("dossier", &task.case_id)
+            .await
+            .map_err(store_problem)?;
+        let mut input = domain::dossier(&events);
+        input["outcome"] = json!(outcome.name);
+        input["reasons"] = json!(reasons);
+        input["inputs"] = Value::Object(c.inputs.clone());
+        let (d, name) = (def.clone(), check.clone());
+        let verdict = tokio::task::spawn_blocking(move || d.decide(&name, &input))
+            .await
+            .map_err(|_| Problem::internal())?
+            .map_err(|e| egov_runtime::plugin_problem(&e))?;
+        match verdict {
+            Err(violations) => {
+                return Err(Problem::invalid(
+                    violations
+                        .into_iter()
+                        .map(|v| Violation {
+                            field: v.field,
+                            rule: Some(v.rule),
+                            message: v.message,
+                        })
+                        .collect(),
+                ));
+            }
+            Ok(v) => {
+                for r in v["reasons"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    if !reasons.iter().any(|x| x == r) {
+                        reasons.push(r.to_owned());
+                    }
+                }
+                decision = v;
+            }
+        }
+    }
     if outcome.requires_reasons && reasons.is_empty() {
         return Err(Problem::invalid(vec![Violation {
             field: "reasons".into(),
@@ -274,6 +323,12 @@ async fn complete_task(
         variant_id: task.variant_id.clone(),
         variant_version: task.variant_version.clone(),
         reasons,
+        inputs_json: Value::Object(c.inputs).to_string(),
+        decision_json: if decision.is_null() {
+            String::new()
+        } else {
+            decision.to_string()
+        },
     };
     let env = Envelope::new(crate::NAME, &event, now).with_case(&task.case_id);
     ctx.store

@@ -201,3 +201,33 @@ pub fn working_days_left(calendar: &Calendar, today: Date, last_day: Date) -> Op
         .ok()
         .map(|(n, _)| n)
 }
+
+/// The facts a step's check decides on, folded from the case's dossier (the submission and
+/// every completed step, as expertise received them): `{case: {object_kind, fields,
+/// criteria}, steps: {step: {outcome, inputs}}}`.
+pub fn dossier(events: &[(String, Envelope)]) -> serde_json::Value {
+    use egov_events::v1::{CaseSubmitted, StepCompleted};
+    let mut case = serde_json::json!({});
+    let mut steps = serde_json::Map::new();
+    for (_, env) in events {
+        match env.kind.as_str() {
+            "CaseSubmitted" => {
+                if let Ok(e) = env.decode::<CaseSubmitted>() {
+                    case = serde_json::json!({"object_kind": e.object_kind, "fields": e.fields, "criteria": e.criteria});
+                }
+            }
+            "StepCompleted" => {
+                if let Ok(e) = env.decode::<StepCompleted>() {
+                    let inputs: serde_json::Value = serde_json::from_str(&e.inputs_json)
+                        .unwrap_or_else(|_| serde_json::json!({}));
+                    steps.insert(
+                        e.step,
+                        serde_json::json!({"outcome": e.outcome, "inputs": inputs}),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    serde_json::json!({"case": case, "steps": steps})
+}

@@ -37,6 +37,7 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
         // A submission opens the start step of the case's variant, received on submission.
         "CaseSubmitted" => {
             let e: CaseSubmitted = env.decode().map_err(reject)?;
+            record(ctx, &e.case_id, env).await?;
             let def = ctx
                 .platform
                 .definitions
@@ -62,6 +63,7 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
         // An outcome opens the steps it leads to, received when the outcome was given.
         "StepCompleted" => {
             let e: StepCompleted = env.decode().map_err(reject)?;
+            record(ctx, &e.case_id, env).await?;
             let def = ctx
                 .platform
                 .definitions
@@ -93,4 +95,14 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
         }
         _ => Ok(()),
     }
+}
+
+/// Records the event in the case's dossier (once per event), before any step it opens can
+/// be decided on.
+async fn record(ctx: &Ctx, case: &str, env: &egov_bus::Envelope) -> Result<(), HandleError> {
+    ctx.store
+        .project("dossier", case, env, &env.id.to_string())
+        .await
+        .map(|_| ())
+        .map_err(|e| HandleError::Retry(e.to_string()))
 }

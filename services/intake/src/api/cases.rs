@@ -105,7 +105,7 @@ async fn submit_case(
     let verdict = tokio::task::spawn_blocking(move || d.validate(&sub, today))
         .await
         .map_err(|_| Problem::internal())?
-        .map_err(|e| plugin_problem(&e))?;
+        .map_err(|e| egov_runtime::plugin_problem(&e))?;
     let violations = verdict;
     if !violations.is_empty() {
         return Err(Problem::invalid(
@@ -149,6 +149,7 @@ async fn submit_case(
                 title: d.title.clone(),
             })
             .collect(),
+        criteria: s.criteria.clone(),
     };
     let event = CaseSubmitted {
         case_id: id.clone(),
@@ -169,6 +170,7 @@ async fn submit_case(
                 title: d.title.unwrap_or_default(),
             })
             .collect(),
+        criteria: s.criteria.into_iter().collect(),
     };
     let env = Envelope::new(crate::NAME, &event, now).with_case(&id);
     let appended = ctx
@@ -205,17 +207,6 @@ async fn submit_case(
         }),
     )
     .header("location", location))
-}
-
-/// A plugin fault fails this request only, with its type (and is logged with the variant).
-pub(crate) fn plugin_problem(e: &egov_procedure::PluginError) -> Problem {
-    tracing::error!(error = %e, kind = e.kind(), "procedure variant failed");
-    Problem::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        &format!("plugin-{}", e.kind()),
-        "The procedure variant failed",
-    )
-    .detail(format!("{e}; nothing was recorded"))
 }
 
 pub(crate) fn store_problem(e: StoreError) -> Problem {

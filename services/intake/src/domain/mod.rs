@@ -23,6 +23,8 @@ pub struct Case {
     pub object_kind: String,
     pub fields: BTreeMap<String, String>,
     pub documents: Vec<Document>,
+    #[serde(default)]
+    pub criteria: BTreeMap<String, bool>,
 }
 
 /// A document by reference.

@@ -1,0 +1,177 @@
+//! The registry on real components: sha256 pins, selection by date, hot reload.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use egov_kernel::{Calendar, FixedClock};
+use egov_procedure::{Engine, EngineConfig, Registry, RevisionState, SelectError};
+use jiff::civil::date;
+use sha2::Digest;
+
+fn engine() -> Arc<Engine> {
+    Engine::new(
+        EngineConfig::default(),
+        Arc::new(Calendar::builtin()),
+        Arc::new(FixedClock::at("2026-03-19T10:00:00+05:00")),
+    )
+    .unwrap()
+}
+
+fn tmp() -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "egov-registry-{}-{}",
+        std::process::id(),
+        ulid_like()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn ulid_like() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+fn built(path: &str) -> Vec<u8> {
+    std::fs::read(egov_testkit::plugins_dir().join(path)).unwrap()
+}
+
+/// Installs `bytes` as `<name>.wasm` with a manifest pinning `pin` (the real digest if None).
+fn install(dir: &Path, name: &str, bytes: &[u8], pin: Option<&str>) {
+    std::fs::write(dir.join(format!("{name}.wasm")), bytes).unwrap();
+    let digest = hex::encode(sha2::Sha256::digest(bytes));
+    let pin = pin.unwrap_or(&digest);
+    std::fs::write(
+        dir.join(format!("{name}.toml")),
+        format!("artifact = \"{name}.wasm\"\nsha256 = \"{pin}\"\n"),
+    )
+    .unwrap();
+}
+
+/// The same component with a custom section appended: same behaviour, another digest (a
+/// rebuilt revision).
+fn rebuilt(bytes: &[u8], tag: &str) -> Vec<u8> {
+    let name = b"egov-revision";
+    let mut payload = vec![name.len() as u8];
+    payload.extend_from_slice(name);
+    payload.extend_from_slice(tag.as_bytes());
+    let mut out = bytes.to_vec();
+    out.push(0);
+    out.push(payload.len() as u8);
+    out.extend(payload);
+    out
+}
+
+#[test]
+fn editions_are_selected_by_the_submission_date() {
+    let r = Registry::new(
+        engine(),
+        vec![
+            egov_testkit::plugins_dir().join("variants"),
+            egov_testkit::plugins_dir().join("demo"),
+        ],
+    );
+    assert_eq!(r.reload(), 2);
+    assert_eq!(
+        r.select("perechen", date(2026, 12, 31)).unwrap().id,
+        "perechen-353"
+    );
+    assert_eq!(
+        r.select("perechen", date(2027, 1, 1)).unwrap().id,
+        "perechen-2027-demo"
+    );
+    assert_eq!(
+        r.select("perechen", date(2022, 10, 9)).unwrap_err(),
+        SelectError::NotInForce {
+            kind: "perechen".into(),
+            day: date(2022, 10, 9)
+        }
+    );
+    assert_eq!(
+        r.get("perechen-353", "1.0.0")
+            .unwrap()
+            .step("si-recommendation")
+            .unwrap()
+            .term
+            .as_ref()
+            .unwrap()
+            .term(),
+        egov_kernel::Term::working_days(5)
+    );
+    assert_eq!(
+        r.get("perechen-2027-demo", "1.1.0")
+            .unwrap()
+            .step("si-recommendation")
+            .unwrap()
+            .term
+            .as_ref()
+            .unwrap()
+            .term(),
+        egov_kernel::Term::working_days(7)
+    );
+}
+
+#[test]
+fn an_artifact_that_does_not_match_its_pin_is_refused_and_the_kind_fails_closed() {
+    let dir = tmp();
+    install(
+        &dir,
+        "perechen",
+        &built("variants/perechen-353.wasm"),
+        Some(&"0".repeat(64)),
+    );
+    let r = Registry::new(engine(), vec![dir]);
+    assert_eq!(r.reload(), 0);
+    let s = &r.statuses()[0];
+    assert_eq!(s.state, RevisionState::Failed);
+    assert!(
+        s.error.as_deref().unwrap().contains("sha256 mismatch"),
+        "{s:?}"
+    );
+    // No valid variant: submissions of the kind are refused, not served by a guess.
+    assert!(matches!(
+        r.select("perechen", date(2026, 3, 19)),
+        Err(SelectError::UnknownKind(_))
+    ));
+}
+
+#[test]
+fn a_new_revision_loads_beside_the_old_one_and_a_failed_one_keeps_the_last_good() {
+    let dir = tmp();
+    let original = built("variants/perechen-353.wasm");
+    install(&dir, "perechen", &original, None);
+    let r = Registry::new(engine(), vec![dir.clone()]);
+    assert_eq!(r.reload(), 1);
+    let first = r.select("perechen", date(2026, 3, 19)).unwrap();
+    // Nothing changed: nothing reloads.
+    assert_eq!(r.reload(), 0);
+
+    // A broken revision (not a component): refused; the last good one keeps serving.
+    install(&dir, "perechen", b"\0asm broken", None);
+    assert_eq!(r.reload(), 0);
+    assert_eq!(
+        r.select("perechen", date(2026, 3, 19)).unwrap().digest,
+        first.digest
+    );
+
+    // A rebuilt revision: loads beside the old one and serves new cases; the old stays.
+    let second = rebuilt(&original, "2");
+    install(&dir, "perechen", &second, None);
+    assert_eq!(r.reload(), 1);
+    let now = r.select("perechen", date(2026, 3, 19)).unwrap();
+    assert_ne!(now.digest, first.digest);
+    assert_eq!(r.get("perechen-353", "1.0.0").unwrap().digest, now.digest);
+    let states: Vec<RevisionState> = r.statuses().into_iter().map(|s| s.state).collect();
+    assert_eq!(
+        states,
+        [
+            RevisionState::Loaded,
+            RevisionState::Failed,
+            RevisionState::Loaded
+        ]
+    );
+    // The first revision's definition still works for whoever holds it.
+    assert_eq!(first.steps.len(), 5);
+}

@@ -1,0 +1,158 @@
+//! Procedure variants as plugins, end to end: two editions chosen by submission date, and a
+//! hostile plugin that fails its own requests with a typed problem while the suite serves on.
+
+use std::time::{Duration, Instant};
+
+use egov_e2e::{MINISTRY, Suite, application, eventually, install_plugin};
+use egov_kernel::Role;
+use serde_json::json;
+
+#[tokio::test]
+async fn amb_x1_each_case_follows_the_edition_in_force_on_its_submission_date() {
+    // 30 December 2026: the order 353/НҚ edition (PL-5: 5 working days).
+    let s = Suite::start("2026-12-30T10:00:00+05:00").await;
+    let old = s.submit("2026-12-30").await;
+    // 4 January 2027: the demonstration edition (PL-5: 7 working days) is in force.
+    s.set_clock("2027-01-04T10:00:00+05:00");
+    let new = s.submit("2027-01-04").await;
+    for (case, variant) in [(&old, "perechen-353"), (&new, "perechen-2027-demo")] {
+        assert_eq!(s.case(case).await["variant"]["id"], variant);
+    }
+
+    // Both reach the SI on Tuesday 5 January 2027. The old case keeps its edition's term.
+    s.set_clock("2027-01-05T10:00:00+05:00");
+    let ab = s.token(Role::AuthorizedBody, MINISTRY);
+    for case in [&old, &new] {
+        let id = format!("{case}.ab-check");
+        eventually("AB task", || async {
+            s.tasks(Role::AuthorizedBody)
+                .await
+                .iter()
+                .any(|t| t["id"] == id.as_str())
+                .then_some(())
+        })
+        .await;
+        let path = format!("/api/v1/tasks/{id}/complete");
+        assert_eq!(
+            s.post(
+                "expertise",
+                &path,
+                &ab,
+                &json!({"outcome": "forward-to-si"}),
+                None
+            )
+            .await
+            .0,
+            200
+        );
+    }
+    let due = |case: String| {
+        let s = &s;
+        async move {
+            let id = format!("{case}.si-recommendation");
+            eventually("SI task", || async {
+                s.tasks(Role::ServiceIntegrator)
+                    .await
+                    .into_iter()
+                    .find(|t| t["id"] == id.as_str())
+            })
+            .await["due"]["last_day"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    // From Tue 5 Jan 2027: 5 WD = 6, (7 off), 8, 11, 12, 13 -> 13 January; 7 WD -> 15 January.
+    assert_eq!(due(old.clone()).await, "2027-01-13");
+    assert_eq!(due(new.clone()).await, "2027-01-15");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_hostile_plugin_fails_its_own_requests_with_a_typed_problem_and_the_suite_serves_on() {
+    let dir = std::env::temp_dir().join(format!("egov-hostile-{}", ulid::Ulid::new()));
+    let built = egov_testkit::plugins_dir().join("hostile");
+    install_plugin(&dir, "loop", &built.join("loop.wasm"), 150);
+    install_plugin(&dir, "memory", &built.join("memory.wasm"), 1000);
+    install_plugin(&dir, "trap", &built.join("trap.wasm"), 150);
+    // And one built for another contract: refused at load, the others unaffected.
+    install_plugin(&dir, "contract-v2", &built.join("contract-v2.wasm"), 150);
+    let s = Suite::start_with("2026-03-19T10:00:00+05:00", vec![dir]).await;
+    let sb = s.token(Role::StateBody, egov_e2e::AGENCY);
+    let body = json!({"object_kind": "thing"});
+
+    for (kind, problem) in [
+        ("loop", "plugin-timeout"),
+        ("memory", "plugin-limit"),
+        ("trap", "plugin-trap"),
+    ] {
+        let t = Instant::now();
+        let (status, p) = s
+            .post(
+                "intake",
+                &format!("/api/v1/hostile-{kind}-applications"),
+                &sb,
+                &body,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, p["type"].as_str()),
+            (503, Some(format!("urn:egov:problem:{problem}").as_str())),
+            "{p}"
+        );
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("hostile-{kind}@1.0.0")),
+            "{p}"
+        );
+        assert!(
+            t.elapsed() < Duration::from_secs(3),
+            "{kind} answered after {:?}",
+            t.elapsed()
+        );
+    }
+    // Meanwhile and afterwards, the real procedure is served.
+    let looping = {
+        let (url, token) = (
+            s.url("intake", "/api/v1/hostile-loop-applications"),
+            sb.clone(),
+        );
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"object_kind": "thing"}))
+                .send()
+                .await
+        })
+    };
+    let case = s.submit("2026-03-19").await;
+    assert_eq!(s.case(&case).await["variant"]["id"], "perechen-353");
+    assert_eq!(looping.await.unwrap().unwrap().status().as_u16(), 503);
+    assert_eq!(
+        reqwest::get(s.url("intake", "/readyz"))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let refused = s
+        .platform
+        .definitions
+        .statuses()
+        .into_iter()
+        .find(|r| r.manifest.ends_with("contract-v2.toml"))
+        .unwrap();
+    assert!(
+        refused
+            .error
+            .unwrap()
+            .contains("built for contract egov:procedure@2.0.0, host supports ^1.0.0")
+    );
+    let _ = application;
+    s.stop().await;
+}
