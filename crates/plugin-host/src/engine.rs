@@ -311,6 +311,56 @@ impl Plugin {
         }
     }
 
+    // Times `call` `n` times two ways: each on a fresh store and instance (how the engine
+    /// runs every call), and all on one live instance (a bare wasmtime call, the baseline).
+    /// Returns the mean (fresh, live) per call.
+    fn bench(
+        &self,
+        n: u32,
+        call: impl Fn(&mut Store<State>, &ProcedureVariant) -> wasmtime::Result<()>,
+    ) -> Result<(Duration, Duration), PluginError> {
+        let n = n.max(1);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            self.call(&call)?;
+        }
+        let fresh = t.elapsed() / n;
+        let e = &self.engine;
+        let state = State::new(
+            e.calendar.clone(),
+            e.clock.clone(),
+            self.label.clone(),
+            self.limits.memory,
+        );
+        let mut store = Store::new(&e.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        store.epoch_deadline_trap();
+        store.set_epoch_deadline(u64::MAX / 2);
+        let inst = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|err| self.classify(&store, err))?;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            call(&mut store, &inst).map_err(|err| self.classify(&store, err))?;
+        }
+        Ok((fresh, t.elapsed() / n))
+    }
+
+    /// Times `decide(name, input)` (or `metadata()` when `None`) `n` times two ways: each on a
+    /// fresh store and instance, as the engine runs every call, and all on one live instance,
+    /// a bare wasmtime call (the baseline). Returns the mean per call (fresh, live).
+    pub fn bench_call(
+        &self,
+        n: u32,
+        decision: Option<(&str, &str)>,
+    ) -> Result<(Duration, Duration), PluginError> {
+        match decision {
+            Some((name, input)) => self.bench(n, |s, v| v.call_decide(s, name, input).map(drop)),
+            None => self.bench(n, |s, v| v.call_metadata(s).map(drop)),
+        }
+    }
+
     /// The variant's metadata.
     pub fn metadata(&self) -> Result<wit::Metadata, PluginError> {
         self.call(|s, v| v.call_metadata(s))

@@ -25,6 +25,9 @@ enum Command {
     Token(TokenArgs),
     /// Runs the suite on this machine: Redis (or REDIS_URL), development keys, the five services.
     Up(crate::up::UpArgs),
+    /// Tools for plugin authors: inspect, validate, run, test, bench.
+    #[command(subcommand)]
+    Plugin(crate::plugin::PluginCommand),
     /// Runs one service, configured from the environment (REDIS_URL, EGOV_JWKS, EGOV_JWT_ISSUER...).
     Serve {
         /// intake, expertise, tender, catalog or monitoring-bridge.
@@ -88,6 +91,8 @@ pub enum Failure {
     Input(String),
     /// Something failed at run time: exit 1.
     Runtime(anyhow::Error),
+    /// The input was read and judged, and refused (violations, failed cases): exit 1.
+    Rejected(String),
 }
 
 /// Runs the parsed command.
@@ -140,6 +145,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Token(args) => token(args),
         Command::Up(args) => crate::up::run(args).map_err(Failure::Runtime),
+        Command::Plugin(cmd) => crate::plugin::run(cmd),
         Command::Serve { service } => {
             if !egov::suite::SERVICES.contains(&service.as_str()) {
                 return Err(Failure::Input(format!(

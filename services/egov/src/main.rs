@@ -3,8 +3,12 @@
 //! Exit codes: 0 success, 1 failure at run time, 2 bad input (usage, malformed values).
 
 mod cli;
+mod plugin;
+mod plugin_cases;
 mod serve;
 mod up;
+
+pub(crate) use plugin::load as plugin_load;
 
 use std::process::ExitCode;
 
@@ -17,6 +21,10 @@ fn main() -> ExitCode {
         Err(cli::Failure::Input(msg)) => {
             eprintln!("egov: {msg}");
             ExitCode::from(2)
+        }
+        Err(cli::Failure::Rejected(msg)) => {
+            eprintln!("egov: {msg}");
+            ExitCode::from(1)
         }
         Err(cli::Failure::Runtime(e)) => {
             eprintln!("egov: {e:#}");

@@ -140,3 +140,133 @@ fn token_mints_a_token_the_dev_jwks_verifies() {
     assert_eq!(p.sub, "dev-state-body");
     let _ = std::fs::remove_dir_all(home);
 }
+
+fn plugins() -> std::path::PathBuf {
+    egov_testkit::plugins_dir()
+}
+
+#[test]
+fn plugin_inspect_prints_metadata_and_the_steps_with_their_terms() {
+    let file = plugins().join("variants/perechen-353.wasm");
+    let (code, out, err) = egov(&["plugin", "inspect", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("perechen-353 1.0.0  kind perechen  in force 2022-10-10 .. 2026-12-31"),
+        "{out}"
+    );
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("ab-check (start)"))
+        .unwrap();
+    for cell in [
+        "authorized-body",
+        "expertise",
+        "PL-4",
+        "5 working-days",
+        "forward-to-si -> si-recommendation",
+    ] {
+        assert!(row.contains(cell), "{row}");
+    }
+    assert!(
+        out.contains("include -> operator-notification + inclusion-order [included]"),
+        "{out}"
+    );
+}
+
+#[test]
+fn plugin_validate_and_run_report_violations_with_exit_1_and_results_with_exit_0() {
+    let dir = std::env::temp_dir().join(format!("egov-cli-plugin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = plugins().join("variants/perechen-353.wasm");
+    let input = dir.join("app.json");
+    std::fs::write(
+        &input,
+        r#"{"object_kind": "information-system", "fields": {"object_name": "E-notary"}}"#,
+    )
+    .unwrap();
+    let (code, out, _) = egov(&[
+        "plugin",
+        "validate",
+        file.to_str().unwrap(),
+        "--form",
+        "hardware-software-complex",
+        "--input",
+        input.to_str().unwrap(),
+        "--today",
+        "2026-03-19",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("fields.signed_on") && l.contains("PL-F1")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("criteria.3.4") && l.contains("PL-3.b")),
+        "{out}"
+    );
+
+    let score = dir.join("score.json");
+    std::fs::write(&score, r#"{"object_kind": "information-system", "criteria": {"1.1": true, "2.1": true, "3.1": true}}"#).unwrap();
+    let (code, out, _) = egov(&[
+        "plugin",
+        "run",
+        file.to_str().unwrap(),
+        "--decision",
+        "pl-6.a-criteria-score",
+        "--input",
+        score.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["total"].as_u64(), v["passes"].as_bool()),
+        (Some(3), Some(true))
+    );
+
+    // Bad input exits 2.
+    let (code, _, err) = egov(&[
+        "plugin",
+        "run",
+        file.to_str().unwrap(),
+        "--decision",
+        "x",
+        "--input",
+        "/nonexistent.json",
+    ]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn plugin_test_runs_the_recorded_cases_of_the_perechen_variant() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../plugins/perechen-353/cases"
+    );
+    let (code, out, err) = egov(&["plugin", "test", dir]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ok    PL-6.a: five points but none in group 3 fail")),
+        "{out}"
+    );
+    assert!(out.trim_end().ends_with("passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn plugin_bench_times_a_fresh_instance_against_a_live_one() {
+    let file = plugins().join("variants/perechen-353.wasm");
+    let (code, out, err) = egov(&[
+        "plugin",
+        "bench",
+        file.to_str().unwrap(),
+        "--iterations",
+        "20",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("bare wasmtime call, live instance (baseline)") && out.contains("ratio:"),
+        "{out}"
+    );
+}
