@@ -227,16 +227,17 @@ async fn scoping_another_agency_gets_404_a_supplier_403_and_a_forged_token_401()
         .0,
         404
     );
-    // A state body has no worklist.
-    assert_eq!(
-        s.get(
+    // A state body's worklist holds only its own cases' steps (none yet).
+    let (status, list) = s
+        .get(
             "expertise",
             "/api/v1/tasks",
-            &s.token(Role::StateBody, AGENCY)
+            &s.token(Role::StateBody, AGENCY),
         )
-        .await
-        .0,
-        403
+        .await;
+    assert_eq!(
+        (status, list["items"].as_array().map(Vec::len)),
+        (200, Some(0))
     );
     s.stop().await;
 }
@@ -583,5 +584,96 @@ async fn pl_6_and_pl_7_the_variant_refuses_with_its_grounds_and_includes_only_wi
     .await;
     assert_eq!(rules, ["PL-8", "PL-9"]);
     assert_eq!(s.case(&included).await["status"], "included");
+
+    // PL-9, then PL-10: once operation ends, the state body (and only it) notifies the AB.
+    let order = format!("{included}.inclusion-order");
+    assert_eq!(
+        s.post(
+            "expertise",
+            &complete(&order),
+            &ab,
+            &json!({"outcome": "order-adopted"}),
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    let notice = format!("{included}.operation-ended");
+    let own = s.token(Role::StateBody, AGENCY);
+    eventually("the state body's PL-10 task", || async {
+        let (_, list) = s.get("expertise", "/api/v1/tasks", &own).await;
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == notice.as_str())
+            .then_some(())
+    })
+    .await;
+    let other = s.token(Role::StateBody, OTHER_AGENCY);
+    assert_eq!(
+        s.get("expertise", &format!("/api/v1/tasks/{notice}"), &other)
+            .await
+            .0,
+        404
+    );
+    let (status, p) = s
+        .post(
+            "expertise",
+            &complete(&notice),
+            &own,
+            &json!({"outcome": "operation-ended"}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, p["field"].as_str(), p["rule"].as_str()),
+        (422, Some("inputs.operation_ended_on"), Some("PL-10")),
+        "{p}"
+    );
+    // Operation ended on Fri 6 March 2026; today is Thu 19 March: within 10 working days.
+    let body =
+        json!({"outcome": "operation-ended", "inputs": {"operation_ended_on": "2026-03-06"}});
+    assert_eq!(
+        s.post("expertise", &complete(&notice), &own, &body, None)
+            .await
+            .0,
+        200
+    );
+    let exclusion = format!("{included}.exclusion");
+    eventually("exclusion task", || async {
+        s.tasks(Role::AuthorizedBody)
+            .await
+            .iter()
+            .any(|t| t["id"] == exclusion.as_str())
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        s.post(
+            "expertise",
+            &complete(&exclusion),
+            &ab,
+            &json!({"outcome": "excluded"}),
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    let case = eventually("excluded", || async {
+        let c = s.case(&included).await;
+        (c["status"] == "excluded").then_some(c)
+    })
+    .await;
+    let notice_event = events(&case, "StepCompleted")
+        .into_iter()
+        .find(|e| e["step"] == "operation-ended")
+        .unwrap();
+    assert!(
+        notice_event["reasons"].as_array().unwrap().is_empty(),
+        "on time: {notice_event}"
+    );
     s.stop().await;
 }

@@ -52,7 +52,10 @@ fn the_perechen_variant_answers_metadata_steps_form_validation_and_decisions() {
     );
     let steps = p.steps().unwrap();
     let rules: Vec<&str> = steps.iter().map(|s| s.rule.as_str()).collect();
-    assert_eq!(rules, ["PL-4", "PL-5", "PL-7", "PL-8", "PL-9"]);
+    assert_eq!(
+        rules,
+        ["PL-4", "PL-5", "PL-7", "PL-8", "PL-9", "PL-10", "PL-10"]
+    );
     assert_eq!(p.form().unwrap().criteria.len(), 13);
     let v = p
         .validate(r#"{"object_kind":"spreadsheet"}"#, "2026-03-19")
@@ -109,7 +112,7 @@ fn unbounded_memory_growth_stops_at_the_limit() {
         matches!(err, PluginError::LimitExceeded { limit_bytes, .. } if limit_bytes == 16 << 20),
         "{err}"
     );
-    assert_eq!(perechen(&e).steps().unwrap().len(), 5);
+    assert_eq!(perechen(&e).steps().unwrap().len(), 7);
 }
 
 #[test]
@@ -160,6 +163,6 @@ fn compiled_artifacts_are_cached_on_disk_by_digest_and_wasmtime_version() {
     // A new engine (a restarted process) loads from the cache and the plugin works.
     let second = engine(Some(dir.clone()));
     assert_eq!(perechen(&second).digest(), p.digest());
-    assert_eq!(perechen(&second).steps().unwrap().len(), 5);
+    assert_eq!(perechen(&second).steps().unwrap().len(), 7);
     let _ = std::fs::remove_dir_all(&dir);
 }

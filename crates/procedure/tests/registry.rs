@@ -173,5 +173,5 @@ fn a_new_revision_loads_beside_the_old_one_and_a_failed_one_keeps_the_last_good(
         ]
     );
     // The first revision's definition still works for whoever holds it.
-    assert_eq!(first.steps.len(), 5);
+    assert_eq!(first.steps.len(), 7);
 }

@@ -149,10 +149,56 @@ pub fn decide(name: &str, input: &str) -> Result<String, Vec<Violation>> {
                 .to_string()),
             }
         }
+        // PL-10: the notice gives the day operation ended; it is due within 10 working days
+        // of it (AMB-PL-9), counted by the host's calendar. A late notice is still a notice:
+        // the lateness is recorded, not refused.
+        "pl-10-notice" => {
+            #[derive(Deserialize)]
+            struct Notice {
+                #[serde(default)]
+                inputs: BTreeMap<String, Value>,
+            }
+            let n: Notice = serde_json::from_str(input)
+                .map_err(|e| vec![violation("", "PL-10", format!("bad input: {e}"))])?;
+            let field = "inputs.operation_ended_on";
+            let ended = n
+                .inputs
+                .get("operation_ended_on")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if egov_plugin_sdk::parse_date(ended).is_none() {
+                return Err(vec![violation(
+                    field,
+                    "PL-10",
+                    "the day operation ended (YYYY-MM-DD) is required".into(),
+                )]);
+            }
+            let today = egov_plugin_sdk::host::today();
+            if ended > today.as_str() {
+                return Err(vec![violation(
+                    field,
+                    "PL-10",
+                    format!("operation cannot have ended in the future ({ended})"),
+                )]);
+            }
+            let due =
+                egov_plugin_sdk::host::term_end(ended, 10, egov_plugin_sdk::Unit::WorkingDays)
+                    .map_err(|e| vec![violation(field, "PL-10", e)])?;
+            let late = today > due;
+            let mut reasons = Vec::new();
+            if late {
+                reasons.push(format!(
+                    "PL-10: notified on {today}, after the 10 working days that ended on {due}"
+                ));
+            }
+            Ok(json!({"operation_ended_on": ended, "notice_due": due, "late": late, "reasons": reasons}).to_string())
+        }
         other => Err(vec![violation(
             "name",
             "",
-            format!("no decision {other:?}; known: pl-6.a-criteria-score, pl-7-decision"),
+            format!(
+                "no decision {other:?}; known: pl-6.a-criteria-score, pl-7-decision, pl-10-notice"
+            ),
         )]),
     }
 }

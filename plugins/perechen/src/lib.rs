@@ -123,7 +123,30 @@ pub fn steps(e: &Edition) -> Vec<Step> {
             "PL-9",
         )
         .term(5, WorkingDays, "the inclusion decision")
-        .outcome(outcome("order-adopted", "Order adopted")),
+        .outcome(outcome("order-adopted", "Order adopted").next(&["operation-ended"])),
+        // PL-10: the state body notifies the AB 10 working days after operation ends (read as
+        // "within", AMB-PL-9). The end is not an event the engine sees, so this step has no
+        // term of its own: the notice carries the end date and the check counts the 10 days.
+        step(
+            "operation-ended",
+            "Notice that operation of the object has ended",
+            "state-body",
+            "expertise",
+            "PL-10",
+        )
+        .check("pl-10-notice")
+        .outcome(
+            outcome("operation-ended", "Operation ended; exclusion requested").next(&["exclusion"]),
+        ),
+        // The AB's handling of the exclusion has no term in the Rules (PL-10 [GAP]).
+        step(
+            "exclusion",
+            "Exclusion from the Perechen",
+            "authorized-body",
+            "expertise",
+            "PL-10",
+        )
+        .outcome(outcome("excluded", "Excluded from the Perechen").status("excluded")),
     ]
 }
 

@@ -16,8 +16,9 @@ use warp::{Filter, Rejection};
 use crate::Ctx;
 use crate::domain::{self, APPROACHING, MISSED, Task, TaskStatus};
 
-/// Roles that act on steps.
+/// Roles that act on steps. A state body acts only on its own cases' steps (e.g. PL-10).
 const ACTORS: &[Role] = &[
+    Role::StateBody,
     Role::AuthorizedBody,
     Role::ServiceIntegrator,
     Role::StateTechnicalService,
@@ -101,8 +102,8 @@ pub(crate) fn list(
                     };
                     for id in ids {
                         match ctx.store.load::<Task>("task", &id).await {
-                            Ok(Some(t)) => tasks.push(t.state),
-                            Ok(None) => {}
+                            Ok(Some(t)) if visible(&t.state, &p) => tasks.push(t.state),
+                            Ok(_) => {}
                             Err(e) => return store_problem(e).into(),
                         }
                     }
@@ -119,6 +120,12 @@ pub(crate) fn list(
         })
 }
 
+/// A task is the caller's if the caller has its role and, for a state body, if the case is
+/// its own.
+fn visible(t: &Task, p: &Principal) -> bool {
+    p.has(t.role) && (t.role != Role::StateBody || t.org == p.org.to_string())
+}
+
 async fn load_for(ctx: &Ctx, id: &str, p: &Principal) -> Result<(Task, u64), Problem> {
     let loaded = ctx
         .store
@@ -126,7 +133,7 @@ async fn load_for(ctx: &Ctx, id: &str, p: &Principal) -> Result<(Task, u64), Pro
         .await
         .map_err(store_problem)?;
     match loaded {
-        Some(l) if p.has(l.state.role) => Ok((l.state, l.version)),
+        Some(l) if visible(&l.state, p) => Ok((l.state, l.version)),
         // A task of another role is not the caller's to see.
         _ => Err(Problem::not_found(format!("no task {id} for your roles"))),
     }
