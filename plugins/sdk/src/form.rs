@@ -167,9 +167,8 @@ pub fn validate_form(form: &Form, submission: &str, today: &str) -> Vec<Violatio
             );
         }
     }
-    let applies = |c: &crate::Criterion| {
-        c.applies_to.is_empty() || c.applies_to.iter().any(|k| *k == kind.name)
-    };
+    let applies =
+        |c: &crate::Criterion| c.applies_to.is_empty() || c.applies_to.contains(&kind.name);
     for c in &form.criteria {
         let answered = s.criteria.contains_key(&c.id);
         if applies(c) && !answered {
