@@ -585,6 +585,20 @@ async fn pl_6_and_pl_7_the_variant_refuses_with_its_grounds_and_includes_only_wi
     assert_eq!(rules, ["PL-8", "PL-9"]);
     assert_eq!(s.case(&included).await["status"], "included");
 
+    // PL-8: the operator is notified.
+    let notify = format!("{included}.operator-notification");
+    assert_eq!(
+        s.post(
+            "expertise",
+            &complete(&notify),
+            &ab,
+            &json!({"outcome": "operator-notified"}),
+            None
+        )
+        .await
+        .0,
+        200
+    );
     // PL-9, then PL-10: once operation ends, the state body (and only it) notifies the AB.
     let order = format!("{included}.inclusion-order");
     assert_eq!(

@@ -2,6 +2,7 @@
 
 mod cases;
 mod openapi;
+mod procedures;
 
 use std::sync::Arc;
 
@@ -15,5 +16,7 @@ pub(crate) use openapi::openapi;
 pub(crate) fn routes(
     ctx: Arc<Ctx>,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    cases::submit(ctx.clone()).or(cases::get(ctx))
+    cases::submit(ctx.clone())
+        .or(cases::get(ctx.clone()))
+        .or(procedures::list(ctx))
 }
