@@ -23,11 +23,11 @@ plugins:
 	scripts/build-plugins
 
 up: deps plugins
-	$(CARGO) run -p egov -- up
+	EGOV_PLUGINS=$(CARGO_TARGET_DIR)/plugins/variants $(CARGO) run -p egov -- up
 
 test: deps plugins
 	$(CARGO) test -q --manifest-path plugins/Cargo.toml -p perechen -p egov-plugin-sdk
-	scripts/with-redis $(CARGO) $(TEST_RUNNER)
+	EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins scripts/with-redis $(CARGO) $(TEST_RUNNER)
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -15,8 +15,11 @@ async fn amb_x1_each_case_follows_the_edition_in_force_on_its_submission_date() 
     // 4 January 2027: the demonstration edition (PL-5: 7 working days) is in force.
     s.set_clock("2027-01-04T10:00:00+05:00");
     let new = s.submit("2027-01-04").await;
-    for (case, variant) in [(&old, "perechen-353"), (&new, "perechen-2027-demo")] {
-        assert_eq!(s.case(case).await["variant"]["id"], variant);
+    for (case, version) in [(&old, "1.0.0"), (&new, "1.1.0")] {
+        assert_eq!(
+            s.case(case).await["variant"],
+            json!({"id": "perechen-353", "version": version})
+        );
     }
 
     // Both reach the SI on Tuesday 5 January 2027. The old case keeps its edition's term.

@@ -74,13 +74,22 @@ fn editions_are_selected_by_the_submission_date() {
         ],
     );
     assert_eq!(r.reload(), 2);
+    // The demonstration edition is version 1.1.0 of the same variant, in force from 2027: the
+    // higher version in force on the day is chosen; before 2027 only 1.0.0 is in force.
     assert_eq!(
-        r.select("perechen", date(2026, 12, 31)).unwrap().id,
-        "perechen-353"
+        r.select("perechen", date(2026, 12, 31)).unwrap().version,
+        "1.0.0"
     );
     assert_eq!(
-        r.select("perechen", date(2027, 1, 1)).unwrap().id,
-        "perechen-2027-demo"
+        r.select("perechen", date(2027, 1, 1)).unwrap().version,
+        "1.1.0"
+    );
+    // Without the demonstration edition, 1.0.0 serves 2027 too: the real act has no end date.
+    let real = Registry::new(engine(), vec![egov_testkit::plugins_dir().join("variants")]);
+    real.reload();
+    assert_eq!(
+        real.select("perechen", date(2027, 6, 1)).unwrap().version,
+        "1.0.0"
     );
     assert_eq!(
         r.select("perechen", date(2022, 10, 9)).unwrap_err(),
@@ -101,7 +110,7 @@ fn editions_are_selected_by_the_submission_date() {
         egov_kernel::Term::working_days(5)
     );
     assert_eq!(
-        r.get("perechen-2027-demo", "1.1.0")
+        r.get("perechen-353", "1.1.0")
             .unwrap()
             .step("si-recommendation")
             .unwrap()

@@ -291,6 +291,59 @@ where
     ))
 }
 
+/// Starts a service that, for now, only attaches its consumer groups (acknowledging what it
+/// does not act on yet) and serves its API with health, readiness and metrics, and trims its
+/// topic: the shape tender, catalog and monitoring-bridge share until their procedures come.
+pub async fn start_shell<F, R>(
+    platform: Platform,
+    name: &'static str,
+    listen: SocketAddr,
+    reads: &'static [&'static str],
+    api: F,
+    openapi: serde_json::Value,
+    shutdown: CancellationToken,
+) -> Result<Running, StartError>
+where
+    F: Filter<Extract = (R,), Error = Rejection> + Clone + Send + Sync + 'static,
+    R: Reply + 'static,
+{
+    let listener = bind(listen).await?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(listen, e))?;
+    let mut ready = Vec::new();
+    let mut tasks = Vec::new();
+    for topic in reads {
+        let attached = Flag::default();
+        ready.push(attached.check(
+            &format!("consumer:{topic}"),
+            "consumer group not attached yet",
+        ));
+        let handler = move |d: egov_bus::Delivery| async move {
+            tracing::debug!(service = name, r#type = %d.envelope.kind, case = ?d.envelope.case, "no reaction to this event yet");
+            Ok::<(), egov_bus::HandleError>(())
+        };
+        tasks.push(spawn_consumer(
+            &platform,
+            topic,
+            name,
+            attached,
+            handler,
+            shutdown.clone(),
+        ));
+    }
+    tasks.push(platform.bus.spawn_trimmer(
+        platform.topic(name),
+        TOPIC_RETENTION,
+        Duration::from_secs(60),
+        shutdown.clone(),
+    ));
+    tasks.push(serve(
+        &platform, name, listener, api, openapi, ready, shutdown,
+    ));
+    Ok(Running { name, addr, tasks })
+}
+
 /// A plugin fault fails this request only: a 503 problem naming the fault's type, logged with
 /// the variant, version and digest.
 pub fn plugin_problem(e: &egov_procedure::PluginError) -> egov_web::Problem {

@@ -1,12 +1,13 @@
-//! A DEMONSTRATION edition of the Perechen variant: the same rules with the SI's term (PL-5)
-//! at 7 working days, in force from 1 January 2027. No such act exists; it shows that a case
-//! follows the edition in force on its submission date (AMB-X1). Do not deploy it.
+//! A DEMONSTRATION edition of the Perechen variant: version 1.1.0 of `perechen-353`, the same
+//! rules with the SI's term (PL-5) at 7 working days, in force from 1 January 2027. No such act
+//! exists; it shows that a case follows the edition in force on its submission date (AMB-X1):
+//! from 2027 the registry prefers this higher version, while cases submitted before keep 1.0.0.
+//! Do not deploy it.
 
-use egov_plugin_sdk::*;
 use perechen::Edition;
 
 const EDITION: Edition = Edition {
-    id: "perechen-2027-demo",
+    id: "perechen-353",
     version: "1.1.0",
     title: "Inclusion in the Perechen (demonstration edition, not an act in force)",
     effective_from: "2027-01-01",
@@ -15,24 +16,4 @@ const EDITION: Edition = Edition {
     si_recommendation_days: 7,
 };
 
-struct Variant;
-
-impl Guest for Variant {
-    fn metadata() -> Metadata {
-        perechen::metadata(&EDITION)
-    }
-    fn steps() -> Vec<Step> {
-        perechen::steps(&EDITION)
-    }
-    fn form() -> Form {
-        perechen::form()
-    }
-    fn validate(submission: String, today: String) -> Vec<Violation> {
-        perechen::validate(&submission, &today)
-    }
-    fn decide(name: String, input: String) -> Result<String, Vec<Violation>> {
-        perechen::decide(&name, &input)
-    }
-}
-
-export!(Variant);
+perechen::edition!(EDITION);

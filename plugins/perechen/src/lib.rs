@@ -314,6 +314,38 @@ pub fn form() -> Form {
     }
 }
 
+/// Exports the Perechen procedure as the variant of one edition: `perechen::edition!(EDITION);`
+/// in the edition's `cdylib` crate.
+#[macro_export]
+macro_rules! edition {
+    ($edition:expr) => {
+        struct Variant;
+
+        impl egov_plugin_sdk::Guest for Variant {
+            fn metadata() -> egov_plugin_sdk::Metadata {
+                $crate::metadata(&$edition)
+            }
+            fn steps() -> Vec<egov_plugin_sdk::Step> {
+                $crate::steps(&$edition)
+            }
+            fn form() -> egov_plugin_sdk::Form {
+                $crate::form()
+            }
+            fn validate(submission: String, today: String) -> Vec<egov_plugin_sdk::Violation> {
+                $crate::validate(&submission, &today)
+            }
+            fn decide(
+                name: String,
+                input: String,
+            ) -> Result<String, Vec<egov_plugin_sdk::Violation>> {
+                $crate::decide(&name, &input)
+            }
+        }
+
+        egov_plugin_sdk::export!(Variant);
+    };
+}
+
 /// The variant's `validate`: the generic form validator on this form.
 pub fn validate(submission: &str, today: &str) -> Vec<Violation> {
     validate_form(&form(), submission, today)

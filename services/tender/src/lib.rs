@@ -9,11 +9,8 @@
 mod api;
 mod config;
 mod domain;
-mod handlers;
 
-use std::time::Duration;
-
-use egov_runtime::{Flag, Platform, Running, StartError};
+use egov_runtime::{Platform, Running, StartError};
 use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
@@ -24,50 +21,20 @@ pub const NAME: &str = "tender";
 /// The topics it reads.
 pub const READS: &[&str] = &["expertise"];
 
-/// Starts tender: API, consumer groups, trimmer.
+/// Starts tender: API, consumer groups (acknowledging what it does not act on yet), trimmer.
 pub async fn start(
     platform: Platform,
     cfg: Config,
     shutdown: CancellationToken,
 ) -> Result<Running, StartError> {
-    let listener = egov_runtime::bind(cfg.listen).await?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| StartError::Bind(cfg.listen, e))?;
-    let attached: Vec<Flag> = READS.iter().map(|_| Flag::default()).collect();
-    let mut tasks: Vec<_> = READS
-        .iter()
-        .zip(&attached)
-        .map(|(topic, flag)| handlers::spawn(&platform, topic, flag.clone(), shutdown.clone()))
-        .collect();
-    tasks.push(platform.bus.spawn_trimmer(
-        platform.topic(NAME),
-        egov_runtime::TOPIC_RETENTION,
-        Duration::from_secs(60),
-        shutdown.clone(),
-    ));
-    let ready = READS
-        .iter()
-        .zip(&attached)
-        .map(|(topic, f)| {
-            f.check(
-                &format!("consumer:{topic}"),
-                "consumer group not attached yet",
-            )
-        })
-        .collect();
-    tasks.push(egov_runtime::serve(
-        &platform,
+    egov_runtime::start_shell(
+        platform,
         NAME,
-        listener,
+        cfg.listen,
+        READS,
         api::routes(),
         api::openapi(),
-        ready,
         shutdown,
-    ));
-    Ok(Running {
-        name: NAME,
-        addr,
-        tasks,
-    })
+    )
+    .await
 }
