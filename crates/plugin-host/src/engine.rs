@@ -26,7 +26,8 @@ const WASMTIME_VERSION: &str = "48.0.8";
 pub struct EngineConfig {
     /// Where compiled artifacts are cached (`None`: no disk cache).
     pub cache_dir: Option<PathBuf>,
-    /// Instances that may be alive at once (the pooling allocator's size).
+    /// Plugin calls that may run at once (the pooling allocator is sized for them; more
+    /// calls wait for a free one).
     pub max_instances: u32,
     /// The most linear memory any instance may have (the pool's slot size).
     pub max_memory: usize,
@@ -36,7 +37,7 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             cache_dir: None,
-            max_instances: 64,
+            max_instances: 32,
             max_memory: 64 << 20,
         }
     }
@@ -60,10 +61,21 @@ impl Default for Limits {
     }
 }
 
+/// Counts instances in use, so a call waits for a slot of the pool instead of failing when
+/// more calls run at once than the pool holds.
+struct Slots {
+    free: std::sync::Mutex<u32>,
+    freed: std::sync::Condvar,
+}
+
+/// How long a call waits for a free instance before it is refused as busy.
+const SLOT_WAIT: Duration = Duration::from_secs(5);
+
 /// The wasmtime engine, linker and epoch ticker. Share one per process.
 pub struct Engine {
     engine: wasmtime::Engine,
     linker: Linker<State>,
+    slots: Slots,
     cfg: EngineConfig,
     calendar: Arc<Calendar>,
     clock: Arc<dyn Clock>,
@@ -88,11 +100,14 @@ impl Engine {
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Self>, PluginError> {
         let n = cfg.max_instances.max(1);
+        // One call instantiates a component that itself holds nested components and several
+        // core modules (the WASI adapter among them): size the pool per call, generously, and
+        // let at most `n` calls run at once (`Slots`).
         let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(n)
-            .total_core_instances(n * 4)
-            .total_memories(n * 2)
-            .total_tables(n * 4)
+        pool.total_component_instances(n * 16)
+            .total_core_instances(n * 48)
+            .total_memories(n * 8)
+            .total_tables(n * 16)
             .total_stacks(n)
             .max_memory_size(cfg.max_memory);
         let mut c = wasmtime::Config::new();
@@ -107,9 +122,14 @@ impl Engine {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(wt)?;
         ProcedureVariant::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(wt)?;
         let stop = Arc::new(AtomicBool::new(false));
+        let slots = Slots {
+            free: std::sync::Mutex::new(n),
+            freed: std::sync::Condvar::new(),
+        };
         let me = Arc::new(Self {
             engine,
             linker,
+            slots,
             cfg,
             calendar,
             clock,
@@ -161,6 +181,26 @@ impl Engine {
         let md = plugin.metadata()?;
         plugin.label = format!("{}@{} ({})", md.id, md.version, &plugin.digest[..12]);
         Ok(plugin)
+    }
+
+    /// Waits up to [`SLOT_WAIT`] for a free instance of the pool.
+    fn take_slot(&self) -> Option<SlotGuard<'_>> {
+        let mut free = self.slots.free.lock().unwrap_or_else(|e| e.into_inner());
+        let deadline = std::time::Instant::now() + SLOT_WAIT;
+        while *free == 0 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            free = self
+                .slots
+                .freed
+                .wait_timeout(free, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        *free -= 1;
+        Some(SlotGuard(&self.slots))
     }
 
     fn cache_path(&self, digest: &str) -> Option<PathBuf> {
@@ -233,6 +273,16 @@ impl Engine {
     }
 }
 
+/// A taken instance slot, given back when the call's store is dropped.
+struct SlotGuard<'a>(&'a Slots);
+
+impl Drop for SlotGuard<'_> {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.0.freed.notify_one();
+    }
+}
+
 /// A loaded variant: its digest and an `InstancePre`. Each call runs in a fresh store.
 #[derive(Clone)]
 pub struct Plugin {
@@ -273,6 +323,11 @@ impl Plugin {
         f: impl FnOnce(&mut Store<State>, &ProcedureVariant) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
         let e = &self.engine;
+        // Held until the store below is dropped (locals drop in reverse order).
+        let _slot = e.take_slot().ok_or_else(|| PluginError::Busy {
+            variant: self.label.clone(),
+            waited: SLOT_WAIT,
+        })?;
         let state = State::new(
             e.calendar.clone(),
             e.clock.clone(),

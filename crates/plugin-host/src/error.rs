@@ -50,13 +50,21 @@ pub enum PluginError {
         /// The limit.
         limit_bytes: usize,
     },
+    /// Every instance of the pool stayed in use for the whole wait.
+    #[error("plugin {variant}: no free instance within {waited:?}")]
+    Busy {
+        /// `id@version (digest)`.
+        variant: String,
+        /// How long the call waited.
+        waited: Duration,
+    },
     /// The artifact could not be read or cached.
     #[error("plugin artifact: {0}")]
     Io(String),
 }
 
 impl PluginError {
-    /// A short label for metrics: `compile`, `contract`, `trap`, `timeout`, `limit`, `io`.
+    /// A short label for metrics: `compile`, `contract`, `trap`, `timeout`, `limit`, `busy`, `io`.
     pub fn kind(&self) -> &'static str {
         match self {
             PluginError::Compile { .. } => "compile",
@@ -64,6 +72,7 @@ impl PluginError {
             PluginError::Trap { .. } => "trap",
             PluginError::Timeout { .. } => "timeout",
             PluginError::LimitExceeded { .. } => "limit",
+            PluginError::Busy { .. } => "busy",
             PluginError::Io(_) => "io",
         }
     }

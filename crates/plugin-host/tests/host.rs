@@ -166,3 +166,36 @@ fn compiled_artifacts_are_cached_on_disk_by_digest_and_wasmtime_version() {
     assert_eq!(perechen(&second).steps().unwrap().len(), 7);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn more_concurrent_calls_than_the_pool_holds_wait_for_a_slot_instead_of_failing() {
+    let cfg = EngineConfig {
+        max_instances: 1,
+        ..EngineConfig::default()
+    };
+    let e = Engine::new(
+        cfg,
+        Arc::new(Calendar::builtin()),
+        Arc::new(FixedClock::at("2026-03-19T10:00:00+05:00")),
+    )
+    .unwrap();
+    let p = perechen(&e);
+    // The PL-7 evaluation (about 0.1 ms) from 16 threads: far more calls overlap than the pool
+    // of one call's worth of instances holds.
+    let input = r#"{"outcome":"include","case":{"object_kind":"information-system","criteria":{"1.1":true,"2.1":true,"3.1":true}},"steps":{"si-recommendation":{"outcome":"complies","inputs":{"portal_information_confirmed":true}}}}"#;
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let p = p.clone();
+            std::thread::spawn(move || {
+                (0..40)
+                    .map(|_| p.decide("pl-7-decision", input))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for t in threads {
+        for r in t.join().unwrap() {
+            assert!(r.unwrap().is_ok());
+        }
+    }
+}
