@@ -197,6 +197,28 @@ impl DeadlineMetrics {
     }
 }
 
+/// What a service's handlers share: the platform, the service's own store and its
+/// idempotency records.
+pub struct ServiceContext {
+    /// The platform.
+    pub platform: Platform,
+    /// The service's aggregate store (its topic).
+    pub store: Store,
+    /// The service's `Idempotency-Key` records.
+    pub idem: egov_store::idempotency::IdempotencyRecords,
+}
+
+impl ServiceContext {
+    /// The context of service `name`.
+    pub fn new(platform: &Platform, name: &str) -> Arc<Self> {
+        Arc::new(Self {
+            store: platform.store(name),
+            idem: egov_store::idempotency::IdempotencyRecords::new(platform.bus.connection(), name),
+            platform: platform.clone(),
+        })
+    }
+}
+
 /// A flag that becomes ready once something (consumer groups) is attached.
 #[derive(Clone, Default)]
 pub struct Flag(Arc<AtomicBool>);

@@ -132,3 +132,52 @@ pub fn idempotency_key() -> impl Filter<Extract = (Option<String>,), Error = Rej
         }
     })
 }
+
+/// A JSON POST that may carry an `Idempotency-Key`: the path, the key and the body.
+pub struct Posted<T> {
+    /// The full request path (part of the idempotency fingerprint).
+    pub path: String,
+    /// The `Idempotency-Key`, if sent.
+    pub key: Option<String>,
+    /// The parsed body and its bytes.
+    pub body: Json<T>,
+}
+
+/// The parts of a JSON POST (see [`Posted`]); combine after the method and auth filters.
+pub fn posted<T: DeserializeOwned + Send>(
+    limit: u64,
+) -> impl Filter<Extract = (Posted<T>,), Error = Rejection> + Clone {
+    warp::path::full()
+        .and(idempotency_key())
+        .and(json_body::<T>(limit))
+        .map(|path: warp::path::FullPath, key, body| Posted {
+            path: path.as_str().to_owned(),
+            key,
+            body,
+        })
+}
+
+impl<T> Posted<T> {
+    /// Runs `run(value, key)` at most once per (`scope`, key) through [`crate::idempotent`].
+    pub async fn once<F, Fut>(
+        self,
+        records: &egov_store::idempotency::IdempotencyRecords,
+        scope: &str,
+        run: F,
+    ) -> crate::ApiResponse
+    where
+        F: FnOnce(T, Option<String>) -> Fut,
+        Fut: std::future::Future<Output = Result<crate::ApiResponse, Problem>>,
+    {
+        let Posted {
+            path,
+            key,
+            body: Json { value, raw },
+        } = self;
+        let k = key.clone();
+        crate::idempotent(records, scope, key.as_deref(), "POST", &path, &raw, || {
+            run(value, k)
+        })
+        .await
+    }
+}

@@ -17,7 +17,7 @@ mod problem;
 mod reply;
 mod server;
 
-pub use body::{Json, idempotency_key, json_body};
+pub use body::{Json, Posted, idempotency_key, json_body, posted};
 pub use health::{ReadyCheck, health, redis_ready};
 pub use idempotency::idempotent;
 pub use problem::{Problem, Violation, recover};

@@ -13,12 +13,9 @@ mod deadlines;
 mod domain;
 mod handlers;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use egov_runtime::{Flag, Platform, Running, StartError};
-use egov_store::Store;
-use egov_store::idempotency::IdempotencyRecords;
 use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
@@ -26,11 +23,7 @@ pub use config::Config;
 /// The service name.
 pub const NAME: &str = "expertise";
 
-pub(crate) struct Ctx {
-    pub platform: Platform,
-    pub store: Store,
-    pub idem: IdempotencyRecords,
-}
+pub(crate) use egov_runtime::ServiceContext as Ctx;
 
 /// Starts expertise: API, consumers, deadline scheduler, trimmer.
 pub async fn start(
@@ -42,11 +35,7 @@ pub async fn start(
     let addr = listener
         .local_addr()
         .map_err(|e| StartError::Bind(cfg.listen, e))?;
-    let ctx = Arc::new(Ctx {
-        store: platform.store(NAME),
-        idem: IdempotencyRecords::new(platform.bus.connection(), NAME),
-        platform: platform.clone(),
-    });
+    let ctx = Ctx::new(&platform, NAME);
     let attached = Flag::default();
     let mut tasks = vec![
         // Submissions open start steps; our own completions open next steps.

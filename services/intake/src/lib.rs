@@ -11,12 +11,9 @@ mod config;
 mod domain;
 mod handlers;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use egov_runtime::{Flag, Platform, Running, StartError};
-use egov_store::Store;
-use egov_store::idempotency::IdempotencyRecords;
 use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
@@ -27,11 +24,7 @@ pub const NAME: &str = "intake";
 /// The topics intake reads, besides its own: the services that act on cases.
 const READS: &[&str] = &["expertise"];
 
-pub(crate) struct Ctx {
-    pub platform: Platform,
-    pub store: Store,
-    pub idem: IdempotencyRecords,
-}
+pub(crate) use egov_runtime::ServiceContext as Ctx;
 
 /// Starts intake: API, consumers, trimmer.
 pub async fn start(
@@ -43,11 +36,7 @@ pub async fn start(
     let addr = listener
         .local_addr()
         .map_err(|e| StartError::Bind(cfg.listen, e))?;
-    let ctx = Arc::new(Ctx {
-        store: platform.store(NAME),
-        idem: IdempotencyRecords::new(platform.bus.connection(), NAME),
-        platform: platform.clone(),
-    });
+    let ctx = Ctx::new(&platform, NAME);
     let attached = Flag::default();
     let mut tasks = Vec::new();
     for topic in READS {

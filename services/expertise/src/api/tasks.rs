@@ -7,7 +7,7 @@ use egov_bus::Envelope;
 use egov_events::v1::StepCompleted;
 use egov_kernel::{Role, time};
 use egov_store::{Append, IndexOp, StoreError};
-use egov_web::{ApiResponse, Json, Problem, Violation};
+use egov_web::{ApiResponse, Posted, Problem, Violation};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use warp::http::StatusCode;
@@ -180,28 +180,15 @@ pub(crate) fn complete(
         .and(warp::post())
         .and(actor(&ctx))
         .and(warp::header::optional::<String>("if-match"))
-        .and(warp::path::full())
-        .and(egov_web::idempotency_key())
-        .and(egov_web::json_body::<Completion>(16 * 1024))
+        .and(egov_web::posted::<Completion>(16 * 1024))
         .then(
-            move |id: String,
-                  p: Principal,
-                  if_match: Option<String>,
-                  path: warp::path::FullPath,
-                  key: Option<String>,
-                  body: Json<Completion>| {
+            move |id: String, p: Principal, if_match: Option<String>, post: Posted<Completion>| {
                 let ctx = ctx.clone();
                 async move {
                     let scope = p.scope();
-                    egov_web::idempotent(
-                        &ctx.idem,
-                        &scope,
-                        key.as_deref(),
-                        "POST",
-                        path.as_str(),
-                        &body.raw,
-                        || complete_task(&ctx, &id, &p, if_match.as_deref(), body.value),
-                    )
+                    post.once(&ctx.idem, &scope, |c, _| {
+                        complete_task(&ctx, &id, &p, if_match.as_deref(), c)
+                    })
                     .await
                 }
             },

@@ -9,7 +9,7 @@ use egov_events::v1::{CaseSubmitted, DocumentRef};
 use egov_kernel::{Role, time};
 use egov_procedure::Submission;
 use egov_store::{Append, Appended, IndexOp, StoreError};
-use egov_web::{ApiResponse, Json, Problem, Violation};
+use egov_web::{ApiResponse, Posted, Problem, Violation};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use warp::http::StatusCode;
@@ -44,29 +44,15 @@ pub(crate) fn submit(
             async move { kind.ok_or_else(warp::reject::not_found) }
         })
         .and(egov_auth::authenticated(ctx.platform.verifier.clone()))
-        .and(warp::path::full())
-        .and(egov_web::idempotency_key())
-        .and(egov_web::json_body::<Submission>(
-            egov_web::DEFAULT_BODY_LIMIT,
-        ))
+        .and(egov_web::posted::<Submission>(egov_web::DEFAULT_BODY_LIMIT))
         .then(
-            move |kind: String,
-                  p: Principal,
-                  path: warp::path::FullPath,
-                  key: Option<String>,
-                  body: Json<Submission>| {
+            move |kind: String, p: Principal, post: Posted<Submission>| {
                 let ctx = ctx.clone();
                 async move {
                     let scope = p.scope();
-                    egov_web::idempotent(
-                        &ctx.idem,
-                        &scope,
-                        key.as_deref(),
-                        "POST",
-                        path.as_str(),
-                        &body.raw,
-                        || submit_case(&ctx, kind, p, key.as_deref(), body.value),
-                    )
+                    post.once(&ctx.idem, &scope, |s, key| {
+                        submit_case(&ctx, kind, p, key, s)
+                    })
                     .await
                 }
             },
@@ -77,7 +63,7 @@ async fn submit_case(
     ctx: &Ctx,
     kind: String,
     p: Principal,
-    key: Option<&str>,
+    key: Option<String>,
     s: Submission,
 ) -> Result<ApiResponse, Problem> {
     let now = ctx.platform.clock.now();
