@@ -9,6 +9,11 @@ use serde_json::{Value, json};
 /// (21-25 March) is off, then 26, 27, 30 and 31 March.
 const SUBMITTED: &str = "2026-03-19T10:00:00+05:00";
 
+/// The SI's PL-5.b answers: every item of an information system confirmed.
+fn all_items() -> Value {
+    json!({"1": true, "2": true, "3": true, "4": true, "5": true, "6": true})
+}
+
 async fn one_task(s: &Suite, role: Role) -> Value {
     eventually("a task", || async {
         s.tasks(role).await.into_iter().next()
@@ -305,6 +310,36 @@ async fn pl_3_bad_applications_name_the_field_and_the_rule_and_change_nothing() 
         .await;
     assert_eq!((status, p["field"].as_str()), (400, Some("colour")), "{p}");
 
+    // PL-F1: the signature is a reference to the EDS-signed application (AMB-PL-11); PL-3.c:
+    // the portal declaration is yes or no.
+    let mut unsigned = application("2026-03-19");
+    unsigned["fields"]["signature"] = json!("Nurlanov A. B.");
+    unsigned["fields"]["portal_placement_declared"] = json!("maybe");
+    let (status, p) = s
+        .post(
+            "intake",
+            "/api/v1/perechen-applications",
+            &sb,
+            &unsigned,
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{p}");
+    let got: Vec<(&str, &str)> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("fields.portal_placement_declared", "PL-3.c"),
+            ("fields.signature", "PL-F1")
+        ],
+        "{p}"
+    );
+
     let mut future = application("2026-03-19");
     future["fields"]["signed_on"] = json!("2026-03-20");
     assert_eq!(
@@ -390,9 +425,9 @@ async fn an_idempotency_key_gives_one_case_however_often_it_is_sent() {
     s.stop().await;
 }
 
-/// Takes a case through PL-4 and PL-5 (the SI gives `si` and its portal confirmation);
-/// returns the id of the AB's decision task once it is open.
-async fn to_decision(s: &Suite, case: &str, si: &str, portal_confirmed: bool) -> String {
+/// Takes a case through PL-4 and PL-5 (the SI gives `si` and its PL-5.b answers per portal
+/// item); returns the id of the AB's decision task once it is open.
+async fn to_decision(s: &Suite, case: &str, si: &str, portal_items: Value) -> String {
     let ab = s.token(Role::AuthorizedBody, MINISTRY);
     let si_token = s.token(Role::ServiceIntegrator, MINISTRY);
     for (role, token, step, body) in [
@@ -406,7 +441,7 @@ async fn to_decision(s: &Suite, case: &str, si: &str, portal_confirmed: bool) ->
             Role::ServiceIntegrator,
             &si_token,
             "si-recommendation",
-            json!({"outcome": si, "inputs": {"portal_information_confirmed": portal_confirmed}}),
+            json!({"outcome": si, "inputs": {"portal_items": portal_items}}),
         ),
     ] {
         let id = format!("{case}.{step}");
@@ -450,7 +485,7 @@ async fn pl_6_and_pl_7_the_variant_refuses_with_its_grounds_and_includes_only_wi
     // PL-6.b: the SI found the object does not comply. Including is refused by the variant's
     // check, naming PL-6.b; refusing needs no typed reasons: the grounds become the reasons.
     let refused = s.submit("2026-03-19").await;
-    let decision = to_decision(&s, &refused, "does-not-comply", true).await;
+    let decision = to_decision(&s, &refused, "does-not-comply", all_items()).await;
     let (status, p) = s
         .post(
             "expertise",
@@ -513,7 +548,7 @@ async fn pl_6_and_pl_7_the_variant_refuses_with_its_grounds_and_includes_only_wi
     let mut weak = application("2026-03-19");
     weak["criteria"] = egov_e2e::criteria(&["1.1", "2.1"]);
     let low = s.submit_app(&weak).await;
-    let decision = to_decision(&s, &low, "complies", true).await;
+    let decision = to_decision(&s, &low, "complies", all_items()).await;
     let (status, p) = s
         .post(
             "expertise",
@@ -534,7 +569,7 @@ async fn pl_6_and_pl_7_the_variant_refuses_with_its_grounds_and_includes_only_wi
 
     // No ground: refusing is refused (PL-6 is exhaustive); including opens PL-8 and PL-9.
     let included = s.submit("2026-03-19").await;
-    let decision = to_decision(&s, &included, "complies", true).await;
+    let decision = to_decision(&s, &included, "complies", all_items()).await;
     let (status, p) = s
         .post(
             "expertise",
@@ -688,6 +723,247 @@ async fn pl_6_and_pl_7_the_variant_refuses_with_its_grounds_and_includes_only_wi
     assert!(
         notice_event["reasons"].as_array().unwrap().is_empty(),
         "on time: {notice_event}"
+    );
+    s.stop().await;
+}
+
+/// Waits for task `id` on `role`'s worklist, then completes it with `body`.
+async fn complete_when_open(
+    s: &Suite,
+    role: Role,
+    token: &str,
+    id: &str,
+    body: &Value,
+) -> (u16, Value) {
+    eventually(id, || async {
+        s.tasks(role)
+            .await
+            .iter()
+            .any(|t| t["id"] == id)
+            .then_some(())
+    })
+    .await;
+    s.post(
+        "expertise",
+        &format!("/api/v1/tasks/{id}/complete"),
+        token,
+        body,
+        None,
+    )
+    .await
+}
+
+/// The (field, rule) of every error of a problem.
+fn errors(p: &Value) -> Vec<(String, String)> {
+    p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pair(field: &str, rule: &str) -> (String, String) {
+    (field.to_owned(), rule.to_owned())
+}
+
+#[tokio::test]
+async fn pl_5b_and_pl_6c_the_si_confirms_each_portal_item_and_a_missing_one_refuses_inclusion() {
+    let s = Suite::start(SUBMITTED).await;
+    let ab = s.token(Role::AuthorizedBody, MINISTRY);
+    let si = s.token(Role::ServiceIntegrator, MINISTRY);
+    let case = s.submit("2026-03-19").await;
+    let (status, p) = complete_when_open(
+        &s,
+        Role::AuthorizedBody,
+        &ab,
+        &format!("{case}.ab-check"),
+        &json!({"outcome": "forward-to-si"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{p}");
+
+    // A string "false" is neither a confirmation nor a refusal; an unknown input is refused;
+    // an item of a complex's list does not exist for an information system.
+    let task = format!("{case}.si-recommendation");
+    for (inputs, field) in [
+        (
+            json!({"portal_items": {"1": true, "2": true, "3": true, "4": true, "5": true, "6": "false"}}),
+            "inputs.portal_items.6",
+        ),
+        (
+            json!({"portal_information_confirmed": true}),
+            "inputs.portal_information_confirmed",
+        ),
+        (
+            json!({"portal_items": {"7": true}}),
+            "inputs.portal_items.7",
+        ),
+    ] {
+        let (status, p) = complete_when_open(
+            &s,
+            Role::ServiceIntegrator,
+            &si,
+            &task,
+            &json!({"outcome": "complies", "inputs": inputs}),
+        )
+        .await;
+        assert_eq!(status, 422, "{p}");
+        assert_eq!(errors(&p), [pair(field, "PL-5.b")], "{p}");
+    }
+
+    // Item 6 (the information-security trial act) left unanswered: the recommendation is
+    // recorded, stating the item, but it is not a confirmation.
+    let (status, p) = complete_when_open(
+        &s,
+        Role::ServiceIntegrator,
+        &si,
+        &task,
+        &json!({"outcome": "complies", "inputs": {"portal_items": {"1": true, "2": true, "3": true, "4": true, "5": true}}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{p}");
+
+    // PL-6.c: inclusion is refused, naming the item; the refusal states it.
+    let decision = format!("{case}.ab-decision");
+    let (status, p) = complete_when_open(
+        &s,
+        Role::AuthorizedBody,
+        &ab,
+        &decision,
+        &json!({"outcome": "include"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(errors(&p), [pair("outcome", "PL-6.c")], "{p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("6 (copy of the act on the results of trials of compliance with information-security requirements"),
+        "{p}"
+    );
+    let (status, p) = s
+        .post(
+            "expertise",
+            &format!("/api/v1/tasks/{decision}/complete"),
+            &ab,
+            &json!({"outcome": "refuse"}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    let c = eventually("refused", || async {
+        let c = s.case(&case).await;
+        (c["status"] == "refused").then_some(c)
+    })
+    .await;
+    let completed = events(&c, "StepCompleted");
+    let si_reasons = completed
+        .iter()
+        .find(|e| e["step"] == "si-recommendation")
+        .unwrap()["reasons"]
+        .clone();
+    assert!(
+        si_reasons[0]
+            .as_str()
+            .unwrap()
+            .starts_with("PL-5.b: not confirmed on the architecture portal: 6 ("),
+        "{si_reasons}"
+    );
+    let reasons = completed.last().unwrap()["reasons"].clone();
+    assert_eq!(reasons.as_array().unwrap().len(), 1, "{reasons}");
+    assert!(
+        reasons[0].as_str().unwrap().starts_with("PL-6.c: "),
+        "{reasons}"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn pl_6a_the_ab_corrects_declared_criteria_with_reasons_and_the_score_follows_the_checked_answers()
+ {
+    let s = Suite::start(SUBMITTED).await;
+    let ab = s.token(Role::AuthorizedBody, MINISTRY);
+    // Declared: 1.1, 2.1, 2.3, 3.1 (four points, one or more per group).
+    let case = s.submit("2026-03-19").await;
+    let decision = to_decision(&s, &case, "complies", all_items()).await;
+    let path = format!("/api/v1/tasks/{decision}/complete");
+
+    // A correction without a reason, of a criterion that does not apply to an information
+    // system, or with a non-boolean answer: refused, each named (PL-6.a).
+    let (status, p) = s
+        .post(
+            "expertise",
+            &path,
+            &ab,
+            &json!({"outcome": "include", "inputs": {"criteria_corrections": {
+                "2.3": {"answer": false},
+                "3.4": {"answer": true, "reason": "all users use it"},
+                "3.1": {"answer": "false", "reason": "612 active users"}}}}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(
+        errors(&p),
+        [
+            pair("inputs.criteria_corrections.2.3.reason", "PL-6.a"),
+            pair("inputs.criteria_corrections.3.1.answer", "PL-6.a"),
+            pair("inputs.criteria_corrections.3.4", "PL-6.a")
+        ],
+        "{p}"
+    );
+
+    // The AB finds 3.1 is not met: no point in group 3, so the object cannot be included.
+    let fix = json!({"criteria_corrections": {"3.1": {"answer": false, "reason": "612 active users on the portal record"}}});
+    let (status, p) = s
+        .post(
+            "expertise",
+            &path,
+            &ab,
+            &json!({"outcome": "include", "inputs": fix}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(errors(&p), [pair("outcome", "PL-6.a")], "{p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("none in criteria group(s) 3"),
+        "{p}"
+    );
+
+    // Refused: the correction and the ground are the reasons.
+    let (status, p) = s
+        .post(
+            "expertise",
+            &path,
+            &ab,
+            &json!({"outcome": "refuse", "inputs": fix}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    let c = eventually("refused", || async {
+        let c = s.case(&case).await;
+        (c["status"] == "refused").then_some(c)
+    })
+    .await;
+    let reasons = events(&c, "StepCompleted").last().unwrap()["reasons"].clone();
+    assert_eq!(
+        reasons,
+        json!([
+            "PL-6.a: the AB corrected criterion 3.1 from yes to no: 612 active users on the portal record",
+            "PL-6.a: the object scores 3 point(s) and none in criteria group(s) 3"
+        ])
     );
     s.stop().await;
 }

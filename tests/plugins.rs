@@ -9,12 +9,13 @@ use serde_json::json;
 
 #[tokio::test]
 async fn amb_x1_each_case_follows_the_edition_in_force_on_its_submission_date() {
+    // RULES.md §12 with AMB-X1: a case keeps the variant in force on its submission date.
     // 30 December 2026: the order 353/НҚ edition (PL-5: 5 working days).
     let s = Suite::start("2026-12-30T10:00:00+05:00").await;
-    let old = s.submit("2026-12-30").await;
+    let old = s.submit_app(&application("2026-12-30")).await;
     // 4 January 2027: the demonstration edition (PL-5: 7 working days) is in force.
     s.set_clock("2027-01-04T10:00:00+05:00");
-    let new = s.submit("2027-01-04").await;
+    let new = s.submit_app(&application("2027-01-04")).await;
     for (case, version) in [(&old, "1.0.0"), (&new, "1.1.0")] {
         assert_eq!(
             s.case(case).await["variant"],
@@ -132,7 +133,7 @@ async fn a_hostile_plugin_fails_its_own_requests_with_a_typed_problem_and_the_su
                 .await
         })
     };
-    let case = s.submit("2026-03-19").await;
+    let case = s.submit_app(&application("2026-03-19")).await;
     assert_eq!(s.case(&case).await["variant"]["id"], "perechen-353");
     assert_eq!(looping.await.unwrap().unwrap().status().as_u16(), 503);
     assert_eq!(
@@ -156,6 +157,5 @@ async fn a_hostile_plugin_fails_its_own_requests_with_a_typed_problem_and_the_su
             .unwrap()
             .contains("built for contract egov:procedure@2.0.0, host supports ^1.0.0")
     );
-    let _ = application;
     s.stop().await;
 }

@@ -42,7 +42,10 @@ pub fn application(day: &str) -> Value {
         "object_kind": "information-system",
         "fields": {"addressee": "Ministry of Digital Development", "state_body_name": "Ministry of Justice",
                    "request": "Include the IS in the Perechen", "object_name": "E-notary",
-                   "signatory": "Nurlanov A. B.", "signed_on": signed.to_string()},
+                   "signatory": "Nurlanov A. B.", "signed_on": signed.to_string(),
+                   // PL-F1: the signature is a reference to the EDS-signed application; PL-3.c:
+                   // the state body declares the object's information is on the portal.
+                   "signature": "eds:cms/e2e/0001", "portal_placement_declared": "yes"},
         "documents": [{"kind": "services-or-functions-list", "reference": "portal:doc/1001"},
                       {"kind": "criteria-compliance", "reference": "portal:doc/1002"}],
         // PL-F3 for an information system (3.4 applies to a complex only): 4 points, one or
@@ -164,6 +167,52 @@ impl Suite {
             roles: vec![role],
             ttl: Duration::from_secs(3600),
         })
+    }
+
+    /// A development token with exactly `roles` (none at all, too) acting for `org`.
+    pub fn token_with(&self, roles: &[Role], org: &str) -> String {
+        self.keys.mint(&TokenRequest {
+            sub: "e2e-caller".into(),
+            org: Bin::parse(org).unwrap(),
+            roles: roles.to_vec(),
+            ttl: Duration::from_secs(3600),
+        })
+    }
+
+    /// A request with a token, any method and a raw body; status, headers and JSON body.
+    pub async fn raw(
+        &self,
+        method: &str,
+        service: &str,
+        path: &str,
+        token: &str,
+        body: Option<&str>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut req = self
+            .http
+            .request(method.parse().unwrap(), self.url(service, path))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_owned());
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        (status, headers, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Every key in the suite's Redis database.
+    pub async fn keys(&self) -> Vec<String> {
+        let mut conn = egov_bus::connect(&self.redis.client()).await.unwrap();
+        let mut keys: Vec<String> = redis::cmd("KEYS")
+            .arg("*")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        keys.sort();
+        keys
     }
 
     /// Moves the clock to local time `local`.

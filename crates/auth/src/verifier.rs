@@ -195,9 +195,9 @@ fn principal(c: Claims) -> Result<Principal, AuthError> {
         claim: claim.into(),
         detail,
     };
-    if c.sub.trim().is_empty() {
-        return Err(claim("sub", "empty".into()));
-    }
+    // The subject travels into events, logs and idempotency scopes: one line of at most 256
+    // characters, no control characters.
+    egov_kernel::text::check_line(&c.sub, 256).map_err(|e| claim("sub", e.to_string()))?;
     let org = c.org.ok_or_else(|| {
         claim(
             "org",

@@ -90,9 +90,14 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         "object_kind": "information-system",
         "fields": {"addressee": "Ministry of Digital Development", "state_body_name": "Ministry of Justice",
                    "request": "Include the IS in the Perechen", "object_name": "E-notary",
-                   "signatory": "Nurlanov A. B.", "signed_on": "2026-01-05"},
+                   "signatory": "Nurlanov A. B.", "signed_on": "2026-01-05",
+                   "signature": "eds:cms/bench/0001", "portal_placement_declared": "yes"},
         "documents": [{"kind": "services-or-functions-list", "reference": "portal:doc/1001"},
-                      {"kind": "criteria-compliance", "reference": "portal:doc/1002"}]
+                      {"kind": "criteria-compliance", "reference": "portal:doc/1002"}],
+        // PL-F3, every criterion that applies to an information system answered.
+        "criteria": {"1.1": true, "1.2": false, "1.3": false, "1.4": false, "2.1": true,
+                     "2.2": false, "2.3": true, "2.4": false, "2.5": false, "3.1": true,
+                     "3.2": false, "3.3": false}
     }))?;
 
     let post = |url: String, name: &'static str| {

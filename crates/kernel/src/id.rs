@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use ulid::Ulid;
 
+use crate::text::Name;
+
 /// A malformed identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{what} must be a 26-character ULID, got {got:?}")]
@@ -92,6 +94,56 @@ ulid_id!(
     "case id"
 );
 
+/// The id of a task: one step of one case, `<case id>.<step>`. It names Redis keys, so it is
+/// parsed from a URL before it reaches storage: a case ULID, a dot, a step [`Name`].
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId {
+    case: CaseId,
+    step: Name,
+}
+
+impl TaskId {
+    /// The task of `step` in `case`.
+    pub fn new(case: CaseId, step: Name) -> Self {
+        Self { case, step }
+    }
+    /// Its case.
+    pub fn case(&self) -> CaseId {
+        self.case
+    }
+    /// Its step.
+    pub fn step(&self) -> &Name {
+        &self.step
+    }
+}
+
+impl FromStr for TaskId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        let bad = || IdError {
+            what: "task id (<case id>.<step>)",
+            got: s.chars().take(40).collect(),
+        };
+        let (case, step) = s.split_once('.').ok_or_else(bad)?;
+        Ok(Self {
+            case: case.parse().map_err(|_| bad())?,
+            step: Name::parse(step).map_err(|_| bad())?,
+        })
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.case, self.step)
+    }
+}
+
+impl fmt::Debug for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TaskId({self})")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +154,25 @@ mod tests {
         assert_eq!(id.to_string().parse::<CaseId>(), Ok(id));
         let e = "not-a-ulid".parse::<EventId>().unwrap_err();
         assert_eq!(e.what, "event id");
+    }
+
+    #[test]
+    fn task_ids_are_a_case_and_a_step_and_nothing_else() {
+        let case = CaseId::new();
+        let t: TaskId = format!("{case}.ab-check").parse().unwrap();
+        assert_eq!((t.case(), t.step().as_str()), (case, "ab-check"));
+        assert_eq!(t.to_string(), format!("{case}.ab-check"));
+        for bad in [
+            format!("{case}"),
+            format!("{case}."),
+            format!("{case}.a}}x"),
+            format!("{case}.a:b"),
+            format!("{case}.step\0"),
+            "x.ab-check".to_owned(),
+            format!("{{{case}}}.ab-check"),
+            format!("{case}.ab check"),
+        ] {
+            assert!(bad.parse::<TaskId>().is_err(), "{bad:?}");
+        }
     }
 }

@@ -10,11 +10,13 @@ pub mod calendar;
 pub mod id;
 pub mod role;
 pub mod term;
+pub mod text;
 pub mod time;
 
 pub use bin::{Bin, BinError};
 pub use calendar::{Calendar, CalendarError, DayKind};
-pub use id::{CaseId, EventId, IdError};
+pub use id::{CaseId, EventId, IdError, TaskId};
 pub use role::{Role, RoleError};
 pub use term::{Due, Term, TermError, Unit};
+pub use text::{Line, Name, Text, TextError};
 pub use time::{Clock, FixedClock, SystemClock};

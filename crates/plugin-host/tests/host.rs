@@ -182,7 +182,7 @@ fn more_concurrent_calls_than_the_pool_holds_wait_for_a_slot_instead_of_failing(
     let p = perechen(&e);
     // The PL-7 evaluation (about 0.1 ms) from 16 threads: far more calls overlap than the pool
     // of one call's worth of instances holds.
-    let input = r#"{"outcome":"include","case":{"object_kind":"information-system","criteria":{"1.1":true,"2.1":true,"3.1":true}},"steps":{"si-recommendation":{"outcome":"complies","inputs":{"portal_information_confirmed":true}}}}"#;
+    let input = r#"{"outcome":"include","case":{"object_kind":"information-system","criteria":{"1.1":true,"2.1":true,"3.1":true}},"steps":{"si-recommendation":{"outcome":"complies","inputs":{"portal_items":{"1":true,"2":true,"3":true,"4":true,"5":true,"6":true}}}}}"#;
     let threads: Vec<_> = (0..16)
         .map(|_| {
             let p = p.clone();

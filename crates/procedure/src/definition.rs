@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use egov_kernel::{Role, Term, Unit};
+use egov_kernel::{Line, Name, Role, Term, Unit};
 use egov_plugin_host::{Plugin, PluginError, wit};
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -179,22 +179,23 @@ pub struct Outcome {
     pub rule: Option<String>,
 }
 
-/// A submission as agencies send it (the body of `POST /api/v1/<intake path>`); checked for
-/// shape here, for the rules by the variant.
+/// A submission as agencies send it (the body of `POST /api/v1/<intake path>`); parsed for
+/// shape here (names are [`Name`]s, text is one [`Line`] without control characters), for the
+/// rules by the variant.
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Submission {
     /// One of the form's object kinds.
-    pub object_kind: String,
+    pub object_kind: Name,
     /// The form's fields by name.
     #[serde(default)]
-    pub fields: BTreeMap<String, String>,
+    pub fields: BTreeMap<Name, Line>,
     /// Attached documents, by reference.
     #[serde(default)]
     pub documents: Vec<DocumentRef>,
     /// Answers to the form's criteria.
     #[serde(default)]
-    pub criteria: BTreeMap<String, bool>,
+    pub criteria: BTreeMap<Name, bool>,
 }
 
 /// A document by reference.
@@ -202,12 +203,12 @@ pub struct Submission {
 #[serde(deny_unknown_fields)]
 pub struct DocumentRef {
     /// A document kind the form names.
-    pub kind: String,
+    pub kind: Name,
     /// An architecture-portal id or a URI.
-    pub reference: String,
+    pub reference: Line,
     /// A title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<Line>,
 }
 
 pub use egov_plugin_host::wit::Violation;
@@ -381,6 +382,35 @@ impl Definition {
         }
         if self.steps.iter().filter(|s| s.start).count() != 1 {
             return bad("exactly one step must be the start step".into());
+        }
+        // Names become task ids, key parts and JSON paths: every one must parse as a Name.
+        let names = self
+            .steps
+            .iter()
+            .flat_map(|s| {
+                std::iter::once(("step", s.id.as_str()))
+                    .chain(s.outcomes.iter().map(|o| ("outcome", o.name.as_str())))
+            })
+            .chain(self.form.kinds.iter().flat_map(|k| {
+                std::iter::once(("object kind", k.name.as_str())).chain(
+                    k.documents
+                        .iter()
+                        .map(|d| ("document kind", d.kind.as_str())),
+                )
+            }))
+            .chain(self.form.fields.iter().map(|f| ("field", f.name.as_str())))
+            .chain(
+                self.form
+                    .criteria
+                    .iter()
+                    .map(|c| ("criterion", c.id.as_str())),
+            );
+        for (what, name) in names {
+            if !Name::is_valid(name) {
+                return bad(format!(
+                    "{what} {name:?} is not a name (1 to 64 ASCII letters, digits, '.', '_', '-')"
+                ));
+            }
         }
         for s in &self.steps {
             if s.outcomes.is_empty() {

@@ -79,13 +79,22 @@ impl Definitions {
     }
 
     /// The variant of `kind` in force on `day` (the case's submission date): the newest
-    /// version (and revision) of the one variant id in force then.
+    /// version of the one variant id in force then. Only the newest revision of each id and
+    /// version is considered: a rebuilt revision supersedes the older one for new cases, its
+    /// period included (a corrected `effective_from` is not undone by the revision it
+    /// corrects), while cases that recorded the older one keep it through [`Self::get`].
     pub fn select(&self, kind: &str, day: Date) -> Result<Arc<Definition>, SelectError> {
+        let newest = |i: usize, d: &Definition| {
+            !self.list[i + 1..]
+                .iter()
+                .any(|o| o.id == d.id && o.version == d.version)
+        };
         let mut of_kind = self
             .list
             .iter()
             .enumerate()
             .filter(|(_, d)| d.kind == kind)
+            .filter(|(i, d)| newest(*i, d))
             .peekable();
         if of_kind.peek().is_none() {
             return Err(SelectError::UnknownKind(kind.to_owned()));

@@ -11,6 +11,7 @@
 
 mod definition;
 mod definitions;
+mod inputs;
 mod registry;
 
 pub use definition::{
@@ -19,4 +20,5 @@ pub use definition::{
 };
 pub use definitions::{Definitions, SelectError};
 pub use egov_plugin_host::{Engine, EngineConfig, Limits, PluginError};
+pub use inputs::StepInputs;
 pub use registry::{Registry, RevisionState, RevisionStatus};

@@ -1,4 +1,30 @@
 //! Plugin directories: manifests with sha256 pins, hot reload, revision states.
+//!
+//! ## Effective dates are configuration, checked against the artifact
+//!
+//! The period a variant is in force (`effective_from`, `effective_to`) is configuration: it
+//! often depends on a publication date learned after the code is written (e.g. PL-ORD-4: "10
+//! calendar days after first official publication"; RULES.md §12). It is written once, in the
+//! variant's `plugins/<crate>/manifest.toml`; the variant reads that file when it is built (its
+//! metadata), and `make plugins` copies it into the deployed manifest beside the sha256 pin.
+//!
+//! The registry **refuses** a manifest whose dates disagree with the artifact's own metadata,
+//! rather than letting the manifest override them:
+//! - the sha256 pin then covers everything that decides selection: the same pinned artifact is
+//!   in force on the same days wherever it is deployed, and `egov plugin inspect`, `egov plugin
+//!   test`, `GET /api/v1/procedures` and a case's recorded variant all tell one story;
+//! - an override would make a manifest-only edit a new revision of an already loaded digest,
+//!   and the old revision's period would stay selectable beside the new one;
+//! - a hand edit of a deployed manifest that was not rebuilt is a mistake the registry should
+//!   say out loud: the revision is refused with both periods named, and the last good revision
+//!   keeps serving (or the kind fails closed).
+//!
+//! A change of date is an edit of `plugins/<crate>/manifest.toml` and `make plugins`: a new
+//! artifact, so a new revision, which supersedes the older revision of the same id and version
+//! for new cases ([`crate::Definitions::select`]).
+//!
+//! A manifest with no `effective_from` (one written by hand around a test fixture) states no
+//! period: the artifact's stands. `effective_to` without `effective_from` is refused.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +46,13 @@ struct Manifest {
     artifact: String,
     /// The artifact's sha256: a different file is refused.
     sha256: String,
+    /// First day in force (`YYYY-MM-DD`, local); must equal the artifact's `effective-from`.
+    #[serde(default)]
+    effective_from: Option<String>,
+    /// Last day in force (inclusive); absent with `effective_from` present: open-ended. Must
+    /// equal the artifact's `effective-to`.
+    #[serde(default)]
+    effective_to: Option<String>,
     #[serde(default)]
     limits: ManifestLimits,
 }
@@ -220,7 +253,9 @@ impl Registry {
                 .engine
                 .load(&bytes, limits)
                 .map_err(|e| e.to_string())?;
-            Definition::from_plugin(plugin).map_err(|e| e.to_string())
+            let def = Definition::from_plugin(plugin).map_err(|e| e.to_string())?;
+            check_period(&m, &def)?;
+            Ok(def)
         })();
         match result {
             Ok(def) => {
@@ -258,6 +293,44 @@ impl Registry {
             }
         })
     }
+}
+
+/// The manifest's period against the artifact's: equal, or the revision is refused (see the
+/// module's documentation for why the manifest does not override).
+fn check_period(m: &Manifest, def: &Definition) -> Result<(), String> {
+    let date = |what: &str, s: &str| {
+        s.trim()
+            .parse::<jiff::civil::Date>()
+            .map_err(|e| format!("manifest: {what} {s:?} is not a date YYYY-MM-DD: {e}"))
+    };
+    let Some(from) = &m.effective_from else {
+        return match &m.effective_to {
+            Some(_) => Err("manifest: effective_to without effective_from".into()),
+            None => Ok(()),
+        };
+    };
+    let from = date("effective_from", from)?;
+    let to = m
+        .effective_to
+        .as_deref()
+        .map(|t| date("effective_to", t))
+        .transpose()?;
+    if (from, to) != (def.effective_from, def.effective_to) {
+        let period = |f: jiff::civil::Date, t: Option<jiff::civil::Date>| {
+            format!(
+                "{f} .. {}",
+                t.map_or("(open)".to_owned(), |t| t.to_string())
+            )
+        };
+        return Err(format!(
+            "the manifest's period {} disagrees with {}@{}'s own {}; the period is set in the variant's manifest.toml and built into it: rebuild the variant (make plugins) or correct the manifest",
+            period(from, to),
+            def.id,
+            def.version,
+            period(def.effective_from, def.effective_to)
+        ));
+    }
+    Ok(())
 }
 
 /// A manifest's identity on disk: its text and its artifact's size and modification time.

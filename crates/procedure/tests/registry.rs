@@ -40,14 +40,34 @@ fn built(path: &str) -> Vec<u8> {
 
 /// Installs `bytes` as `<name>.wasm` with a manifest pinning `pin` (the real digest if None).
 fn install(dir: &Path, name: &str, bytes: &[u8], pin: Option<&str>) {
+    install_with(dir, name, bytes, pin, "");
+}
+
+/// [`install`] with more top-level manifest lines (e.g. the period).
+fn install_with(dir: &Path, name: &str, bytes: &[u8], pin: Option<&str>, extra: &str) {
     std::fs::write(dir.join(format!("{name}.wasm")), bytes).unwrap();
     let digest = hex::encode(sha2::Sha256::digest(bytes));
     let pin = pin.unwrap_or(&digest);
     std::fs::write(
         dir.join(format!("{name}.toml")),
-        format!("artifact = \"{name}.wasm\"\nsha256 = \"{pin}\"\n"),
+        format!("artifact = \"{name}.wasm\"\nsha256 = \"{pin}\"\n{extra}"),
     )
     .unwrap();
+}
+
+/// `bytes` with the one occurrence of `from` replaced by `to` (same length).
+fn patched(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let at: Vec<usize> = bytes
+        .windows(from.len())
+        .enumerate()
+        .filter(|(_, w)| *w == from.as_bytes())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(at.len(), 1, "{from:?} occurs {} times", at.len());
+    let mut out = bytes.to_vec();
+    out[at[0]..at[0] + to.len()].copy_from_slice(to.as_bytes());
+    out
 }
 
 /// The same component with a custom section appended: same behaviour, another digest (a
@@ -183,4 +203,129 @@ fn a_new_revision_loads_beside_the_old_one_and_a_failed_one_keeps_the_last_good(
     );
     // The first revision's definition still works for whoever holds it.
     assert_eq!(first.steps.len(), 7);
+}
+
+#[test]
+fn pl_ord_4_the_period_of_each_edition_is_the_one_its_manifest_states() {
+    // `make plugins` copies plugins/<crate>/manifest.toml, period included, into the deployed
+    // manifest; the variant built from the same file has the same period, so it loads.
+    for (dir, name, from) in [
+        ("variants", "perechen-353", "2022-10-10"),
+        ("demo", "perechen-demo-2027", "2027-01-01"),
+    ] {
+        let text =
+            std::fs::read_to_string(egov_testkit::plugins_dir().join(format!("{dir}/{name}.toml")))
+                .unwrap();
+        let m: toml::Value = toml::from_str(&text).unwrap();
+        assert_eq!(m["effective_from"].as_str(), Some(from), "{text}");
+        assert!(m.get("effective_to").is_none(), "{text}");
+        let r = Registry::new(engine(), vec![egov_testkit::plugins_dir().join(dir)]);
+        assert_eq!(r.reload(), 1, "{:?}", r.statuses());
+        let d = &r.all()[0];
+        assert_eq!(
+            (d.effective_from.to_string(), d.effective_to),
+            (from.to_owned(), None)
+        );
+    }
+}
+
+#[test]
+fn a_manifest_whose_period_disagrees_with_the_artifact_is_refused_and_the_kind_fails_closed() {
+    let bytes = built("variants/perechen-353.wasm");
+    for (extra, error) in [
+        (
+            "effective_from = \"2022-10-11\"\n",
+            "the manifest's period 2022-10-11 .. (open) disagrees with perechen-353@1.0.0's own 2022-10-10 .. (open)",
+        ),
+        (
+            "effective_from = \"2022-10-10\"\neffective_to = \"2030-12-31\"\n",
+            "the manifest's period 2022-10-10 .. 2030-12-31 disagrees",
+        ),
+        (
+            "effective_to = \"2030-12-31\"\n",
+            "effective_to without effective_from",
+        ),
+        ("effective_from = \"10.10.2022\"\n", "is not a date"),
+    ] {
+        let dir = tmp();
+        install_with(&dir, "perechen", &bytes, None, extra);
+        let r = Registry::new(engine(), vec![dir]);
+        assert_eq!(r.reload(), 0, "{extra}");
+        let s = &r.statuses()[0];
+        assert_eq!(s.state, RevisionState::Failed);
+        assert!(s.error.as_deref().unwrap().contains(error), "{s:?}");
+        assert!(matches!(
+            r.select("perechen", date(2026, 3, 19)),
+            Err(SelectError::UnknownKind(_))
+        ));
+    }
+    // The same artifact with its own period, or with none stated (a hand-written manifest):
+    // loaded.
+    for extra in ["effective_from = \"2022-10-10\"\n", ""] {
+        let dir = tmp();
+        install_with(&dir, "perechen", &bytes, None, extra);
+        let r = Registry::new(engine(), vec![dir]);
+        assert_eq!(r.reload(), 1, "{:?}", r.statuses());
+    }
+}
+
+#[test]
+fn a_rebuilt_revision_with_a_corrected_period_supersedes_the_older_one_for_new_cases() {
+    // The period is read from the manifest built into the artifact: rewriting that text (what
+    // editing manifest.toml and `make plugins` does) is the only way to move it.
+    let original = built("variants/perechen-353.wasm");
+    let corrected = patched(
+        &original,
+        "effective_from = \"2022-10-10\"",
+        "effective_from = \"2022-10-12\"",
+    );
+    let dir = tmp();
+    install_with(
+        &dir,
+        "perechen",
+        &original,
+        None,
+        "effective_from = \"2022-10-10\"\n",
+    );
+    let r = Registry::new(engine(), vec![dir.clone()]);
+    assert_eq!(r.reload(), 1);
+    let first = r.select("perechen", date(2022, 10, 10)).unwrap();
+
+    // The corrected artifact with the old period in its manifest: refused, the first serves.
+    install_with(
+        &dir,
+        "perechen",
+        &corrected,
+        None,
+        "effective_from = \"2022-10-10\"\n",
+    );
+    assert_eq!(r.reload(), 0);
+    assert_eq!(
+        r.select("perechen", date(2022, 10, 10)).unwrap().digest,
+        first.digest
+    );
+
+    // With its own period: loaded; from now on 10 and 11 October are before the edition, even
+    // though the older revision said otherwise.
+    install_with(
+        &dir,
+        "perechen",
+        &corrected,
+        None,
+        "effective_from = \"2022-10-12\"\n",
+    );
+    assert_eq!(r.reload(), 1, "{:?}", r.statuses());
+    assert_eq!(
+        r.select("perechen", date(2022, 10, 11)).unwrap_err(),
+        SelectError::NotInForce {
+            kind: "perechen".into(),
+            day: date(2022, 10, 11)
+        }
+    );
+    let now = r.select("perechen", date(2022, 10, 12)).unwrap();
+    assert_ne!(now.digest, first.digest);
+    assert_eq!(now.effective_from, date(2022, 10, 12));
+    assert_eq!(r.get("perechen-353", "1.0.0").unwrap().digest, now.digest);
+    // Whoever holds the first revision keeps it as it was.
+    assert_eq!(first.effective_from, date(2022, 10, 10));
 }

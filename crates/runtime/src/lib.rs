@@ -294,6 +294,12 @@ where
         })
     });
     ready.insert(1, ("plugins".to_owned(), plugins));
+    // Every 405 names the methods its path admits: the document's operations and ours.
+    let allow = egov_web::Routes::from_openapi(&openapi)
+        .route("/api/v1/openapi.json", &["get"])
+        .route("/healthz", &["get"])
+        .route("/readyz", &["get"])
+        .route("/metrics", &["get"]);
     let openapi = Arc::new(openapi);
     let doc = warp::path!("api" / "v1" / "openapi.json")
         .and(warp::get())
@@ -308,19 +314,25 @@ where
         listener,
         name,
         platform.http.clone(),
+        allow,
         routes,
         shutdown,
     ))
 }
 
-/// Starts a service that, for now, only attaches its consumer groups (acknowledging what it
-/// does not act on yet) and serves its API with health, readiness and metrics, and trims its
-/// topic: the shape tender, catalog and monitoring-bridge share until their procedures come.
+/// Starts a service that has no handlers yet: it serves its API with health, readiness and
+/// metrics, and trims its own topic: the shape tender, catalog and monitoring-bridge share until
+/// their procedures come.
+///
+/// It attaches **no consumer group**. A group is created when the service first has handlers
+/// (by [`spawn_consumer`]), at the start of the retained stream, so that service then reads
+/// every event published before it. Attaching a group now and acknowledging events with nothing
+/// to do would throw them (and, through the handled marks, their redeliveries) away for good.
+/// Readiness therefore waits for no consumer group.
 pub async fn start_shell<F, R>(
     platform: Platform,
     name: &'static str,
     listen: SocketAddr,
-    reads: &'static [&'static str],
     api: F,
     openapi: serde_json::Value,
     shutdown: CancellationToken,
@@ -333,36 +345,23 @@ where
     let addr = listener
         .local_addr()
         .map_err(|e| StartError::Bind(listen, e))?;
-    let mut ready = Vec::new();
-    let mut tasks = Vec::new();
-    for topic in reads {
-        let attached = Flag::default();
-        ready.push(attached.check(
-            &format!("consumer:{topic}"),
-            "consumer group not attached yet",
-        ));
-        let handler = move |d: egov_bus::Delivery| async move {
-            tracing::debug!(service = name, r#type = %d.envelope.kind, case = ?d.envelope.case, "no reaction to this event yet");
-            Ok::<(), egov_bus::HandleError>(())
-        };
-        tasks.push(spawn_consumer(
-            &platform,
-            topic,
-            name,
-            attached,
-            handler,
+    let tasks = vec![
+        platform.bus.spawn_trimmer(
+            platform.topic(name),
+            TOPIC_RETENTION,
+            Duration::from_secs(60),
             shutdown.clone(),
-        ));
-    }
-    tasks.push(platform.bus.spawn_trimmer(
-        platform.topic(name),
-        TOPIC_RETENTION,
-        Duration::from_secs(60),
-        shutdown.clone(),
-    ));
-    tasks.push(serve(
-        &platform, name, listener, api, openapi, ready, shutdown,
-    ));
+        ),
+        serve(
+            &platform,
+            name,
+            listener,
+            api,
+            openapi,
+            Vec::new(),
+            shutdown,
+        ),
+    ];
     Ok(Running { name, addr, tasks })
 }
 

@@ -1,8 +1,8 @@
 //! `Idempotency-Key` records: a replay of the same key and body gets the first answer; the
 //! same key with another body is refused; a request still running holds the key.
 //!
-//! A record is `egov:idem:{<service>:<scope>:<key>}` (its own hash tag: one-key operations
-//! only), JSON: the request fingerprint and, once finished, the response. While the first
+//! A record is `egov:idem:{<service>:<sha256 of scope and key>}` (its own hash tag: one-key
+//! operations only), JSON: the request fingerprint and, once finished, the response. While the first
 //! request runs, the record is a reservation that expires after `lock_ttl`, so a crashed
 //! request frees its key. A finished record lives `ttl` (24 h by default).
 
@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::StoreError;
 
@@ -101,8 +102,20 @@ impl IdempotencyRecords {
         }
     }
 
+    /// The record's key. Scope (from a token) and key (from a header) are hashed, so no
+    /// character a caller chooses (a `}` say) can move the record to another key or hash slot,
+    /// and two (scope, key) pairs never meet by concatenation.
     fn key(&self, scope: &str, key: &str) -> String {
-        format!("egov:idem:{{{}:{scope}:{key}}}", self.service)
+        let mut h = Sha256::new();
+        for part in [scope, key] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        format!(
+            "egov:idem:{{{}:{}}}",
+            self.service,
+            hex::encode(h.finalize())
+        )
     }
 
     fn reservation(fingerprint: &str) -> String {

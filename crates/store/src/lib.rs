@@ -53,9 +53,29 @@ pub enum StoreError {
     /// An index operation with an invalid score.
     #[error("invalid index operation: {0}")]
     InvalidIndex(String),
+    /// A key part (kind, id, index name, applied or unique name) outside the key alphabet
+    /// (ASCII letters, digits, `.`, `_`, `:`, `#`, `-`; 1 to 200 bytes). Ids from outside are
+    /// parsed into their types before they get here; this is the store's own guard, so that no
+    /// value can reach another key or another hash slot. Nothing was read or written.
+    #[error("invalid key part {0:?}")]
+    InvalidKey(String),
     /// Redis refused or could not be reached; the step may not have run.
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
+}
+
+/// Checks that `part` may be used in a key name (see [`StoreError::InvalidKey`]).
+pub fn key_part(part: &str) -> Result<&str, StoreError> {
+    let ok = !part.is_empty()
+        && part.len() <= 200
+        && part
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:#-".contains(&b));
+    if ok {
+        Ok(part)
+    } else {
+        Err(StoreError::InvalidKey(part.chars().take(60).collect()))
+    }
 }
 
 /// A secondary-index change made in the same atomic step as the append.
@@ -172,9 +192,9 @@ impl Store {
     }
 
     /// The key of an aggregate's state hash.
-    pub fn state_key(&self, kind: &str, id: &str) -> String {
-        let (_, tag) = self.tag_of(id);
-        format!("egov:{tag}:agg:{kind}:{id}")
+    pub fn state_key(&self, kind: &str, id: &str) -> Result<String, StoreError> {
+        let (_, tag) = self.tag_of(key_part(id)?);
+        Ok(format!("egov:{tag}:agg:{}:{id}", key_part(kind)?))
     }
 
     /// A new ULID id whose partition is that of `unique` (see [`Append::unique`]). With P
@@ -200,7 +220,8 @@ impl Store {
         applied: &str,
     ) -> Result<bool, StoreError> {
         let (_, tag) = self.tag_of(id);
-        let base = format!("egov:{tag}:agg:{kind}:{id}");
+        let base = self.state_key(kind, id)?;
+        key_part(applied)?;
         let mut inv = script::PROJECT.prepare_invoke();
         inv.key(format!("{base}:projection"))
             .key(format!("egov:{tag}:applied:{kind}:{id}:{applied}"));
@@ -218,7 +239,7 @@ impl Store {
         kind: &str,
         id: &str,
     ) -> Result<Vec<(String, Envelope)>, StoreError> {
-        self.read_stream(&format!("{}:projection", self.state_key(kind, id)))
+        self.read_stream(&format!("{}:projection", self.state_key(kind, id)?))
             .await
     }
 
@@ -230,7 +251,10 @@ impl Store {
     /// Appends one event atomically (see the crate docs).
     pub async fn append<S: Serialize>(&self, a: Append<'_, S>) -> Result<Appended, StoreError> {
         let (p, tag) = self.tag_of(a.id);
-        let state_key = format!("egov:{tag}:agg:{}:{}", a.kind, a.id);
+        let state_key = self.state_key(a.kind, a.id)?;
+        for part in a.applied.iter().chain(&a.unique) {
+            key_part(part)?;
+        }
         let history_key = format!("{state_key}:history");
         let applied_key = format!(
             "egov:{tag}:applied:{}:{}:{}",
@@ -272,6 +296,7 @@ impl Store {
                 } => ("zadd", index, member, *score),
                 IndexOp::Unscore { index, member } => ("zrem", index, member, 0.0),
             };
+            key_part(index)?;
             if !score.is_finite() {
                 return Err(StoreError::InvalidIndex(format!(
                     "score of {member} in {index} is {score}"
@@ -292,7 +317,7 @@ impl Store {
         kind: &str,
         id: &str,
     ) -> Result<Option<Loaded<S>>, StoreError> {
-        let key = self.state_key(kind, id);
+        let key = self.state_key(kind, id)?;
         let h: HashMap<String, String> = redis::cmd("HGETALL")
             .arg(&key)
             .query_async(&mut self.conn.clone())
@@ -313,7 +338,7 @@ impl Store {
         kind: &str,
         id: &str,
     ) -> Result<Vec<(String, Envelope)>, StoreError> {
-        self.read_stream(&format!("{}:history", self.state_key(kind, id)))
+        self.read_stream(&format!("{}:history", self.state_key(kind, id)?))
             .await
     }
 
@@ -336,6 +361,7 @@ impl Store {
 
     /// The members of set index `name`, across partitions, sorted.
     pub async fn members(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        key_part(name)?;
         let mut out = Vec::new();
         for p in 0..self.topic.partitions() {
             let m: Vec<String> = redis::cmd("SMEMBERS")
@@ -356,6 +382,7 @@ impl Store {
         min: f64,
         max: f64,
     ) -> Result<Vec<(String, f64)>, StoreError> {
+        key_part(name)?;
         let mut out = Vec::new();
         for p in 0..self.topic.partitions() {
             let m: Vec<(String, f64)> = redis::cmd("ZRANGE")

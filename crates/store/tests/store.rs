@@ -414,3 +414,40 @@ async fn a_projection_records_each_foreign_event_once() {
         .unwrap();
     assert_eq!(len, 0);
 }
+
+/// Ids reach key names, so the store refuses key parts outside the key alphabet before it
+/// touches Redis: a crafted id cannot address another key or another hash slot.
+#[tokio::test]
+async fn key_parts_outside_the_key_alphabet_are_refused_and_nothing_is_written() {
+    let r = egov_testkit::redis().await;
+    let store = store(&r.url, 1).await;
+    let mut conn = egov_bus::connect(&r.client()).await.unwrap();
+    for bad in [
+        "x}:agg:case:other",
+        "{intake.0}",
+        "a b",
+        "a\0b",
+        "",
+        "a\r\nDEL x",
+    ] {
+        let got = create(&store, bad, "new").await;
+        assert!(
+            matches!(got, Err(StoreError::InvalidKey(_))),
+            "{bad:?}: {got:?}"
+        );
+        assert!(matches!(
+            store.load::<Case>("case", bad).await,
+            Err(StoreError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            store.history("case", bad).await,
+            Err(StoreError::InvalidKey(_))
+        ));
+    }
+    assert!(matches!(
+        store.members("open:{x}").await,
+        Err(StoreError::InvalidKey(_))
+    ));
+    let keys: Vec<String> = conn.keys("*").await.unwrap();
+    assert!(keys.is_empty(), "{keys:?}");
+}

@@ -17,7 +17,7 @@ pub struct Json<T> {
 }
 
 /// A JSON body of at most `limit` bytes, parsed into `T`. Errors are problems naming the field
-/// path: 413 over the limit, 415 for another content type, 400 for malformed JSON, unknown
+/// path: 413 over the limit, 411 without a `Content-Length`, 415 for another content type, 400 for malformed JSON, unknown
 /// fields (when `T` denies them) and values that do not parse (a BIN with a bad checksum...).
 pub fn json_body<T: DeserializeOwned + Send>(
     limit: u64,
@@ -52,8 +52,23 @@ pub fn json_body<T: DeserializeOwned + Send>(
         })
         .untuple_one()
         .and(
-            warp::body::content_length_limit(limit).or_else(move |_| async move {
-                Err::<(), _>(warp::reject::custom(too_large(limit)))
+            warp::body::content_length_limit(limit).or_else(move |rej: Rejection| async move {
+                // warp's limit needs a Content-Length: a body without one (chunked) is a 411,
+                // not a 413.
+                let p = if rej.find::<warp::reject::LengthRequired>().is_some() {
+                    Problem::new(
+                        StatusCode::LENGTH_REQUIRED,
+                        "length-required",
+                        "Content-Length is required",
+                    )
+                    .field("Content-Length")
+                    .detail(format!(
+                        "send the body with its length (at most {limit} bytes)"
+                    ))
+                } else {
+                    too_large(limit)
+                };
+                Err::<(), _>(warp::reject::custom(p))
             }),
         )
         .and(warp::body::bytes())

@@ -8,8 +8,10 @@
 //! - [`ApiResponse`]: a JSON reply whose parts can be stored, so [`idempotent`] can replay it.
 //! - [`idempotent`]: `Idempotency-Key` on POST.
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`.
-//! - [`serve`]: hyper under warp, with request ids, HTTP metrics and graceful shutdown.
+//! - [`serve`]: hyper under warp, with request ids, HTTP metrics, `Allow` on every 405
+//!   ([`Routes`]) and graceful shutdown.
 
+mod allow;
 mod body;
 mod health;
 mod idempotency;
@@ -17,6 +19,7 @@ mod problem;
 mod reply;
 mod server;
 
+pub use allow::Routes;
 pub use body::{Json, Posted, idempotency_key, json_body, posted};
 pub use health::{ReadyCheck, health, redis_ready};
 pub use idempotency::idempotent;

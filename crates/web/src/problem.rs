@@ -220,6 +220,7 @@ pub async fn recover(rej: Rejection) -> Result<Response, Infallible> {
             "method",
             "Method not allowed",
         )
+        .detail("the Allow header lists the methods this path admits")
     } else {
         tracing::error!(?rej, "unhandled rejection");
         Problem::internal()

@@ -78,11 +78,13 @@ fn request_id(req: &hyper::Request<Incoming>) -> String {
 /// Serves `filter` on `listener` until `shutdown` is cancelled, then stops accepting and waits
 /// up to 10 s for requests in flight. Every rejection becomes a problem reply ([`crate::recover`]);
 /// every response carries `X-Request-Id` (the caller's, when valid, or a new ULID), and every
-/// request runs in an `http` span carrying it.
+/// request runs in an `http` span carrying it. A `405` carries `Allow` from `routes`; a `405`
+/// for a path no route has is answered `404`.
 pub async fn serve<F, R>(
     listener: TcpListener,
     service: &str,
     metrics: HttpMetrics,
+    routes: crate::Routes,
     filter: F,
     shutdown: CancellationToken,
 ) where
@@ -93,6 +95,7 @@ pub async fn serve<F, R>(
     let builder = auto::Builder::new(TokioExecutor::new());
     let graceful = GracefulShutdown::new();
     let service = service.to_owned();
+    let routes = std::sync::Arc::new(routes);
     if let Ok(addr) = listener.local_addr() {
         info!(%service, %addr, "listening");
     }
@@ -111,10 +114,12 @@ pub async fn serve<F, R>(
         let svc = svc.clone();
         let metrics = metrics.clone();
         let service = service.clone();
+        let routes = routes.clone();
         let handler = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
             let mut svc = svc.clone();
             let metrics = metrics.clone();
             let service = service.clone();
+            let routes = routes.clone();
             async move {
                 let rid = request_id(&req);
                 let method = req.method().as_str().to_owned();
@@ -125,6 +130,19 @@ pub async fn serve<F, R>(
                     .scope(rid.clone(), svc.call(req))
                     .instrument(span.clone())
                     .await?;
+                if resp.status() == hyper::StatusCode::METHOD_NOT_ALLOWED {
+                    match routes.allowed(&path).and_then(|a| a.parse().ok()) {
+                        Some(allow) => {
+                            resp.headers_mut().insert("allow", allow);
+                        }
+                        None => {
+                            let p = REQUEST_ID.sync_scope(rid.clone(), || {
+                                crate::Problem::not_found("no such endpoint")
+                            });
+                            resp = warp::Reply::into_response(p);
+                        }
+                    }
+                }
                 let status = resp.status().as_u16();
                 let elapsed = start.elapsed();
                 metrics

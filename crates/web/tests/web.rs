@@ -7,8 +7,8 @@ use std::time::Duration;
 use egov_kernel::Bin;
 use egov_store::idempotency::IdempotencyRecords;
 use egov_web::{
-    ApiResponse, HttpMetrics, Json, health, idempotency_key, idempotent, json_body, redis_ready,
-    serve,
+    ApiResponse, HttpMetrics, Json, Routes, health, idempotency_key, idempotent, json_body,
+    redis_ready, serve,
 };
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
@@ -87,7 +87,20 @@ async fn spawn_app(redis: egov_testkit::TestRedis) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(serve(listener, "test", metrics, routes, shutdown.clone()));
+    let allow = Routes::new()
+        .route("/api/v1/things", &["post"])
+        .route("/slow", &["get"])
+        .route("/healthz", &["get"])
+        .route("/readyz", &["get"])
+        .route("/metrics", &["get"]);
+    let server = tokio::spawn(serve(
+        listener,
+        "test",
+        metrics,
+        allow,
+        routes,
+        shutdown.clone(),
+    ));
     App {
         base,
         runs,
@@ -262,4 +275,55 @@ async fn shutdown_finishes_requests_in_flight_and_stops_accepting() {
         .send()
         .await;
     assert!(refused.is_err(), "no longer accepting");
+}
+
+/// RFC 9110 §15.5.6: a 405 names the methods the path admits; a path no route has is a 404.
+#[tokio::test]
+async fn method_not_allowed_carries_allow_and_unknown_paths_are_not_found() {
+    let app = spawn_app(egov_testkit::redis().await).await;
+    let c = reqwest::Client::new();
+    for (method, path, status, allow) in [
+        ("GET", "/api/v1/things", 405, Some("POST")),
+        ("DELETE", "/api/v1/things", 405, Some("POST")),
+        ("POST", "/healthz", 405, Some("GET")),
+        ("PUT", "/slow", 405, Some("GET")),
+        ("GET", "/api/v1/nothing", 404, None),
+    ] {
+        let resp = c
+            .request(method.parse().unwrap(), format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{method} {path}");
+        assert_eq!(
+            resp.headers().get("allow").map(|v| v.to_str().unwrap()),
+            allow,
+            "{method} {path}"
+        );
+        assert_eq!(
+            resp.headers()["content-type"],
+            "application/problem+json",
+            "{method} {path}"
+        );
+    }
+}
+
+/// A body without a length (chunked) is a 411 naming `Content-Length`, not a 413.
+#[tokio::test]
+async fn a_body_without_a_length_is_411() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(egov_testkit::redis().await).await;
+    let addr = app.base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = GOOD;
+    let req = format!(
+        "POST /api/v1/things HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    assert!(out.starts_with("HTTP/1.1 411"), "{out}");
+    assert!(out.contains(r#""field":"Content-Length""#), "{out}");
+    assert_eq!(app.runs.load(Ordering::SeqCst), 0, "no handler ran");
 }

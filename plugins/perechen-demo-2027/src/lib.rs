@@ -1,8 +1,8 @@
 //! A DEMONSTRATION edition of the Perechen variant: version 1.1.0 of `perechen-353`, the same
-//! rules with the SI's term (PL-5) at 7 working days, in force from 1 January 2027. No such act
-//! exists; it shows that a case follows the edition in force on its submission date (AMB-X1):
-//! from 2027 the registry prefers this higher version, while cases submitted before keep 1.0.0.
-//! Do not deploy it.
+//! rules with the SI's term (PL-5) at 7 working days, in force from 1 January 2027 (its
+//! `manifest.toml`). No such act exists; it shows that a case follows the edition in force on
+//! its submission date (RULES.md §12 with AMB-X1): from 2027 the registry prefers this higher
+//! version, while cases submitted before keep 1.0.0. Do not deploy it.
 
 use perechen::Edition;
 
@@ -10,8 +10,7 @@ const EDITION: Edition = Edition {
     id: "perechen-353",
     version: "1.1.0",
     title: "Inclusion in the Perechen (demonstration edition, not an act in force)",
-    effective_from: "2027-01-01",
-    effective_to: None,
+    manifest: include_str!("../manifest.toml"),
     legal_basis: "Demonstration only: order 353/НҚ with a hypothetical 7-working-day PL-5 term",
     si_recommendation_days: 7,
 };

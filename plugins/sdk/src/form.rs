@@ -45,8 +45,82 @@ pub fn parse_date(s: &str) -> Option<(u32, u32, u32)> {
     (y >= 1 && (1..=days).contains(&d)).then_some((y, m, d))
 }
 
-/// Every violation of `form` in `submission` (JSON), submitted on `today` (YYYY-MM-DD).
+/// The earliest date any date field accepts unless its [`DateRange`] says otherwise: the
+/// procedures of this platform govern e-government informatization, which has no acts before
+/// this day; `0001-01-01` is a typing error, not a date.
+pub const EARLIEST_DATE: &str = "2000-01-01";
+
+/// One end of a [`DateRange`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DateBound {
+    /// A fixed day, `YYYY-MM-DD`.
+    On(String),
+    /// The day of submission.
+    Today,
+}
+
+/// The plausible range of a date field, stated per field: `earliest..=latest`. A date field
+/// without one accepts [`EARLIEST_DATE`] to the day of submission.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DateRange {
+    /// The field.
+    pub field: String,
+    /// The earliest day accepted.
+    pub earliest: DateBound,
+    /// The latest day accepted.
+    pub latest: DateBound,
+    /// Why this range, for the person who gets it wrong (e.g. "the form exists from ...").
+    pub why: String,
+}
+
+impl DateRange {
+    /// `field` accepts `earliest` to the day of submission, because `why`.
+    pub fn up_to_today(field: &str, earliest: &str, why: &str) -> Self {
+        Self {
+            field: field.into(),
+            earliest: DateBound::On(earliest.into()),
+            latest: DateBound::Today,
+            why: why.into(),
+        }
+    }
+
+    fn resolve<'a>(b: &'a DateBound, today: &'a str) -> &'a str {
+        match b {
+            DateBound::On(d) => d,
+            DateBound::Today => today,
+        }
+    }
+
+    fn describe(b: &DateBound) -> String {
+        match b {
+            DateBound::On(d) => d.clone(),
+            DateBound::Today => "the day of submission".into(),
+        }
+    }
+}
+
+/// Whether `c` may not appear in a one-line field: every control character (C0 including CR,
+/// LF and TAB, DEL, C1), the Unicode line and paragraph separators, and the bidirectional
+/// embeddings, overrides and isolates.
+fn forbidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Every violation of `form` in `submission` (JSON), submitted on `today` (YYYY-MM-DD); date
+/// fields accept [`EARLIEST_DATE`] to `today`.
 pub fn validate_form(form: &Form, submission: &str, today: &str) -> Vec<Violation> {
+    validate_form_with(form, &[], submission, today)
+}
+
+/// [`validate_form`] with a plausible range per date field (fields not in `ranges` accept
+/// [`EARLIEST_DATE`] to `today`).
+pub fn validate_form_with(
+    form: &Form,
+    ranges: &[DateRange],
+    submission: &str,
+    today: &str,
+) -> Vec<Violation> {
     let mut v = Vec::new();
     let mut push = |field: String, rule: &str, message: String| {
         v.push(Violation {
@@ -81,7 +155,17 @@ pub fn validate_form(form: &Form, submission: &str, today: &str) -> Vec<Violatio
     }
     for f in &form.fields {
         let path = format!("fields.{}", f.name);
-        match s.fields.get(&f.name).map(|x| x.trim()) {
+        let raw = s.fields.get(&f.name);
+        // Before trimming: U+0085 is white space to `trim` and a control character here.
+        if raw.is_some_and(|x| x.chars().any(forbidden)) {
+            push(
+                path,
+                &f.rule,
+                format!("{} is one line without control characters", f.title),
+            );
+            continue;
+        }
+        match raw.map(|x| x.trim()) {
             None | Some("") if f.required => {
                 push(path, &f.rule, format!("{} is required", f.title))
             }
@@ -101,10 +185,32 @@ pub fn validate_form(form: &Form, submission: &str, today: &str) -> Vec<Violatio
                         &f.rule,
                         format!("{} must be a date YYYY-MM-DD, got {x:?}", f.title),
                     ),
-                    Some(_) if x > today => {
-                        push(path, &f.rule, format!("{} {x} is in the future", f.title))
+                    Some(_) => {
+                        let default = DateRange::up_to_today(
+                            &f.name,
+                            EARLIEST_DATE,
+                            "no e-government informatization act is older",
+                        );
+                        let range = ranges
+                            .iter()
+                            .find(|r| r.field == f.name)
+                            .unwrap_or(&default);
+                        let earliest = DateRange::resolve(&range.earliest, today);
+                        let latest = DateRange::resolve(&range.latest, today);
+                        if x < earliest || x > latest {
+                            push(
+                                path,
+                                &f.rule,
+                                format!(
+                                    "{} {x} is outside {} to {} ({})",
+                                    f.title,
+                                    DateRange::describe(&range.earliest),
+                                    DateRange::describe(&range.latest),
+                                    range.why
+                                ),
+                            );
+                        }
                     }
-                    Some(_) => {}
                 },
                 FieldType::Count => {
                     if x.parse::<u64>().is_err() {
@@ -220,6 +326,69 @@ mod tests {
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
+    }
+
+    fn one_field(kind: FieldType) -> Form {
+        Form {
+            kind_rule: "K".into(),
+            kinds: vec![object_kind("a", "A", "K.a", &[])],
+            fields: vec![field("f", "F", "R", kind)],
+            criteria: vec![],
+        }
+    }
+
+    fn check(form: &Form, ranges: &[DateRange], value: &str) -> Vec<String> {
+        let sub = serde_json::json!({"object_kind": "a", "fields": {"f": value}}).to_string();
+        validate_form_with(form, ranges, &sub, "2026-11-30")
+            .into_iter()
+            .map(|v| format!("{} {} {}", v.field, v.rule, v.message))
+            .collect()
+    }
+
+    #[test]
+    fn dates_have_a_plausible_range_stated_per_field() {
+        let form = one_field(FieldType::Date);
+        for bad in ["0001-01-01", "1999-12-31", "2026-12-01"] {
+            let v = check(&form, &[], bad);
+            assert!(
+                v.len() == 1 && v[0].contains("outside 2000-01-01 to the day of submission"),
+                "{bad}: {v:?}"
+            );
+        }
+        assert!(check(&form, &[], "2026-11-30").is_empty());
+        let since = [DateRange::up_to_today(
+            "f",
+            "2022-10-10",
+            "the form exists from then",
+        )];
+        let v = check(&form, &since, "2022-10-09");
+        assert!(
+            v[0].contains(
+                "outside 2022-10-10 to the day of submission (the form exists from then)"
+            ),
+            "{v:?}"
+        );
+        assert!(check(&form, &since, "2022-10-10").is_empty());
+    }
+
+    #[test]
+    fn one_line_fields_refuse_control_characters() {
+        let form = one_field(FieldType::Text);
+        for bad in [
+            "a\0b",
+            "a\u{1b}[31m",
+            "a\r\nb",
+            "a\tb",
+            "a\u{85}",
+            "a\u{202e}b",
+        ] {
+            let v = check(&form, &[], bad);
+            assert!(
+                v.len() == 1 && v[0].starts_with("fields.f R"),
+                "{bad:?}: {v:?}"
+            );
+        }
+        assert!(check(&form, &[], "Министерство «Е»").is_empty());
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub use bindings::egov::procedure::host;
 pub use bindings::egov::procedure::types::*;
 pub use bindings::{Guest, export};
 pub use build::*;
-pub use form::{parse_date, validate_form};
+pub use form::{
+    DateBound, DateRange, EARLIEST_DATE, parse_date, validate_form, validate_form_with,
+};
 
 /// The contract version this SDK implements (the WIT package version).
 pub const CONTRACT_VERSION: &str = "1.0.0";

@@ -2,8 +2,8 @@
 //! (LC-14, -20, -26, -28), Perechen entries (PL-9, PL-10), informatization objects with their
 //! life-cycle stage (LC-9..19) and warranty (LC-16, -17) (DESIGN.md §5).
 //!
-//! This crate has the suite's shape today (API, health, OpenAPI, its consumer groups on the
-//! expertise and tender topics); the registries come with later issues.
+//! This crate has the suite's shape today (API, health, OpenAPI, trimming; no consumer group
+//! yet: it will read the expertise and tender topics once it has handlers); the registries come with later issues.
 
 mod api;
 mod config;
@@ -17,10 +17,12 @@ pub use config::Config;
 /// The service name.
 pub const NAME: &str = "catalog";
 
-/// The topics it reads.
+/// The topics it will read once it has handlers. It attaches no consumer group before
+/// (see `egov_runtime::start_shell`), so its groups, when created, start at the beginning of
+/// these topics and it reads what was published before.
 pub const READS: &[&str] = &["expertise", "tender"];
 
-/// Starts catalog: API, consumer groups (acknowledging what it does not act on yet), trimmer.
+/// Starts catalog: API, health and trimmer; no consumer group until it has handlers.
 pub async fn start(
     platform: Platform,
     cfg: Config,
@@ -30,7 +32,6 @@ pub async fn start(
         platform,
         NAME,
         cfg.listen,
-        READS,
         api::routes(),
         api::openapi(),
         shutdown,

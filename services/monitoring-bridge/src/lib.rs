@@ -2,8 +2,8 @@
 //! (seed 004, MON-*): the three integration categories, signed messages, the message log, and
 //! per-destination ordered queues while a peer is down (DESIGN.md §5).
 //!
-//! This crate has the suite's shape today (API, health, OpenAPI, its consumer group on the
-//! intake topic); the exchange itself comes with a later issue.
+//! This crate has the suite's shape today (API, health, OpenAPI, trimming; no consumer group
+//! yet: it will read the intake topic once it has handlers); the exchange itself comes with a later issue.
 
 mod api;
 mod config;
@@ -17,10 +17,12 @@ pub use config::Config;
 /// The service name.
 pub const NAME: &str = "monitoring-bridge";
 
-/// The topics it reads.
+/// The topics it will read once it has handlers. It attaches no consumer group before
+/// (see `egov_runtime::start_shell`), so its groups, when created, start at the beginning of
+/// these topics and it reads what was published before.
 pub const READS: &[&str] = &["intake"];
 
-/// Starts monitoring-bridge: API, consumer groups (acknowledging what it does not act on yet), trimmer.
+/// Starts monitoring-bridge: API, health and trimmer; no consumer group until it has handlers.
 pub async fn start(
     platform: Platform,
     cfg: Config,
@@ -30,7 +32,6 @@ pub async fn start(
         platform,
         NAME,
         cfg.listen,
-        READS,
         api::routes(),
         api::openapi(),
         shutdown,

@@ -3,8 +3,8 @@
 //! no-application ladder (SM-53-1), testing (SM-73..83), the commission's decision and formation
 //! (SM-85..88), and the catalog notification chain (SM-98).
 //!
-//! This crate has the suite's shape today (API, health, OpenAPI, its consumer group on the
-//! expertise topic); the tender procedures come as plugin variants in later issues.
+//! This crate has the suite's shape today (API, health, OpenAPI, trimming; no consumer group
+//! yet: it will read the expertise topic once it has handlers); the tender procedures come as plugin variants in later issues.
 
 mod api;
 mod config;
@@ -18,10 +18,12 @@ pub use config::Config;
 /// The service name.
 pub const NAME: &str = "tender";
 
-/// The topics it reads.
+/// The topics it will read once it has handlers. It attaches no consumer group before
+/// (see `egov_runtime::start_shell`), so its groups, when created, start at the beginning of
+/// these topics and it reads what was published before.
 pub const READS: &[&str] = &["expertise"];
 
-/// Starts tender: API, consumer groups (acknowledging what it does not act on yet), trimmer.
+/// Starts tender: API, health and trimmer; no consumer group until it has handlers.
 pub async fn start(
     platform: Platform,
     cfg: Config,
@@ -31,7 +33,6 @@ pub async fn start(
         platform,
         NAME,
         cfg.listen,
-        READS,
         api::routes(),
         api::openapi(),
         shutdown,

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use egov_auth::Principal;
 use egov_bus::Envelope;
 use egov_events::v1::StepCompleted;
-use egov_kernel::{Role, time};
+use egov_kernel::{Line, Name, Role, TaskId, Text, time};
+use egov_procedure::StepInputs;
 use egov_store::{Append, IndexOp, StoreError};
 use egov_web::{ApiResponse, Posted, Problem, Violation};
 use serde::Deserialize;
@@ -28,6 +29,11 @@ const ACTORS: &[Role] = &[
 
 fn store_problem(e: StoreError) -> Problem {
     match e {
+        // Ids are parsed before they get here; a key the store refuses is our defect.
+        StoreError::InvalidKey(k) => {
+            tracing::error!(key = %k, "a key part reached the store unparsed");
+            Problem::internal()
+        }
         StoreError::Conflict { .. } => Problem::new(
             StatusCode::PRECONDITION_FAILED,
             "stale",
@@ -126,10 +132,18 @@ fn visible(t: &Task, p: &Principal) -> bool {
     p.has(t.role) && (t.role != Role::StateBody || t.org == p.org.to_string())
 }
 
-async fn load_for(ctx: &Ctx, id: &str, p: &Principal) -> Result<(Task, u64), Problem> {
+/// A task id from the URL is parsed before it goes near a key: 400 naming `id` when it is not
+/// one.
+fn bad_id(e: egov_kernel::IdError) -> Problem {
+    Problem::new(StatusCode::BAD_REQUEST, "invalid-id", "Not a task id")
+        .field("id")
+        .detail(e.to_string())
+}
+
+async fn load_for(ctx: &Ctx, id: &TaskId, p: &Principal) -> Result<(Task, u64), Problem> {
     let loaded = ctx
         .store
-        .load::<Task>("task", id)
+        .load::<Task>("task", &id.to_string())
         .await
         .map_err(store_problem)?;
     match loaded {
@@ -149,7 +163,11 @@ pub(crate) fn get(
         .then(move |id: String, p: Principal| {
             let ctx = ctx.clone();
             async move {
-                match load_for(&ctx, &id, &p).await {
+                let loaded = match id.parse::<TaskId>() {
+                    Ok(id) => load_for(&ctx, &id, &p).await,
+                    Err(e) => Err(bad_id(e)),
+                };
+                match loaded {
                     Ok((t, v)) => ApiResponse::json(StatusCode::OK, &view(&ctx, &t))
                         .header("etag", format!("\"{v}\"")),
                     Err(e) => e.into(),
@@ -162,14 +180,15 @@ pub(crate) fn get(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Completion {
-    outcome: String,
+    outcome: Name,
     #[serde(default)]
-    note: Option<String>,
+    note: Option<Text>,
     #[serde(default)]
-    reasons: Vec<String>,
-    /// Facts given with the outcome, e.g. `{"portal_information_confirmed": true}` (PL-5.b).
+    reasons: Vec<Line>,
+    /// Facts given with the outcome, checked by the step's `check` (a step without one takes
+    /// none).
     #[serde(default)]
-    inputs: serde_json::Map<String, Value>,
+    inputs: StepInputs,
 }
 
 /// `POST /api/v1/tasks/{id}/complete`: completes a step with one of its outcomes.
@@ -186,6 +205,11 @@ pub(crate) fn complete(
                 let ctx = ctx.clone();
                 async move {
                     let scope = p.scope();
+                    // The id is parsed before anything is recorded, the key's record too.
+                    let id = match id.parse::<TaskId>() {
+                        Ok(id) => id,
+                        Err(e) => return bad_id(e).into(),
+                    };
                     post.once(&ctx.idem, &scope, |c, _| {
                         complete_task(&ctx, &id, &p, if_match.as_deref(), c)
                     })
@@ -197,7 +221,7 @@ pub(crate) fn complete(
 
 async fn complete_task(
     ctx: &Ctx,
-    id: &str,
+    id: &TaskId,
     p: &Principal,
     if_match: Option<&str>,
     c: Completion,
@@ -226,7 +250,7 @@ async fn complete_task(
         .get(&task.variant_id, &task.variant_version)
         .map_err(|e| Problem::unavailable(e.to_string()))?;
     let step = def.step(&task.step).ok_or_else(Problem::internal)?;
-    let Some(outcome) = step.outcome(&c.outcome) else {
+    let Some(outcome) = step.outcome(c.outcome.as_str()) else {
         let names: Vec<&str> = step.outcomes.iter().map(|o| o.name.as_str()).collect();
         return Err(Problem::invalid(vec![Violation {
             field: "outcome".into(),
@@ -239,11 +263,19 @@ async fn complete_task(
             ),
         }]));
     };
+    // Inputs are facts for the step's check; a step without one has nothing to read them, so
+    // they would be recorded unchecked (a string "false" taken for a refusal ground).
+    if step.check.is_none() && !c.inputs.is_empty() {
+        return Err(Problem::invalid(vec![Violation {
+            field: "inputs".into(),
+            rule: Some(step.rule.clone()),
+            message: format!("step {} takes no inputs", step.id),
+        }]));
+    }
     let mut reasons: Vec<String> = c
         .reasons
         .into_iter()
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty())
+        .map(|r| r.as_str().trim().to_owned())
         .collect();
     // The variant's check: it may refuse the outcome (with the rules that refuse it) or
     // compute what the decision rests on (e.g. the PL-6 grounds, which become reasons).
@@ -257,7 +289,7 @@ async fn complete_task(
         let mut input = domain::dossier(&events);
         input["outcome"] = json!(outcome.name);
         input["reasons"] = json!(reasons);
-        input["inputs"] = Value::Object(c.inputs.clone());
+        input["inputs"] = Value::Object(c.inputs.as_map().clone());
         let (d, name) = (def.clone(), check.clone());
         let verdict = tokio::task::spawn_blocking(move || d.decide(&name, &input))
             .await
@@ -312,12 +344,12 @@ async fn complete_task(
         completed_at: time::format(now),
         by_org: p.org.to_string(),
         by_sub: p.sub.clone(),
-        note: c.note.unwrap_or_default(),
+        note: c.note.map(Text::into_string).unwrap_or_default(),
         org: task.org.clone(),
         variant_id: task.variant_id.clone(),
         variant_version: task.variant_version.clone(),
         reasons,
-        inputs_json: Value::Object(c.inputs).to_string(),
+        inputs_json: Value::Object(c.inputs.into_map()).to_string(),
         decision_json: if decision.is_null() {
             String::new()
         } else {
@@ -325,6 +357,7 @@ async fn complete_task(
         },
     };
     let env = Envelope::new(crate::NAME, &event, now).with_case(&task.case_id);
+    let id = &id.to_string();
     ctx.store
         .append(Append {
             kind: "task",

@@ -31,8 +31,9 @@ pub(crate) fn submit(
     ctx: Arc<Ctx>,
 ) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
     let c = ctx.clone();
+    // The collection first, then the method: an unknown collection is a 404 and a known one
+    // with another method a 405 (with Allow).
     warp::path!("api" / "v1" / String)
-        .and(warp::post())
         .and_then(move |path: String| {
             let kind = c
                 .platform
@@ -43,6 +44,7 @@ pub(crate) fn submit(
                 .map(|d| d.kind.clone());
             async move { kind.ok_or_else(warp::reject::not_found) }
         })
+        .and(warp::post())
         .and(egov_auth::authenticated(ctx.platform.verifier.clone()))
         .and(egov_web::posted::<Submission>(egov_web::DEFAULT_BODY_LIMIT))
         .then(
@@ -124,18 +126,26 @@ async fn submit_case(
         org: p.org.to_string(),
         submitted_by: p.sub.clone(),
         received_at: received_at.clone(),
-        object_kind: s.object_kind.clone(),
-        fields: s.fields.clone(),
+        object_kind: s.object_kind.to_string(),
+        fields: s
+            .fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         documents: s
             .documents
             .iter()
             .map(|d| Document {
-                kind: d.kind.clone(),
-                reference: d.reference.clone(),
-                title: d.title.clone(),
+                kind: d.kind.to_string(),
+                reference: d.reference.to_string(),
+                title: d.title.as_ref().map(ToString::to_string),
             })
             .collect(),
-        criteria: s.criteria.clone(),
+        criteria: s
+            .criteria
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
     };
     let event = CaseSubmitted {
         case_id: id.clone(),
@@ -145,18 +155,18 @@ async fn submit_case(
         org: case.org.clone(),
         submitted_by: p.sub.clone(),
         received_at,
-        object_kind: s.object_kind,
-        fields: s.fields.into_iter().collect(),
-        documents: s
+        object_kind: case.object_kind.clone(),
+        fields: case.fields.clone().into_iter().collect(),
+        documents: case
             .documents
-            .into_iter()
+            .iter()
             .map(|d| DocumentRef {
-                kind: d.kind,
-                reference: d.reference,
-                title: d.title.unwrap_or_default(),
+                kind: d.kind.clone(),
+                reference: d.reference.clone(),
+                title: d.title.clone().unwrap_or_default(),
             })
             .collect(),
-        criteria: s.criteria.into_iter().collect(),
+        criteria: case.criteria.clone().into_iter().collect(),
     };
     let env = Envelope::new(crate::NAME, &event, now).with_case(&id);
     let appended = ctx

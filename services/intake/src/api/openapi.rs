@@ -52,6 +52,17 @@ pub(crate) fn openapi(defs: &Registry) -> Value {
             "responses": {"200": {"description": "The case"}, "404": {"$ref": "#/components/responses/Problem"}}
         }}),
     );
+    paths.insert(
+        "/api/v1/procedures".into(),
+        json!({"get": {
+            "summary": "The procedure variants in use; for platform admins and the operator also every plugin revision's state",
+            "description": "Any role. Revisions name manifest files, never server paths.",
+            "security": [{"bearer": []}],
+            "responses": {"200": {"description": "{variants: [...], revisions?: [...]}"},
+                          "401": {"$ref": "#/components/responses/Problem"},
+                          "403": {"$ref": "#/components/responses/Problem"}}
+        }}),
+    );
     json!({
         "openapi": "3.1.0",
         "info": {"title": "egov intake", "version": env!("CARGO_PKG_VERSION")},

@@ -1,9 +1,11 @@
-//! `GET /api/v1/procedures`: the procedure variants this suite runs, and the state of every
-//! plugin revision it has seen (loaded, or refused and why), for agencies and operators.
+//! `GET /api/v1/procedures`: the procedure variants this suite runs, for every caller with a
+//! role; and, for platform admins and the operator, the state of every plugin revision seen
+//! (loaded, or refused and why), with manifest file names and no server paths.
 
 use std::sync::Arc;
 
 use egov_auth::Principal;
+use egov_kernel::Role;
 use egov_web::ApiResponse;
 use serde_json::{Value, json};
 use warp::http::StatusCode;
@@ -11,13 +13,19 @@ use warp::{Filter, Rejection};
 
 use crate::Ctx;
 
+/// Who sees the plugin revisions (and why each failed): those who run the platform.
+const OPERATORS: &[Role] = &[Role::PlatformAdmin, Role::Operator];
+
 pub(crate) fn list(
     ctx: Arc<Ctx>,
 ) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
     warp::path!("api" / "v1" / "procedures")
         .and(warp::get())
-        .and(egov_auth::authenticated(ctx.platform.verifier.clone()))
-        .map(move |_: Principal| {
+        .and(egov_auth::require(
+            ctx.platform.verifier.clone(),
+            &Role::ALL,
+        ))
+        .map(move |p: Principal| {
             let variants: Vec<Value> = ctx
                 .platform
                 .definitions
@@ -32,7 +40,35 @@ pub(crate) fn list(
                     })
                 })
                 .collect();
-            let revisions = ctx.platform.definitions.statuses();
-            ApiResponse::json(StatusCode::OK, &json!({"variants": variants, "revisions": revisions}))
+            let mut body = json!({"variants": variants});
+            if OPERATORS.iter().any(|r| p.has(*r)) {
+                let revisions: Vec<Value> = ctx
+                    .platform
+                    .definitions
+                    .statuses()
+                    .into_iter()
+                    .map(|s| {
+                        let path = std::path::Path::new(&s.manifest);
+                        let dir = path
+                            .parent()
+                            .map(|d| d.display().to_string())
+                            .filter(|d| !d.is_empty());
+                        let name = path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        // Errors may quote the files they could not read: keep names, drop
+                        // the server's directories.
+                        let error = s.error.map(|e| match &dir {
+                            Some(d) => e.replace(&format!("{d}/"), "").replace(d, ""),
+                            None => e,
+                        });
+                        json!({"manifest": name, "digest": s.digest, "state": s.state,
+                               "variant": s.variant, "error": error})
+                    })
+                    .collect();
+                body["revisions"] = json!(revisions);
+            }
+            ApiResponse::json(StatusCode::OK, &body)
         })
 }

@@ -1,0 +1,99 @@
+//! Facts an actor gives with a step's outcome (`inputs` of a completion), parsed at the
+//! boundary: an object whose keys are [`Name`]s and whose strings are [`Text`] (no control
+//! characters but line breaks and tabs), at most [`StepInputs::MAX_DEPTH`] levels deep. What
+//! the facts mean is the variant's to check: a step takes inputs only through its `check`.
+
+use egov_kernel::{Name, Text};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The inputs of one completion.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[serde(transparent)]
+pub struct StepInputs(Map<String, Value>);
+
+impl StepInputs {
+    /// How deep objects and arrays may nest.
+    pub const MAX_DEPTH: usize = 8;
+
+    /// Parses `map`, naming the first bad value by its path under `inputs`.
+    pub fn parse(map: Map<String, Value>) -> Result<Self, String> {
+        fn walk(v: &Value, path: &str, depth: usize) -> Result<(), String> {
+            if depth > StepInputs::MAX_DEPTH {
+                return Err(format!(
+                    "{path}: nested deeper than {} levels",
+                    StepInputs::MAX_DEPTH
+                ));
+            }
+            match v {
+                Value::String(s) if s.is_empty() => Ok(()),
+                Value::String(s) => Text::parse(s.as_str())
+                    .map(|_| ())
+                    .map_err(|e| format!("{path}: {e}")),
+                Value::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .try_for_each(|(i, x)| walk(x, &format!("{path}[{i}]"), depth + 1)),
+                Value::Object(o) => o.iter().try_for_each(|(k, x)| {
+                    Name::parse(k.as_str()).map_err(|e| format!("{path}: {e}"))?;
+                    walk(x, &format!("{path}.{k}"), depth + 1)
+                }),
+                _ => Ok(()),
+            }
+        }
+        for (k, v) in &map {
+            Name::parse(k.as_str()).map_err(|e| format!("inputs: {e}"))?;
+            walk(v, &format!("inputs.{k}"), 1)?;
+        }
+        Ok(Self(map))
+    }
+
+    /// Whether no fact was given.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The facts.
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.0
+    }
+
+    /// The facts, owned.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for StepInputs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::parse(Map::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> Result<StepInputs, String> {
+        StepInputs::parse(v.as_object().unwrap().clone())
+    }
+
+    #[test]
+    fn control_characters_and_bad_keys_are_named_by_path() {
+        let e = parse(json!({"portal": {"items": ["ok", "bad\u{1b}[2J"]}})).unwrap_err();
+        assert!(e.starts_with("inputs.portal.items[1]:"), "{e}");
+        let e = parse(json!({"a}b": true})).unwrap_err();
+        assert!(e.starts_with("inputs:"), "{e}");
+        assert!(parse(json!({"note": "line one\nline two", "n": 3, "ok": true})).is_ok());
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let mut v = json!(true);
+        for _ in 0..StepInputs::MAX_DEPTH {
+            v = json!([v]);
+        }
+        assert!(parse(json!({ "deep": v })).is_err());
+    }
+}
