@@ -96,8 +96,8 @@ async fn pl_4_and_pl_5_an_application_reaches_the_si_recommendation_with_terms_b
     assert_eq!(case["timeline"][3]["rule"], "PL-5");
     assert_eq!(case["status"], "in-examination");
     assert_eq!(
-        case["variant"],
-        json!({"id": "perechen-353", "version": "1.0.0"})
+        (&case["variant"]["id"], &case["variant"]["version"]),
+        (&json!("perechen-353"), &json!("1.0.0"))
     );
     s.stop().await;
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use egov_e2e::{MINISTRY, Suite, application, eventually, install_plugin};
+use egov_e2e::{MINISTRY, Suite, application, eventually, install_plugin, rebuilt};
 use egov_kernel::Role;
 use serde_json::json;
 
@@ -17,9 +17,10 @@ async fn amb_x1_each_case_follows_the_edition_in_force_on_its_submission_date() 
     s.set_clock("2027-01-04T10:00:00+05:00");
     let new = s.submit_app(&application("2027-01-04")).await;
     for (case, version) in [(&old, "1.0.0"), (&new, "1.1.0")] {
+        let v = s.case(case).await["variant"].clone();
         assert_eq!(
-            s.case(case).await["variant"],
-            json!({"id": "perechen-353", "version": version})
+            (v["id"].as_str(), v["version"].as_str()),
+            (Some("perechen-353"), Some(version))
         );
     }
 
@@ -158,4 +159,52 @@ async fn a_hostile_plugin_fails_its_own_requests_with_a_typed_problem_and_the_su
             .contains("built for contract egov:procedure@2.0.0, host supports ^1.0.0")
     );
     s.stop().await;
+}
+
+/// A case follows the artifact it started on, pinned by its sha256: a rebuilt artifact of the
+/// same variant and version serves new cases and never takes over one in flight.
+#[tokio::test]
+async fn a_case_keeps_the_artifact_it_started_on_when_the_same_version_is_rebuilt() {
+    let dir = std::env::temp_dir().join(format!("egov-e2e-pin-{}", ulid::Ulid::new()));
+    let built = egov_testkit::plugins_dir().join("variants/perechen-353.wasm");
+    install_plugin(&dir, "perechen-353", &built, 200);
+    let s = Suite::start_plugins("2026-03-19T10:00:00+05:00", vec![dir.clone()]).await;
+    let first = s.submit_app(&application("2026-03-19")).await;
+    let old = s.case(&first).await["variant"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The same version, rebuilt: another digest, loaded beside the first.
+    let bytes = std::fs::read(&built).unwrap();
+    let copy = dir.join("rebuilt.wasm");
+    std::fs::write(&copy, rebuilt(&bytes, "2")).unwrap();
+    install_plugin(&dir, "perechen-353", &copy, 200);
+    let r = s.platform.definitions.clone();
+    tokio::task::spawn_blocking(move || r.reload())
+        .await
+        .unwrap();
+    let second = s.submit_app(&application("2026-03-19")).await;
+    let new = s.case(&second).await["variant"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(old, new);
+
+    // The first case's tasks keep the first artifact, the second's the rebuilt one.
+    let tasks = eventually("both PL-4 tasks", || async {
+        let t = s.tasks(Role::AuthorizedBody).await;
+        (t.len() == 2).then_some(t)
+    })
+    .await;
+    for t in tasks {
+        let want = if t["case_id"] == first.as_str() {
+            &old
+        } else {
+            &new
+        };
+        assert_eq!(t["variant"]["sha256"].as_str(), Some(want.as_str()), "{t}");
+    }
+    s.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -74,6 +74,19 @@ impl Suite {
 
     /// Starts the suite with more plugin directories.
     pub async fn start_with(local: &str, extra_plugins: Vec<std::path::PathBuf>) -> Self {
+        // The real variant and the demonstration edition (in force from 2027).
+        let plugins = [
+            egov_testkit::plugins_dir().join("variants"),
+            egov_testkit::plugins_dir().join("demo"),
+        ]
+        .into_iter()
+        .chain(extra_plugins)
+        .collect();
+        Self::start_plugins(local, plugins).await
+    }
+
+    /// Starts the suite with exactly these plugin directories.
+    pub async fn start_plugins(local: &str, plugins: Vec<std::path::PathBuf>) -> Self {
         let redis = egov_testkit::redis().await;
         let home = std::env::temp_dir().join(format!("egov-e2e-{}", ulid::Ulid::new()));
         let keys = DevKeys::load_or_create(&home).unwrap();
@@ -85,14 +98,7 @@ impl Suite {
             issuer: DEV_ISSUER.into(),
             audience: DEV_AUDIENCE.into(),
             calendar_file: None,
-            // The real variant and the demonstration edition (in force from 2027).
-            plugins: [
-                egov_testkit::plugins_dir().join("variants"),
-                egov_testkit::plugins_dir().join("demo"),
-            ]
-            .into_iter()
-            .chain(extra_plugins)
-            .collect(),
+            plugins,
             plugin_cache: None,
         };
         let clock = Arc::new(FixedClock::at(local));
@@ -347,4 +353,18 @@ pub fn install_plugin(dir: &std::path::Path, name: &str, wasm: &std::path::Path,
 fn sha256_hex(b: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(b))
+}
+
+/// The same component with a custom section appended: the same behaviour under another digest,
+/// as a rebuild of the same version would be.
+pub fn rebuilt(bytes: &[u8], tag: &str) -> Vec<u8> {
+    let name = b"egov-revision";
+    let mut payload = vec![name.len() as u8];
+    payload.extend_from_slice(name);
+    payload.extend_from_slice(tag.as_bytes());
+    let mut out = bytes.to_vec();
+    out.push(0);
+    out.push(payload.len() as u8);
+    out.extend(payload);
+    out
 }

@@ -5,11 +5,11 @@ use std::future::Future;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use redis::streams::{
     StreamAutoClaimReply, StreamClaimReply, StreamId, StreamPendingCountReply, StreamReadReply,
 };
-use redis::{AsyncCommands, Value};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info_span, warn};
@@ -114,25 +114,6 @@ where
     }
 }
 
-/// An entry of a dead-letter stream.
-#[derive(Clone, Debug)]
-pub struct DeadLetter {
-    /// The dead-letter entry's own id.
-    pub id: String,
-    /// Why it was dead-lettered.
-    pub reason: String,
-    /// The stream it came from.
-    pub stream: String,
-    /// The group that gave up on it.
-    pub group: String,
-    /// Its entry id in the source stream.
-    pub entry: String,
-    /// How many deliveries it had.
-    pub deliveries: u32,
-    /// The event, when the entry was a valid envelope.
-    pub envelope: Option<Envelope>,
-}
-
 /// Extends ownership of an entry being handled (resets its idle time) only while this
 /// consumer still owns it, so a slow handler's entry is not reclaimed as if its consumer died,
 /// and an entry already reclaimed by another consumer is not stolen back.
@@ -163,8 +144,11 @@ impl Consumer {
         }
     }
 
-    /// Creates the group on every partition (from the start of the retained stream, so events
-    /// published before the group existed are read), if it does not exist yet.
+    /// Creates the group on every partition where it does not exist yet, at the start of the
+    /// retained stream (`0`, never `$`): a service whose group is new reads every event
+    /// published before it, as far back as the topic's retention. An existing group keeps its
+    /// position. So a service creates its group only once it has handlers; acknowledging
+    /// events with nothing to do would throw them away for good.
     pub async fn attach(&self) -> Result<(), BusError> {
         let mut conn = self.bus.connection();
         for (_, stream) in self.cfg.topic.streams() {
@@ -644,29 +628,4 @@ async fn sleep_or_shutdown(d: Duration, shutdown: &CancellationToken) -> bool {
         _ = shutdown.cancelled() => true,
         _ = tokio::time::sleep(d) => false,
     }
-}
-
-pub(crate) async fn read_dead_letters(
-    conn: &mut ConnectionManager,
-    dlq: &str,
-) -> Result<Vec<DeadLetter>, BusError> {
-    let range: redis::streams::StreamRangeReply = conn.xrange_all(dlq).await?;
-    let text = |m: &HashMap<String, Value>, k: &str| {
-        m.get(k)
-            .and_then(|v| redis::from_redis_value_ref::<String>(v).ok())
-            .unwrap_or_default()
-    };
-    Ok(range
-        .ids
-        .into_iter()
-        .map(|e| DeadLetter {
-            reason: text(&e.map, "dlq.reason"),
-            stream: text(&e.map, "dlq.stream"),
-            group: text(&e.map, "dlq.group"),
-            entry: text(&e.map, "dlq.entry"),
-            deliveries: text(&e.map, "dlq.deliveries").parse().unwrap_or(0),
-            envelope: Envelope::from_fields(&e.map).ok(),
-            id: e.id,
-        })
-        .collect())
 }

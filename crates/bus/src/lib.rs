@@ -12,9 +12,13 @@
 //!   stream after N deliveries, with the reason; dedup by event id over a window.
 //! - [`Bus::trim`]: trims a stream only below what every group has acknowledged and below the
 //!   retention window, in one Lua step.
+//! - Dead letters: [`Bus::list_dead_letters`] reads a group's, [`Bus::redrive`] and
+//!   [`Bus::redrive_all`] put them back on their topic partition, each in one Lua step that
+//!   also deletes the dead letter and the group's handled mark of the event (see [`dlq`]).
 //! - W3C trace context travels in every entry ([`trace`]); metrics in [`BusMetrics`].
 
 mod consumer;
+pub mod dlq;
 mod envelope;
 mod error;
 mod metrics;
@@ -27,7 +31,8 @@ use std::time::Duration;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-pub use consumer::{Consumer, ConsumerConfig, DeadLetter, Delivery, HandleError, Handler};
+pub use consumer::{Consumer, ConsumerConfig, Delivery, HandleError, Handler};
+pub use dlq::{DeadLetter, Redriven};
 pub use envelope::{Envelope, EnvelopeError};
 pub use error::BusError;
 pub use metrics::BusMetrics;
@@ -130,7 +135,106 @@ impl Bus {
 
     /// The entries of a dead-letter stream, oldest first (for operators and tests).
     pub async fn dead_letters(&self, dlq: &str) -> Result<Vec<DeadLetter>, BusError> {
-        consumer::read_dead_letters(&mut self.conn.clone(), dlq).await
+        dlq::read_all(&mut self.conn.clone(), dlq).await
+    }
+
+    /// The oldest `limit` dead letters of consumer group `group` on `topic`, across its
+    /// partitions, oldest first.
+    pub async fn list_dead_letters(
+        &self,
+        topic: &Topic,
+        group: &str,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>, BusError> {
+        dlq::list(&mut self.conn.clone(), topic, group, limit).await
+    }
+
+    /// How many dead letters consumer group `group` has on `topic`.
+    pub async fn count_dead_letters(&self, topic: &Topic, group: &str) -> Result<u64, BusError> {
+        dlq::count(&mut self.conn.clone(), topic, group).await
+    }
+
+    /// Dead letter `id` of `group` in partition `partition` of `topic`, if it is there.
+    pub async fn dead_letter(
+        &self,
+        topic: &Topic,
+        group: &str,
+        partition: u16,
+        id: &str,
+    ) -> Result<Option<DeadLetter>, BusError> {
+        dlq::get(&mut self.conn.clone(), topic, group, partition, id).await
+    }
+
+    /// Puts dead letter `id` of `group` (partition `partition` of `topic`) back on that
+    /// partition as a new entry with the same fields, deleting the dead letter and `group`'s
+    /// handled mark of the event in the same atomic step, so `group` handles it again (see
+    /// [`dlq`] for why). `None` when there is no such dead letter (re-driven already): running
+    /// it twice publishes once.
+    pub async fn redrive(
+        &self,
+        topic: &Topic,
+        group: &str,
+        partition: u16,
+        id: &str,
+    ) -> Result<Option<Redriven>, BusError> {
+        let mut conn = self.conn.clone();
+        let Some(letter) = dlq::get(&mut conn, topic, group, partition, id).await? else {
+            return Ok(None);
+        };
+        let r = dlq::redrive(&mut conn, topic, group, &letter).await?;
+        if let Some(r) = &r {
+            self.metrics.published.with_label_values(&[&r.stream]).inc();
+        }
+        Ok(r)
+    }
+
+    /// Re-drives every dead letter `group` has on `topic` now (see [`Bus::redrive`]), oldest
+    /// first per partition. Dead letters added while it runs (a re-driven entry that fails
+    /// again) are left for the next call.
+    pub async fn redrive_all(&self, topic: &Topic, group: &str) -> Result<Vec<Redriven>, BusError> {
+        let mut conn = self.conn.clone();
+        let mut out = Vec::new();
+        for p in 0..topic.partitions() {
+            let key = topic.dead_letters(p, group);
+            // The last dead letter now bounds the run.
+            let last: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
+                .arg(&key)
+                .arg("+")
+                .arg("-")
+                .arg("COUNT")
+                .arg(1)
+                .query_async(&mut conn)
+                .await?;
+            let Some(last) = last.ids.into_iter().next().map(|e| e.id) else {
+                continue;
+            };
+            let mut start = "-".to_owned();
+            loop {
+                let page: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+                    .arg(&key)
+                    .arg(&start)
+                    .arg(&last)
+                    .arg("COUNT")
+                    .arg(100)
+                    .query_async(&mut conn)
+                    .await?;
+                let Some(tail) = page.ids.last().map(|e| e.id.clone()) else {
+                    break;
+                };
+                for e in page.ids {
+                    let letter = DeadLetter::from_entry(p, e.id, &e.map);
+                    if let Some(r) = dlq::redrive(&mut conn, topic, group, &letter).await? {
+                        self.metrics.published.with_label_values(&[&r.stream]).inc();
+                        out.push(r);
+                    }
+                }
+                if tail == last {
+                    break;
+                }
+                start = format!("({tail}");
+            }
+        }
+        Ok(out)
     }
 
     pub(crate) fn client(&self) -> &redis::Client {

@@ -1,6 +1,7 @@
-//! The bus against a real Redis: reclaim after a kill, dead letters, pending first, dedup,
-//! trimming, trace context.
+//! The bus against a real Redis: reclaim after a kill, dead letters (listed and re-driven),
+//! pending first, dedup, trimming, trace context, groups created at the start of a stream.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -71,7 +72,7 @@ type Seen = Arc<Mutex<Vec<(String, u32)>>>;
 fn spawn_recorder(
     bus: &Bus,
     cfg: ConsumerConfig,
-    outcome: fn(&str) -> Result<(), HandleError>,
+    outcome: impl Fn(&str) -> Result<(), HandleError> + Send + Sync + 'static,
 ) -> (
     Seen,
     CancellationToken,
@@ -79,10 +80,12 @@ fn spawn_recorder(
 ) {
     let seen: Seen = Arc::default();
     let s = seen.clone();
+    let outcome = Arc::new(outcome);
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(bus.consumer(cfg).run(
         move |d: Delivery| {
             let s = s.clone();
+            let outcome = outcome.clone();
             async move {
                 let m = marker(&d);
                 s.lock().unwrap().push((m.clone(), d.deliveries));
@@ -609,4 +612,428 @@ async fn the_trimmer_keeps_what_a_group_has_not_acknowledged() {
     shutdown.cancel();
     trimmer.await.unwrap();
     handled.await.unwrap().unwrap();
+}
+
+/// Publishes `markers` on `topic` (each in its partition), then dead-letters them all for
+/// group "expertise" (its handler rejects everything); returns the events.
+async fn dead_lettered(bus: &Bus, topic: &Topic, markers: &[&str]) -> Vec<Envelope> {
+    let mut cfg = config("expertise", "pod-a");
+    cfg.topic = topic.clone();
+    bus.consumer(cfg.clone()).attach().await.unwrap();
+    let mut events = Vec::new();
+    for m in markers {
+        let e = event(m);
+        bus.publish(&topic.stream(topic.partition_of(m)), &e)
+            .await
+            .unwrap();
+        events.push(e);
+    }
+    let (_, shutdown, task) = spawn_recorder(bus, cfg, |_| {
+        Err(HandleError::Reject("the register refused it".into()))
+    });
+    eventually("every event dead-lettered", || {
+        let bus = bus.clone();
+        let topic = topic.clone();
+        async move {
+            bus.count_dead_letters(&topic, "expertise").await.unwrap() == markers.len() as u64
+        }
+    })
+    .await;
+    shutdown.cancel();
+    task.await.unwrap().unwrap();
+    events
+}
+
+async fn entry_fields(
+    conn: &mut redis::aio::ConnectionManager,
+    stream: &str,
+    id: &str,
+) -> Envelope {
+    let r: redis::streams::StreamRangeReply = conn.xrange(stream, id, id).await.unwrap();
+    Envelope::from_fields(&r.ids[0].map).unwrap()
+}
+
+#[tokio::test]
+async fn dead_letters_are_listed_with_reason_group_deliveries_fields_and_id() {
+    let r = egov_testkit::redis().await;
+    let bus = bus(&r.url).await;
+    let mut conn = bus.connection();
+    let stream = topic().stream(0);
+    let events = dead_lettered(&bus, &topic(), &["a", "b"]).await;
+    // Not an envelope: dead-lettered at once by the next consumer.
+    let _: String = conn.xadd(&stream, "*", &[("garbage", "1")]).await.unwrap();
+    let (_, shutdown, task) = spawn_recorder(&bus, config("expertise", "pod-a"), |_| Ok(()));
+    eventually("three dead letters", || {
+        let bus = bus.clone();
+        async move { bus.count_dead_letters(&topic(), "expertise").await.unwrap() == 3 }
+    })
+    .await;
+    shutdown.cancel();
+    task.await.unwrap().unwrap();
+
+    let all = bus
+        .list_dead_letters(&topic(), "expertise", 10)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    let originals: redis::streams::StreamRangeReply = conn.xrange_all(&stream).await.unwrap();
+    for (letter, event) in all.iter().zip(&events) {
+        assert_eq!(letter.partition, 0);
+        assert_eq!(letter.qualified_id(), format!("0/{}", letter.id));
+        assert_eq!(letter.reason, "the register refused it");
+        assert_eq!(letter.group, "expertise");
+        assert_eq!(letter.consumer, "pod-a");
+        assert_eq!(letter.deliveries, 1);
+        assert_eq!(letter.stream, stream);
+        assert_eq!(letter.envelope.as_ref(), Some(event));
+        assert!(letter.envelope_error.is_none());
+        assert!(originals.ids.iter().any(|e| e.id == letter.entry));
+        // The original fields, and only those.
+        let names: Vec<&str> = letter.fields.iter().map(|(k, _)| k.as_str()).collect();
+        let mut expected: Vec<&str> = event.fields().iter().map(|(k, _)| *k).collect();
+        expected.sort();
+        assert_eq!(names, expected);
+    }
+    let malformed = &all[2];
+    assert!(malformed.envelope.is_none());
+    assert!(
+        malformed.reason.contains("malformed envelope"),
+        "{}",
+        malformed.reason
+    );
+    assert!(malformed.envelope_error.is_some());
+    assert_eq!(
+        malformed.fields,
+        vec![("garbage".to_owned(), b"1".to_vec())]
+    );
+
+    // Oldest first, at most the limit.
+    let two = bus
+        .list_dead_letters(&topic(), "expertise", 2)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = two.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids, vec![all[0].id.as_str(), all[1].id.as_str()]);
+    // Another group has none.
+    assert!(
+        bus.list_dead_letters(&topic(), "catalog", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let one = bus
+        .dead_letter(&topic(), "expertise", 0, &all[1].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(one.envelope.as_ref(), Some(&events[1]));
+}
+
+#[tokio::test]
+async fn a_redrive_puts_the_event_back_on_its_partition_once_and_clears_the_groups_mark() {
+    let r = egov_testkit::redis().await;
+    let bus = bus(&r.url).await;
+    let mut conn = bus.connection();
+    let stream = topic().stream(0);
+    let events = dead_lettered(&bus, &topic(), &["x", "y"]).await;
+    let letters = bus
+        .list_dead_letters(&topic(), "expertise", 10)
+        .await
+        .unwrap();
+    // A copy of x published again went through meanwhile: the group holds a mark for x.
+    let mark = topic().seen(0, "expertise", &events[0].id.to_string());
+    let _: () = conn.set(&mark, 1).await.unwrap();
+    let other_mark = topic().seen(0, "catalog", &events[0].id.to_string());
+    let _: () = conn.set(&other_mark, 1).await.unwrap();
+
+    let done = bus
+        .redrive(&topic(), "expertise", 0, &letters[0].id)
+        .await
+        .unwrap()
+        .expect("re-driven");
+    assert_eq!(done.partition, 0);
+    assert_eq!(done.stream, stream);
+    assert_eq!(done.dead_letter, letters[0].id);
+    assert_eq!(done.event, Some(events[0].id.to_string()));
+    assert_eq!(
+        entry_fields(&mut conn, &stream, &done.entry).await,
+        events[0]
+    );
+    assert!(
+        !conn.exists::<_, bool>(&mark).await.unwrap(),
+        "the group handles it again"
+    );
+    assert!(
+        conn.exists::<_, bool>(&other_mark).await.unwrap(),
+        "other groups keep theirs"
+    );
+    let left = bus
+        .list_dead_letters(&topic(), "expertise", 10)
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].id, letters[1].id);
+
+    // Twice: nothing more is published.
+    assert_eq!(
+        bus.redrive(&topic(), "expertise", 0, &letters[0].id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(conn.xlen::<_, usize>(&stream).await.unwrap(), 3);
+    // Twice at once: one of them re-drives.
+    let t = topic();
+    let (a, b) = tokio::join!(
+        bus.redrive(&t, "expertise", 0, &letters[1].id),
+        bus.redrive(&t, "expertise", 0, &letters[1].id)
+    );
+    assert_eq!(
+        [a.unwrap(), b.unwrap()].iter().flatten().count(),
+        1,
+        "re-driven exactly once"
+    );
+    assert_eq!(conn.xlen::<_, usize>(&stream).await.unwrap(), 4);
+    assert_eq!(
+        bus.count_dead_letters(&topic(), "expertise").await.unwrap(),
+        0
+    );
+    // An unknown id is no dead letter.
+    assert_eq!(
+        bus.redrive(&topic(), "expertise", 0, "1-0").await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn redrive_all_puts_every_dead_letter_back_on_its_own_partition() {
+    let r = egov_testkit::redis().await;
+    let bus = bus(&r.url).await;
+    let mut conn = bus.connection();
+    let topic = Topic::new("intake", 2);
+    // Markers of both partitions.
+    let markers: Vec<String> = (0..40).map(|i| format!("m{i}")).collect();
+    let pick: Vec<&str> = [0u16, 1]
+        .iter()
+        .flat_map(|p| {
+            markers
+                .iter()
+                .filter(|m| topic.partition_of(m) == *p)
+                .take(2)
+                .map(String::as_str)
+        })
+        .collect();
+    assert_eq!(pick.len(), 4);
+    let events = dead_lettered(&bus, &topic, &pick).await;
+    let listed = bus
+        .list_dead_letters(&topic, "expertise", 10)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 4);
+    assert_eq!(
+        listed.iter().filter(|l| l.partition == 1).count(),
+        2,
+        "both partitions listed"
+    );
+
+    let done = bus.redrive_all(&topic, "expertise").await.unwrap();
+    assert_eq!(done.len(), 4);
+    for (m, e) in pick.iter().zip(&events) {
+        let r = done
+            .iter()
+            .find(|r| r.event == Some(e.id.to_string()))
+            .unwrap();
+        let p = topic.partition_of(m);
+        assert_eq!(
+            (r.partition, r.stream.as_str()),
+            (p, topic.stream(p).as_str())
+        );
+        assert_eq!(entry_fields(&mut conn, &r.stream, &r.entry).await, *e);
+    }
+    assert_eq!(
+        bus.count_dead_letters(&topic, "expertise").await.unwrap(),
+        0
+    );
+    assert!(
+        bus.redrive_all(&topic, "expertise")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for p in 0..2 {
+        assert_eq!(conn.xlen::<_, usize>(topic.stream(p)).await.unwrap(), 4);
+    }
+
+    // The group handles each once.
+    let mut cfg = config("expertise", "pod-a");
+    cfg.topic = topic.clone();
+    let (seen, shutdown, task) = spawn_recorder(&bus, cfg, |_| Ok(()));
+    let mut n = count(&seen);
+    eventually("four handled", || {
+        let n = n();
+        async move { n.await == 4 }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    shutdown.cancel();
+    task.await.unwrap().unwrap();
+    let mut handled: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(m, _)| m.clone())
+        .collect();
+    handled.sort();
+    let mut want: Vec<String> = pick.iter().map(|m| (*m).to_owned()).collect();
+    want.sort();
+    assert_eq!(handled, want);
+}
+
+#[tokio::test]
+async fn a_redriven_poison_entry_is_handled_once_it_is_fixed_and_other_groups_skip_it() {
+    let r = egov_testkit::redis().await;
+    let bus = bus(&r.url).await;
+    let mut conn = bus.connection();
+    let stream = topic().stream(0);
+    bus.consumer(config("expertise", "pod-a"))
+        .attach()
+        .await
+        .unwrap();
+    bus.consumer(config("catalog", "pod-a"))
+        .attach()
+        .await
+        .unwrap();
+    bus.publish(&stream, &event("poison")).await.unwrap();
+    bus.publish(&stream, &event("fine")).await.unwrap();
+
+    let broken = Arc::new(AtomicBool::new(true));
+    let b = broken.clone();
+    let (seen, shutdown, task) = spawn_recorder(&bus, config("expertise", "pod-a"), move |m| {
+        if m == "poison" && b.load(Ordering::SeqCst) {
+            Err(HandleError::Retry("register unavailable".into()))
+        } else {
+            Ok(())
+        }
+    });
+    // Another group on the same topic handles everything the first time.
+    let (other, other_shutdown, other_task) =
+        spawn_recorder(&bus, config("catalog", "pod-a"), |_| Ok(()));
+    eventually("poison dead-lettered", || {
+        let bus = bus.clone();
+        async move { bus.count_dead_letters(&topic(), "expertise").await.unwrap() == 1 }
+    })
+    .await;
+
+    // The register is fixed; the operator re-drives.
+    broken.store(false, Ordering::SeqCst);
+    let done = bus.redrive_all(&topic(), "expertise").await.unwrap();
+    assert_eq!(done.len(), 1);
+    eventually("poison handled", || {
+        let seen = seen.clone();
+        async move {
+            seen.lock()
+                .unwrap()
+                .iter()
+                .filter(|(m, _)| m == "poison")
+                .count()
+                == 4
+        }
+    })
+    .await;
+    let dup = || {
+        bus.metrics()
+            .handled
+            .with_label_values(&[&stream, "catalog", "duplicate"])
+            .get()
+    };
+    eventually("catalog skipped the re-driven entry", || {
+        let d = dup();
+        async move { d == 1 }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shutdown.cancel();
+    other_shutdown.cancel();
+    task.await.unwrap().unwrap();
+    other_task.await.unwrap().unwrap();
+
+    let seen = seen.lock().unwrap().clone();
+    let poison: Vec<u32> = seen
+        .iter()
+        .filter(|(m, _)| m == "poison")
+        .map(|(_, n)| *n)
+        .collect();
+    assert_eq!(
+        poison,
+        vec![1, 2, 3, 1],
+        "three failed deliveries, then the re-driven entry once"
+    );
+    assert_eq!(seen.iter().filter(|(m, _)| m == "fine").count(), 1);
+    let ok = bus
+        .metrics()
+        .handled
+        .with_label_values(&[&stream, "expertise", "ok"])
+        .get();
+    assert_eq!(ok, 2, "fine, then poison once fixed");
+    let other = other.lock().unwrap().clone();
+    assert_eq!(
+        other.iter().filter(|(m, _)| m == "poison").count(),
+        1,
+        "the other group handled it once: its mark skips the re-driven entry"
+    );
+    assert_eq!(
+        bus.count_dead_letters(&topic(), "expertise").await.unwrap(),
+        0
+    );
+    assert_eq!(pending(&mut conn, "expertise").await, 0);
+    assert_eq!(pending(&mut conn, "catalog").await, 0);
+}
+
+#[tokio::test]
+async fn events_published_before_a_group_exists_are_all_delivered_when_it_first_attaches() {
+    let r = egov_testkit::redis().await;
+    let bus = bus(&r.url).await;
+    let stream = topic().stream(0);
+    // The service had no handlers (no group) while these were published.
+    for m in ["b1", "b2", "b3"] {
+        bus.publish(&stream, &event(m)).await.unwrap();
+    }
+    let (seen, shutdown, task) = spawn_recorder(&bus, config("tender", "pod-a"), |_| Ok(()));
+    let mut n = count(&seen);
+    eventually("three handled", || {
+        let n = n();
+        async move { n.await == 3 }
+    })
+    .await;
+    shutdown.cancel();
+    task.await.unwrap().unwrap();
+    let order: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(m, _)| m.clone())
+        .collect();
+    assert_eq!(order, vec!["b1", "b2", "b3"]);
+
+    // Attaching again keeps the group's position: only what came since is delivered.
+    bus.publish(&stream, &event("a1")).await.unwrap();
+    bus.consumer(config("tender", "pod-a"))
+        .attach()
+        .await
+        .unwrap();
+    let (seen, shutdown, task) = spawn_recorder(&bus, config("tender", "pod-a"), |_| Ok(()));
+    let mut n = count(&seen);
+    eventually("one handled", || {
+        let n = n();
+        async move { n.await == 1 }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    shutdown.cancel();
+    task.await.unwrap().unwrap();
+    assert_eq!(
+        seen.lock().unwrap().clone(),
+        vec![("a1".to_owned(), 1)],
+        "nothing delivered twice"
+    );
 }

@@ -94,26 +94,113 @@ ulid_id!(
     "case id"
 );
 
-/// The id of a task: one step of one case, `<case id>.<step>`. It names Redis keys, so it is
-/// parsed from a URL before it reaches storage: a case ULID, a dot, a step [`Name`].
+/// The key of a task within its case: its step, and which opening of that step it is. The first
+/// opening is the step's name (`si-exam`), later ones carry the round (`si-exam#2`): a join
+/// waits for two keys, a loop opens the same step again under the next key.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskKey {
+    step: Name,
+    round: u32,
+}
+
+impl TaskKey {
+    /// The `round`-th opening of `step` (1 for the first); `None` for round 0.
+    pub fn new(step: Name, round: u32) -> Option<Self> {
+        (round >= 1).then_some(Self { step, round })
+    }
+    /// The first opening of `step`.
+    pub fn first(step: Name) -> Self {
+        Self { step, round: 1 }
+    }
+    /// Its step.
+    pub fn step(&self) -> &Name {
+        &self.step
+    }
+    /// Which opening of the step (1 for the first).
+    pub fn round(&self) -> u32 {
+        self.round
+    }
+}
+
+impl FromStr for TaskKey {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        let bad = || IdError {
+            what: "task key (<step> or <step>#<round>)",
+            got: s.chars().take(40).collect(),
+        };
+        let (step, round) = match s.split_once('#') {
+            None => (s, 1),
+            Some((step, n)) => {
+                // Canonical only: `#1` is the step itself, no leading zeros.
+                let n: u32 = n.parse().map_err(|_| bad())?;
+                if n < 2 || !s.ends_with(&format!("#{n}")) {
+                    return Err(bad());
+                }
+                (step, n)
+            }
+        };
+        Ok(Self {
+            step: Name::parse(step).map_err(|_| bad())?,
+            round,
+        })
+    }
+}
+
+impl fmt::Display for TaskKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.round == 1 {
+            write!(f, "{}", self.step)
+        } else {
+            write!(f, "{}#{}", self.step, self.round)
+        }
+    }
+}
+
+impl fmt::Debug for TaskKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TaskKey({self})")
+    }
+}
+
+impl serde::Serialize for TaskKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TaskKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The id of a task: one opening of one step of one case, `<case id>.<task key>`. It names
+/// Redis keys, so it is parsed from a URL before it reaches storage: a case ULID, a dot, a
+/// [`TaskKey`].
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskId {
     case: CaseId,
-    step: Name,
+    key: TaskKey,
 }
 
 impl TaskId {
-    /// The task of `step` in `case`.
-    pub fn new(case: CaseId, step: Name) -> Self {
-        Self { case, step }
+    /// The task `key` of `case`.
+    pub fn new(case: CaseId, key: TaskKey) -> Self {
+        Self { case, key }
     }
     /// Its case.
     pub fn case(&self) -> CaseId {
         self.case
     }
+    /// Its key within the case.
+    pub fn key(&self) -> &TaskKey {
+        &self.key
+    }
     /// Its step.
     pub fn step(&self) -> &Name {
-        &self.step
+        &self.key.step
     }
 }
 
@@ -121,20 +208,20 @@ impl FromStr for TaskId {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {
         let bad = || IdError {
-            what: "task id (<case id>.<step>)",
+            what: "task id (<case id>.<step>[#<round>])",
             got: s.chars().take(40).collect(),
         };
-        let (case, step) = s.split_once('.').ok_or_else(bad)?;
+        let (case, key) = s.split_once('.').ok_or_else(bad)?;
         Ok(Self {
             case: case.parse().map_err(|_| bad())?,
-            step: Name::parse(step).map_err(|_| bad())?,
+            key: key.parse().map_err(|_| bad())?,
         })
     }
 }
 
 impl fmt::Display for TaskId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.case, self.step)
+        write!(f, "{}.{}", self.case, self.key)
     }
 }
 
@@ -162,6 +249,9 @@ mod tests {
         let t: TaskId = format!("{case}.ab-check").parse().unwrap();
         assert_eq!((t.case(), t.step().as_str()), (case, "ab-check"));
         assert_eq!(t.to_string(), format!("{case}.ab-check"));
+        let again: TaskId = format!("{case}.si-exam#3").parse().unwrap();
+        assert_eq!((again.step().as_str(), again.key().round()), ("si-exam", 3));
+        assert_eq!(again.to_string(), format!("{case}.si-exam#3"));
         for bad in [
             format!("{case}"),
             format!("{case}."),
@@ -171,6 +261,11 @@ mod tests {
             "x.ab-check".to_owned(),
             format!("{{{case}}}.ab-check"),
             format!("{case}.ab check"),
+            format!("{case}.ab-check#1"),
+            format!("{case}.ab-check#0"),
+            format!("{case}.ab-check#02"),
+            format!("{case}.ab-check#x"),
+            format!("{case}.ab-check#2#3"),
         ] {
             assert!(bad.parse::<TaskId>().is_err(), "{bad:?}");
         }

@@ -15,7 +15,7 @@ pub mod time;
 
 pub use bin::{Bin, BinError};
 pub use calendar::{Calendar, CalendarError, DayKind};
-pub use id::{CaseId, EventId, IdError, TaskId};
+pub use id::{CaseId, EventId, IdError, TaskId, TaskKey};
 pub use role::{Role, RoleError};
 pub use term::{Due, Term, TermError, Unit};
 pub use text::{Line, Name, Text, TextError};

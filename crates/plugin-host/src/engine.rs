@@ -13,7 +13,7 @@ use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap}
 
 use crate::bindings::{ProcedureVariant, ProcedureVariantPre};
 use crate::state::State;
-use crate::{CONTRACT_MAJOR, CONTRACT_VERSION, PluginError, wit};
+use crate::{CONTRACT_VERSION, PluginError, wit};
 
 /// How often the epoch advances: the granularity of call deadlines.
 const TICK: Duration = Duration::from_millis(2);
@@ -252,20 +252,18 @@ impl Engine {
 
     /// "Built for X, host supports Y": the version of the `egov:procedure` host import.
     fn check_contract(&self, c: &Component, digest: &str) -> Result<(), PluginError> {
+        let supported = crate::supported_contracts();
         for (name, _) in c.component_type().imports(&self.engine) {
             let Some(rest) = name.strip_prefix("egov:procedure/") else {
                 continue;
             };
             let version = rest.split('@').nth(1).unwrap_or("unversioned");
-            let major = version
-                .split('.')
-                .next()
-                .and_then(|m| m.parse::<u64>().ok());
-            if major != Some(CONTRACT_MAJOR) {
+            let fits = semver::Version::parse(version).is_ok_and(|v| supported.matches(&v));
+            if !fits {
                 return Err(PluginError::Contract {
                     digest: digest.to_owned(),
                     built_for: version.to_owned(),
-                    supported: format!("^{CONTRACT_VERSION} (major {CONTRACT_MAJOR})"),
+                    supported: supported.to_string(),
                 });
             }
         }

@@ -29,7 +29,12 @@ pub mod bindings {
 
 pub use bindings::egov::procedure::types as wit;
 
-/// The contract versions this host supports: the WIT package `egov:procedure`, major 1.
-pub const CONTRACT_MAJOR: u64 = 1;
-/// The WIT package version the host implements.
-pub const CONTRACT_VERSION: &str = "1.0.0";
+/// The WIT package version the host implements, read from the package line of
+/// `plugins/wit/procedure.wit` at build time (written once, there).
+pub const CONTRACT_VERSION: &str = env!("EGOV_CONTRACT_VERSION");
+
+/// The contract versions this host runs: the same major as [`CONTRACT_VERSION`] (`^X.Y.Z`).
+pub fn supported_contracts() -> semver::VersionReq {
+    semver::VersionReq::parse(&format!("^{CONTRACT_VERSION}"))
+        .expect("the WIT package version is a semantic version (checked by build.rs)")
+}

@@ -15,8 +15,10 @@ pub struct Definition {
     pub id: String,
     /// The procedure kind it implements, e.g. `perechen`.
     pub kind: String,
-    /// Semantic version.
+    /// Semantic version, as the plugin wrote it.
     pub version: String,
+    /// The version parsed (semver 2.0.0): selection takes the highest in force.
+    pub semver: semver::Version,
     /// A title for people.
     pub title: String,
     /// First day a case submitted on it follows this variant.
@@ -287,6 +289,12 @@ impl Definition {
         let d = Definition {
             id: md.id,
             kind: md.kind,
+            semver: semver::Version::parse(&md.version).map_err(|e| {
+                err(format!(
+                    "version {:?} is not a semantic version: {e}",
+                    md.version
+                ))
+            })?,
             version: md.version,
             title: md.title,
             effective_from: date("effective-from", &md.effective_from)?,
@@ -364,13 +372,6 @@ impl Definition {
                 detail,
             })
         };
-        let parts: Vec<&str> = self.version.split('.').collect();
-        if parts.len() != 3 || parts.iter().any(|p| p.parse::<u32>().is_err()) {
-            return bad(format!(
-                "version {:?} is not MAJOR.MINOR.PATCH",
-                self.version
-            ));
-        }
         if let Some(to) = self.effective_to
             && to < self.effective_from
         {

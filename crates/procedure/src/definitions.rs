@@ -30,17 +30,8 @@ pub enum SelectError {
     },
 }
 
-fn semver(v: &str) -> (u32, u32, u32) {
-    let mut it = v.split('.').map(|p| p.parse().unwrap_or(0));
-    (
-        it.next().unwrap_or(0),
-        it.next().unwrap_or(0),
-        it.next().unwrap_or(0),
-    )
-}
-
-/// Loaded definitions, oldest revision first. Old revisions stay: a case keeps the variant
-/// (id and version) it recorded.
+/// Loaded definitions, oldest revision first. Old revisions stay: a case keeps the revision
+/// (artifact digest) it started on.
 #[derive(Clone, Debug, Default)]
 pub struct Definitions {
     list: Vec<Arc<Definition>>,
@@ -101,7 +92,7 @@ impl Definitions {
         }
         of_kind
             .filter(|(_, d)| d.in_force_on(day))
-            .max_by_key(|(i, d)| (semver(&d.version), *i))
+            .max_by_key(|(i, d)| (d.semver.clone(), *i))
             .map(|(_, d)| d.clone())
             .ok_or_else(|| SelectError::NotInForce {
                 kind: kind.to_owned(),
@@ -109,7 +100,30 @@ impl Definitions {
             })
     }
 
-    /// The variant a case recorded (its newest revision).
+    /// The revision a case started on, by its artifact digest: a rebuilt artifact of the same
+    /// id and version is another revision and never takes over a case in flight. A case
+    /// recorded before digests were recorded (an empty `digest`) gets the newest revision of
+    /// its id and version.
+    pub fn pinned(
+        &self,
+        id: &str,
+        version: &str,
+        digest: &str,
+    ) -> Result<Arc<Definition>, SelectError> {
+        if digest.is_empty() {
+            return self.get(id, version);
+        }
+        self.list
+            .iter()
+            .find(|d| d.digest == digest)
+            .cloned()
+            .ok_or_else(|| SelectError::Missing {
+                id: id.to_owned(),
+                version: format!("{version} (sha256 {digest})"),
+            })
+    }
+
+    /// The newest revision of variant `id` at `version`.
     pub fn get(&self, id: &str, version: &str) -> Result<Arc<Definition>, SelectError> {
         self.list
             .iter()

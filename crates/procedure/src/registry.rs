@@ -153,6 +153,16 @@ impl Registry {
         self.snapshot().get(id, version)
     }
 
+    /// See [`Definitions::pinned`].
+    pub fn pinned(
+        &self,
+        id: &str,
+        version: &str,
+        digest: &str,
+    ) -> Result<Arc<Definition>, SelectError> {
+        self.snapshot().pinned(id, version, digest)
+    }
+
     /// See [`Definitions::all`].
     pub fn all(&self) -> Vec<Arc<Definition>> {
         self.snapshot().all()

@@ -191,6 +191,13 @@ fn a_new_revision_loads_beside_the_old_one_and_a_failed_one_keeps_the_last_good(
     assert_eq!(r.reload(), 1);
     let now = r.select("perechen", date(2026, 3, 19)).unwrap();
     assert_ne!(now.digest, first.digest);
+    // A case that started on the first revision keeps it: pinned by digest, not by version.
+    assert_eq!(
+        r.pinned("perechen-353", "1.0.0", &first.digest)
+            .unwrap()
+            .digest,
+        first.digest
+    );
     assert_eq!(r.get("perechen-353", "1.0.0").unwrap().digest, now.digest);
     let states: Vec<RevisionState> = r.statuses().into_iter().map(|s| s.state).collect();
     assert_eq!(

@@ -40,5 +40,5 @@ pub use form::{
     DateBound, DateRange, EARLIEST_DATE, parse_date, validate_form, validate_form_with,
 };
 
-/// The contract version this SDK implements (the WIT package version).
-pub const CONTRACT_VERSION: &str = "1.0.0";
+/// The contract version this SDK implements: the WIT package version, read at build time.
+pub const CONTRACT_VERSION: &str = env!("EGOV_CONTRACT_VERSION");

@@ -3,7 +3,8 @@
 //! life-cycle stage (LC-9..19) and warranty (LC-16, -17) (DESIGN.md §5).
 //!
 //! This crate has the suite's shape today (API, health, OpenAPI, trimming; no consumer group
-//! yet: it will read the expertise and tender topics once it has handlers); the registries come with later issues.
+//! yet: it will read the expertise and tender topics once it has handlers); the registries
+//! come with later issues.
 
 mod api;
 mod config;

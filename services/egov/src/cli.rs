@@ -8,6 +8,8 @@ use egov_auth::dev::{DevKeys, TokenRequest};
 use egov_kernel::{Bin, Calendar, Role, Term, Unit, time};
 use jiff::civil::Date;
 
+use crate::common::Failure;
+
 /// egov: e-government informatization procedures of the Republic of Kazakhstan.
 #[derive(Parser, Debug)]
 #[command(name = "egov", version, about)]
@@ -33,6 +35,9 @@ enum Command {
         /// intake, expertise, tender, catalog or monitoring-bridge.
         service: String,
     },
+    /// Operator tools for the event bus: dead letters.
+    #[command(subcommand)]
+    Bus(crate::bus::BusCommand),
 }
 
 #[derive(Args, Debug)]
@@ -83,16 +88,6 @@ struct TokenArgs {
     /// Where the development key lives.
     #[arg(long, env = "EGOV_HOME", default_value = ".egov")]
     home: PathBuf,
-}
-
-/// Why a command failed.
-pub enum Failure {
-    /// The input was wrong: exit 2.
-    Input(String),
-    /// Something failed at run time: exit 1.
-    Runtime(anyhow::Error),
-    /// The input was read and judged, and refused (violations, failed cases): exit 1.
-    Rejected(String),
 }
 
 /// Runs the parsed command.
@@ -146,6 +141,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Token(args) => token(args),
         Command::Up(args) => crate::up::run(args).map_err(Failure::Runtime),
         Command::Plugin(cmd) => crate::plugin::run(cmd),
+        Command::Bus(cmd) => crate::bus::run(cmd),
         Command::Serve { service } => {
             if !egov::suite::SERVICES.contains(&service.as_str()) {
                 return Err(Failure::Input(format!(

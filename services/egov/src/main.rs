@@ -1,14 +1,19 @@
 //! `egov`: one binary for the services and the command-line tools.
 //!
-//! Exit codes: 0 success, 1 failure at run time, 2 bad input (usage, malformed values).
+//! Exit codes: 0 success, 1 failure at run time, 2 bad input (usage, malformed values); see
+//! [`common`].
+//!
+//! Modules form a tree: `cli` parses and dispatches to `plugin` (which runs `plugin_cases`),
+//! `bus`, `up` and `serve`; what they share (the failure type, exit codes, reading JSON,
+//! loading a component) is in `common`, which depends on none of them.
 
+mod bus;
 mod cli;
+mod common;
 mod plugin;
 mod plugin_cases;
 mod serve;
 mod up;
-
-pub(crate) use plugin::load as plugin_load;
 
 use std::process::ExitCode;
 
@@ -17,18 +22,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(cli::Failure::Input(msg)) => {
-            eprintln!("egov: {msg}");
-            ExitCode::from(2)
-        }
-        Err(cli::Failure::Rejected(msg)) => {
-            eprintln!("egov: {msg}");
-            ExitCode::from(1)
-        }
-        Err(cli::Failure::Runtime(e)) => {
-            eprintln!("egov: {e:#}");
-            ExitCode::from(1)
-        }
+        Ok(()) => ExitCode::from(common::EXIT_OK),
+        Err(failure) => failure.report(),
     }
 }

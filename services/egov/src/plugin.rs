@@ -1,15 +1,15 @@
 //! `egov plugin`: the authoring tools. They run a variant without the suite: no Redis, no
 //! services, the shipped calendar and the system clock.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Subcommand;
 use egov_kernel::{Calendar, SystemClock, time};
-use egov_procedure::{Definition, Engine, EngineConfig, Limits, Submission};
+use egov_procedure::{Engine, EngineConfig, Limits, Submission};
 use serde_json::Value;
 
-use crate::cli::Failure;
+use crate::common::{Failure, load_component, read_json, runtime};
 
 /// `egov plugin ...`
 #[derive(Subcommand, Debug)]
@@ -66,30 +66,6 @@ pub enum PluginCommand {
     },
 }
 
-fn runtime(e: impl std::fmt::Display) -> Failure {
-    Failure::Runtime(anyhow::anyhow!("{e}"))
-}
-
-pub(crate) fn load(file: &Path) -> Result<Definition, Failure> {
-    let bytes =
-        std::fs::read(file).map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
-    let engine = Engine::new(
-        EngineConfig::default(),
-        Arc::new(Calendar::builtin()),
-        Arc::new(SystemClock),
-    )
-    .map_err(runtime)?;
-    let plugin = engine.load(&bytes, Limits::default()).map_err(runtime)?;
-    Definition::from_plugin(plugin).map_err(runtime)
-}
-
-fn read_json(file: &Path) -> Result<Value, Failure> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Failure::Input(format!("{}: not JSON: {e}", file.display())))
-}
-
 fn print_violations(v: &[egov_procedure::Violation]) {
     for x in v {
         println!("{:<28} {:<8} {}", x.field, x.rule, x.message);
@@ -100,7 +76,7 @@ fn print_violations(v: &[egov_procedure::Violation]) {
 pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
     match cmd {
         PluginCommand::Inspect { file } => {
-            let d = load(&file)?;
+            let d = load_component(&file)?;
             let to = d
                 .effective_to
                 .map_or("(open)".to_owned(), |t| t.to_string());
@@ -165,7 +141,7 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
             input,
             today,
         } => {
-            let d = load(&file)?;
+            let d = load_component(&file)?;
             let mut json = read_json(&input)?;
             if let Some(kind) = form {
                 json["object_kind"] = Value::String(kind);
@@ -191,7 +167,7 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
             decision,
             input,
         } => {
-            let d = load(&file)?;
+            let d = load_component(&file)?;
             match d.decide(&decision, &read_json(&input)?).map_err(runtime)? {
                 Ok(out) => {
                     println!("{}", serde_json::to_string_pretty(&out).expect("JSON"));

@@ -23,7 +23,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::cli::Failure;
+use crate::common::{Failure, load_component};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -147,7 +147,7 @@ pub fn run(dir: &Path) -> Result<(), Failure> {
             dir.display()
         ))
     })?;
-    let def = crate::plugin_load(&dir.join(&r.artifact))?;
+    let def = load_component(&dir.join(&r.artifact))?;
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| input(e.to_string()))?
         .filter_map(|e| e.ok().map(|e| e.path()))

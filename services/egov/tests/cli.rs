@@ -1,6 +1,11 @@
-//! The `egov` binary's tool commands, run as a user would.
+//! The `egov` binary's tool commands, run as a user would; `egov bus` and `egov serve` against a
+//! real Redis.
 
 use std::process::Command;
+use std::time::Duration;
+
+use egov_bus::{Bus, BusMetrics, ConsumerConfig, Delivery, Envelope, HandleError, Topic};
+use tokio_util::sync::CancellationToken;
 
 fn egov(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_egov"))
@@ -269,4 +274,322 @@ fn plugin_bench_times_a_fresh_instance_against_a_live_one() {
         out.contains("bare wasmtime call, live instance (baseline)") && out.contains("ratio:"),
         "{out}"
     );
+}
+
+// `egov bus dlq` and `egov serve` against a real Redis.
+
+/// Runs `egov` with exactly `env` of the bus settings (none inherited).
+fn egov_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_egov"));
+    cmd.args(args)
+        .env_remove("REDIS_URL")
+        .env_remove("EGOV_PARTITIONS");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// An event as a producer would publish it (any payload: nobody decodes it here).
+fn envelope(case: &str) -> Envelope {
+    let id = egov_kernel::EventId::new();
+    Envelope {
+        id,
+        kind: "DeadlineMissed".into(),
+        case: Some(case.into()),
+        correlation: id.to_string(),
+        causation: None,
+        occurred_at: "2026-03-19T10:00:00+05:00".into(),
+        producer: "intake".into(),
+        schema: "egov.events.v1.DeadlineMissed".into(),
+        traceparent: None,
+        tracestate: None,
+        data: vec![1, 2, 3],
+    }
+}
+
+async fn bus(url: &str) -> Bus {
+    Bus::new(
+        redis::Client::open(url).unwrap(),
+        BusMetrics::unregistered(),
+    )
+    .await
+    .unwrap()
+}
+
+async fn eventually(what: &str, mut f: impl AsyncFnMut() -> bool) {
+    for _ in 0..1500 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+#[test]
+fn bus_dlq_lists_and_redrives_the_dead_letters_of_a_group() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt.block_on(egov_testkit::redis());
+    let topic = Topic::new("intake", 1);
+    let stream = topic.stream(0);
+    let events = [envelope("c1"), envelope("c2")];
+    let b = rt.block_on(bus(&r.url));
+    // expertise's handler refuses both: they are dead-lettered at once.
+    rt.block_on(async {
+        for e in &events {
+            b.publish(&stream, e).await.unwrap();
+        }
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(
+            b.consumer(ConsumerConfig::new(topic.clone(), "expertise", "pod-a"))
+                .run(
+                    |_d: Delivery| async { Err(HandleError::Reject("refused by the test".into())) },
+                    shutdown.clone(),
+                ),
+        );
+        eventually("two dead letters", async || {
+            b.count_dead_letters(&topic, "expertise").await.unwrap() == 2
+        })
+        .await;
+        shutdown.cancel();
+        task.await.unwrap().unwrap();
+    });
+    let env = [("REDIS_URL", r.url.as_str())];
+    let target = ["--topic", "intake", "--group", "expertise"];
+    let args = |cmd: &[&'static str], more: &[&str]| -> Vec<String> {
+        ["bus", "dlq"]
+            .iter()
+            .chain(cmd)
+            .chain(&target)
+            .chain(more)
+            .map(|s| (*s).to_owned())
+            .collect()
+    };
+    let run = |a: Vec<String>| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        egov_env(&a, &env)
+    };
+
+    let (code, out, err) = run(args(&["list"], &[]));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    for (line, e) in lines.iter().zip(&events) {
+        assert!(line.starts_with("0/"), "{line}");
+        for part in [
+            format!("DeadlineMissed {}", e.id).as_str(),
+            "deliveries 1",
+            "from egov:{intake.0}:events",
+            "consumer pod-a",
+            "reason: refused by the test",
+        ] {
+            assert!(line.contains(part), "{line} lacks {part}");
+        }
+    }
+    let first_id = lines[0].split_whitespace().next().unwrap().to_owned();
+
+    let (code, out, _) = run(args(&["list"], &["--json", "--limit", "1"]));
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["id"], first_id.as_str());
+    assert_eq!(v["group"], "expertise");
+    assert_eq!(v["deliveries"], 1);
+    assert_eq!(v["fields"]["id"], events[0].id.to_string().as_str());
+    assert_eq!(v["fields"]["case"], "c1");
+    assert_eq!(v["binary_fields"]["data"], "010203");
+    assert!(v["envelope_error"].is_null());
+
+    // One, by the id the list printed; a second time it is gone (exit 1), nothing doubled.
+    let (code, out, err) = run(args(&["redrive"], &["--id", &first_id]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(&format!(
+            "re-driven {first_id} -> egov:{{intake.0}}:events "
+        )),
+        "{out}"
+    );
+    assert!(out.contains(&events[0].id.to_string()), "{out}");
+    let (code, out, err) = run(args(&["redrive"], &["--id", &first_id]));
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("no dead letter"), "{err}");
+
+    // The rest.
+    let (code, out, err) = run(args(&["redrive"], &["--all", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["event"], events[1].id.to_string().as_str());
+    assert_eq!(v["stream"], stream.as_str());
+    let (code, out, err) = run(args(&["list"], &[]));
+    assert_eq!((code, out.as_str()), (0, ""));
+    assert!(err.contains("no dead letters"), "{err}");
+    let len: usize = rt.block_on(async {
+        redis::cmd("XLEN")
+            .arg(&stream)
+            .query_async(&mut b.connection())
+            .await
+            .unwrap()
+    });
+    assert_eq!(len, 4, "two published, two re-driven once each");
+
+    // Bad input exits 2 with a message.
+    for (a, needle) in [
+        (args(&["redrive"], &[]), "required"),
+        (
+            args(&["redrive"], &["--all", "--id", "0/1-0"]),
+            "cannot be used",
+        ),
+        (
+            args(&["redrive"], &["--id", "yesterday"]),
+            "not a dead letter id",
+        ),
+        (
+            args(&["redrive"], &["--id", "1/1-0"]),
+            "partition 1 does not exist",
+        ),
+        (args(&["list"], &["--limit", "0"]), "--limit"),
+        (args(&["list"], &["--partitions", "0"]), "--partitions"),
+        (
+            [
+                "bus",
+                "dlq",
+                "list",
+                "--topic",
+                "intak",
+                "--group",
+                "expertise",
+            ]
+            .map(String::from)
+            .to_vec(),
+            "not a service",
+        ),
+    ] {
+        let (code, out, err) = run(a.clone());
+        assert_eq!(code, 2, "{a:?}: {out}{err}");
+        assert!(err.contains(needle), "{a:?}: {err}");
+        assert!(out.is_empty(), "{a:?} printed {out}");
+    }
+    let (code, _, err) = egov_env(
+        &[
+            "bus",
+            "dlq",
+            "list",
+            "--topic",
+            "intake",
+            "--group",
+            "expertise",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("REDIS_URL"), "{err}");
+}
+
+/// Kills the child when the test ends, however it ends.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn http_status(addr: &str, path: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).ok()?;
+    reply.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn serve_starts_a_shell_service_with_no_consumer_group_and_its_group_later_reads_the_past() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt.block_on(egov_testkit::redis());
+    let b = rt.block_on(bus(&r.url));
+    let expertise = Topic::new("expertise", 1);
+    let events = [envelope("p1"), envelope("p2"), envelope("p3")];
+    rt.block_on(async {
+        for e in &events {
+            b.publish(&expertise.stream(0), e).await.unwrap();
+        }
+    });
+    let home = std::env::temp_dir().join(format!("egov-cli-serve-{}", std::process::id()));
+    let keys = egov_auth::dev::DevKeys::load_or_create(&home).unwrap();
+    let addr = format!("127.0.0.1:{}", egov_testkit::free_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_egov"))
+        .args(["serve", "tender"])
+        .env("REDIS_URL", &r.url)
+        .env("EGOV_PARTITIONS", "1")
+        .env("EGOV_JWKS", keys.jwks_path())
+        .env("EGOV_JWT_ISSUER", egov_auth::dev::DEV_ISSUER)
+        .env("EGOV_JWT_AUDIENCE", egov_auth::dev::DEV_AUDIENCE)
+        .env("EGOV_PLUGINS", plugins().join("variants"))
+        .env("TENDER_ADDR", &addr)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _child = Killed(child);
+    // Ready without any consumer group.
+    let ready = (0..600).any(|_| {
+        if http_status(&addr, "/readyz") == Some(200) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        false
+    });
+    assert!(ready, "tender did not become ready");
+    rt.block_on(async {
+        let mut conn = b.connection();
+        for topic in ["expertise", "tender"] {
+            let groups: redis::RedisResult<redis::streams::StreamInfoGroupsReply> =
+                redis::cmd("XINFO")
+                    .arg("GROUPS")
+                    .arg(Topic::new(topic, 1).stream(0))
+                    .query_async(&mut conn)
+                    .await;
+            let n = groups.map(|g| g.groups.len()).unwrap_or(0);
+            assert_eq!(n, 0, "a consumer group on {topic}");
+        }
+    });
+
+    // When tender first has handlers, its new group reads what was published before.
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    rt.block_on(async {
+        let g = got.clone();
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(
+            b.consumer(ConsumerConfig::new(expertise.clone(), "tender", "pod-a"))
+                .run(
+                    move |d: Delivery| {
+                        let g = g.clone();
+                        async move {
+                            g.lock().unwrap().push(d.envelope.id);
+                            Ok(())
+                        }
+                    },
+                    shutdown.clone(),
+                ),
+        );
+        eventually("three delivered", async || got.lock().unwrap().len() == 3).await;
+        shutdown.cancel();
+        task.await.unwrap().unwrap();
+    });
+    let want: Vec<_> = events.iter().map(|e| e.id).collect();
+    assert_eq!(*got.lock().unwrap(), want);
+    let _ = std::fs::remove_dir_all(home);
 }

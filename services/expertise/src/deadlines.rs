@@ -3,9 +3,18 @@
 //! `DeadlineMissed` after it ended. No deadline is a sleeping task in memory: the due instants
 //! are sorted-set indexes written with the task, and each announcement removes its index
 //! entry in the same atomic step, so it happens once.
+//!
+//! A tick handles at most [`SCAN_LIMIT`] due entries per sorted set (`ZRANGE … BYSCORE LIMIT`,
+//! never the whole due range), lowest score first; the rest wait for the next tick. Announced
+//! entries leave their set, so the next tick continues where this one stopped. An entry left
+//! in place (its task completed or changed meanwhile) is stepped over for the rest of the pass,
+//! so such entries never take a tick's whole budget; when a pass reaches the end of what is
+//! due, the next tick starts again from the lowest score.
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
+
+use redis::aio::ConnectionManager;
 
 use egov_bus::Envelope;
 use egov_events::v1::{Deadline, DeadlineApproaching, DeadlineMissed};
@@ -60,10 +69,11 @@ pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) 
         let owner = format!("{}:{}", ctx.platform.replica, ulid::Ulid::new());
         let ttl = (tick * 3).max(Duration::from_secs(1));
         let mut conn = ctx.platform.bus.connection();
+        let mut scan = Scan::new(SCAN_LIMIT);
         loop {
             match hold(&mut conn, &key, &owner, ttl).await {
                 Ok(true) => {
-                    if let Err(e) = run_once(&ctx).await {
+                    if let Err(e) = scan.tick(&ctx).await {
                         tracing::warn!(error = %e, "deadline scan failed");
                     }
                 }
@@ -85,16 +95,128 @@ enum Kind {
     Missed,
 }
 
-/// Announces every term that reached its approach or its end; returns how many.
-pub(crate) async fn run_once(ctx: &Ctx) -> Result<usize, StoreError> {
-    let now = ctx.platform.clock.now();
-    let mut n = 0;
-    for (index, kind) in [(APPROACHING, Kind::Approaching), (MISSED, Kind::Missed)] {
-        for (id, _) in ctx.store.scored(index, 0.0, now.as_second() as f64).await? {
-            n += usize::from(announce(ctx, &id, kind, now).await?);
+/// The most due entries one tick handles per sorted set.
+pub(crate) const SCAN_LIMIT: usize = 500;
+
+/// The scheduler's position in both sorted sets, kept from tick to tick.
+pub(crate) struct Scan {
+    limit: usize,
+    approaching: SetScan,
+    missed: SetScan,
+}
+
+impl Scan {
+    /// A scan handling at most `limit` due entries per set and tick.
+    pub(crate) fn new(limit: usize) -> Self {
+        Self {
+            limit: limit.max(1),
+            approaching: SetScan::default(),
+            missed: SetScan::default(),
         }
     }
-    Ok(n)
+
+    /// Announces the terms (at most `limit` per set) that reached their approach or their
+    /// end; returns how many.
+    pub(crate) async fn tick(&mut self, ctx: &Ctx) -> Result<usize, StoreError> {
+        let now = ctx.platform.clock.now();
+        let max = now.as_second() as f64;
+        let mut conn = ctx.platform.bus.connection();
+        let partitions = ctx.platform.topic(crate::NAME).partitions();
+        let mut n = 0;
+        for (index, kind, set) in [
+            (APPROACHING, Kind::Approaching, &mut self.approaching),
+            (MISSED, Kind::Missed, &mut self.missed),
+        ] {
+            let keys: Vec<String> = (0..partitions)
+                .map(|p| ctx.store.index_key(p, index))
+                .collect();
+            let page = set.next(&mut conn, &keys, max, self.limit).await?;
+            let mut stayed = Vec::with_capacity(page.members.len());
+            for (_, id) in &page.members {
+                let done = announce(ctx, id, kind, now).await?;
+                n += usize::from(done);
+                stayed.push(!done);
+            }
+            set.advance(&page, &stayed);
+        }
+        Ok(n)
+    }
+}
+
+/// The scan of one sorted set (one key per partition): how many due entries at the head of
+/// each partition's key were left in place during the current pass, and are read past.
+#[derive(Default)]
+struct SetScan {
+    skip: Vec<usize>,
+}
+
+/// The due entries one tick handles, lowest score first.
+struct Page {
+    /// `(partition, member)`.
+    members: Vec<(u16, String)>,
+    /// Per partition: the page holds everything due there after the skipped entries.
+    exhausted: Vec<bool>,
+}
+
+impl SetScan {
+    /// The next at most `limit` members scored `<= max` across `keys`, lowest score first
+    /// (equal scores by member, as Redis orders them). One `ZRANGE … LIMIT` per key.
+    async fn next(
+        &mut self,
+        conn: &mut ConnectionManager,
+        keys: &[String],
+        max: f64,
+        limit: usize,
+    ) -> Result<Page, redis::RedisError> {
+        self.skip.resize(keys.len(), 0);
+        let mut all: Vec<(f64, String, u16)> = Vec::new();
+        let mut read = vec![0; keys.len()];
+        for (p, key) in keys.iter().enumerate() {
+            let m: Vec<(String, f64)> = redis::cmd("ZRANGE")
+                .arg(key)
+                .arg("-inf")
+                .arg(max)
+                .arg("BYSCORE")
+                .arg("LIMIT")
+                .arg(self.skip[p])
+                .arg(limit)
+                .arg("WITHSCORES")
+                .query_async(conn)
+                .await?;
+            read[p] = m.len();
+            all.extend(
+                m.into_iter()
+                    .map(|(member, score)| (score, member, p as u16)),
+            );
+        }
+        all.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        all.truncate(limit);
+        let mut taken = vec![0; keys.len()];
+        for (_, _, p) in &all {
+            taken[usize::from(*p)] += 1;
+        }
+        let exhausted = (0..keys.len())
+            .map(|p| read[p] < limit && taken[p] == read[p])
+            .collect();
+        Ok(Page {
+            members: all.into_iter().map(|(_, m, p)| (p, m)).collect(),
+            exhausted,
+        })
+    }
+
+    /// Records the page's outcome: `stayed[i]` when member `i` is still in its set.
+    fn advance(&mut self, page: &Page, stayed: &[bool]) {
+        for ((p, _), stayed) in page.members.iter().zip(stayed) {
+            if *stayed {
+                self.skip[usize::from(*p)] += 1;
+            }
+        }
+        for (p, exhausted) in page.exhausted.iter().enumerate() {
+            if *exhausted {
+                self.skip[p] = 0;
+            }
+        }
+    }
 }
 
 async fn announce(
@@ -174,6 +296,119 @@ async fn announce(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs ticks of `limit` over `keys` until one handles nothing, removing every member
+    /// except `stuck` ones; returns the members each tick handled.
+    async fn ticks(
+        conn: &mut ConnectionManager,
+        keys: &[String],
+        max: f64,
+        limit: usize,
+        stuck: impl Fn(&str) -> bool,
+    ) -> Vec<Vec<String>> {
+        let mut scan = SetScan::default();
+        let mut out = Vec::new();
+        loop {
+            let page = scan.next(conn, keys, max, limit).await.unwrap();
+            let mut stayed = Vec::new();
+            for (p, m) in &page.members {
+                let s = stuck(m);
+                if !s {
+                    let _: i64 = redis::cmd("ZREM")
+                        .arg(&keys[usize::from(*p)])
+                        .arg(m)
+                        .query_async(conn)
+                        .await
+                        .unwrap();
+                }
+                stayed.push(s);
+            }
+            scan.advance(&page, &stayed);
+            let handled: Vec<String> = page
+                .members
+                .iter()
+                .zip(&stayed)
+                .filter(|(_, s)| !**s)
+                .map(|((_, m), _)| m.clone())
+                .collect();
+            if handled.is_empty() && out.len() > 1 {
+                return out;
+            }
+            out.push(handled);
+            assert!(out.len() < 100, "the scan does not end");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_tick_handles_at_most_the_limit_per_set_and_the_next_continues() {
+        let r = egov_testkit::redis().await;
+        let mut conn = egov_bus::connect(&r.client()).await.unwrap();
+        let keys = vec![
+            "egov:{expertise.0}:idx:due:missed".to_owned(),
+            "egov:{expertise.1}:idx:due:missed".to_owned(),
+        ];
+        // 1,200 due entries over two partitions, many with the same score (terms that end on
+        // the same day end at the same instant), and 50 not due yet.
+        for i in 0..1250u32 {
+            let score = if i < 1200 { 1000 + i / 100 } else { 5000 };
+            let _: i64 = redis::cmd("ZADD")
+                .arg(&keys[(i % 2) as usize])
+                .arg(score)
+                .arg(format!("t{i:05}"))
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+        }
+        let ticks = ticks(&mut conn, &keys, 4000.0, 500, |_| false).await;
+        let sizes: Vec<usize> = ticks.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![500, 500, 200]);
+        let all: Vec<String> = ticks.concat();
+        let want: Vec<String> = (0..1200).map(|i| format!("t{i:05}")).collect();
+        assert_eq!(all, want, "each due entry once, lowest score first");
+        let left: usize = redis::cmd("ZCARD")
+            .arg(&keys[0])
+            .query_async::<usize>(&mut conn)
+            .await
+            .unwrap()
+            + redis::cmd("ZCARD")
+                .arg(&keys[1])
+                .query_async::<usize>(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(left, 50, "what is not due stays");
+    }
+
+    #[tokio::test]
+    async fn entries_left_in_place_do_not_hold_back_the_ones_behind_them() {
+        let r = egov_testkit::redis().await;
+        let mut conn = egov_bus::connect(&r.client()).await.unwrap();
+        let keys = vec!["egov:{expertise.0}:idx:due:approaching".to_owned()];
+        // The 30 lowest are stuck (their tasks changed and their entries stay for now).
+        for i in 0..100u32 {
+            let _: i64 = redis::cmd("ZADD")
+                .arg(&keys[0])
+                .arg(i)
+                .arg(format!("t{i:03}"))
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+        }
+        let stuck = |m: &str| m < "t030";
+        let ticks = ticks(&mut conn, &keys, 1000.0, 20, stuck).await;
+        let handled: Vec<String> = ticks.concat();
+        let want: Vec<String> = (30..100).map(|i| format!("t{i:03}")).collect();
+        assert_eq!(handled, want);
+        // Tick 1 met only stuck entries, tick 2 ten of them and then ten to announce.
+        assert_eq!(ticks[0].len(), 0);
+        assert_eq!(ticks[1].len(), 10);
+        assert!(ticks.iter().all(|t| t.len() <= 20));
+        let left: usize = redis::cmd("ZCARD")
+            .arg(&keys[0])
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(left, 30);
+    }
 
     #[tokio::test]
     async fn one_scheduler_holds_the_lease_and_another_takes_over_when_it_stops_renewing() {

@@ -3,7 +3,8 @@
 //! per-destination ordered queues while a peer is down (DESIGN.md §5).
 //!
 //! This crate has the suite's shape today (API, health, OpenAPI, trimming; no consumer group
-//! yet: it will read the intake topic once it has handlers); the exchange itself comes with a later issue.
+//! yet: it will read the intake topic once it has handlers); the exchange itself comes with a
+//! later issue.
 
 mod api;
 mod config;

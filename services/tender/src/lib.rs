@@ -4,7 +4,8 @@
 //! (SM-85..88), and the catalog notification chain (SM-98).
 //!
 //! This crate has the suite's shape today (API, health, OpenAPI, trimming; no consumer group
-//! yet: it will read the expertise topic once it has handlers); the tender procedures come as plugin variants in later issues.
+//! yet: it will read the expertise topic once it has handlers); the tender procedures come as
+//! plugin variants in later issues.
 
 mod api;
 mod config;

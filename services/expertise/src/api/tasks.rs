@@ -67,7 +67,7 @@ fn view(ctx: &Ctx, t: &Task) -> Value {
     let outcomes: Vec<Value> = ctx
         .platform
         .definitions
-        .get(&t.variant_id, &t.variant_version)
+        .pinned(&t.variant_id, &t.variant_version, &t.variant_digest)
         .ok()
         .and_then(|d| d.step(&t.step).cloned())
         .map(|s| {
@@ -82,7 +82,7 @@ fn view(ctx: &Ctx, t: &Task) -> Value {
         "role": t.role, "rule": t.rule, "opened_at": t.opened_at, "due": due,
         "status": t.status, "outcome": t.outcome, "completed_at": t.completed_at,
         "outcomes": outcomes,
-        "variant": {"id": t.variant_id, "version": t.variant_version},
+        "variant": {"id": t.variant_id, "version": t.variant_version, "sha256": t.variant_digest},
     })
 }
 
@@ -247,7 +247,11 @@ async fn complete_task(
     let def = ctx
         .platform
         .definitions
-        .get(&task.variant_id, &task.variant_version)
+        .pinned(
+            &task.variant_id,
+            &task.variant_version,
+            &task.variant_digest,
+        )
         .map_err(|e| Problem::unavailable(e.to_string()))?;
     let step = def.step(&task.step).ok_or_else(Problem::internal)?;
     let Some(outcome) = step.outcome(c.outcome.as_str()) else {
@@ -348,6 +352,7 @@ async fn complete_task(
         org: task.org.clone(),
         variant_id: task.variant_id.clone(),
         variant_version: task.variant_version.clone(),
+        variant_digest: task.variant_digest.clone(),
         reasons,
         inputs_json: Value::Object(c.inputs.into_map()).to_string(),
         decision_json: if decision.is_null() {

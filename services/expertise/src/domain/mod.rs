@@ -20,6 +20,9 @@ pub struct Task {
     pub org: String,
     pub variant_id: String,
     pub variant_version: String,
+    /// The sha256 of the variant's artifact the case follows.
+    #[serde(default)]
+    pub variant_digest: String,
     pub step: String,
     pub title: String,
     pub role: Role,
@@ -59,6 +62,7 @@ pub struct CaseRef<'a> {
     pub org: &'a str,
     pub variant_id: &'a str,
     pub variant_version: &'a str,
+    pub variant_digest: &'a str,
 }
 
 /// The task id of `step` in `case`: one task per step per case, so a redelivered event cannot
@@ -122,6 +126,7 @@ pub async fn open(
         org: case.org.to_owned(),
         variant_id: case.variant_id.to_owned(),
         variant_version: case.variant_version.to_owned(),
+        variant_digest: case.variant_digest.to_owned(),
         step: step.id.clone(),
         title: step.title.clone(),
         role: step.role,
@@ -151,6 +156,7 @@ pub async fn open(
         org: task.org.clone(),
         variant_id: task.variant_id.clone(),
         variant_version: task.variant_version.clone(),
+        variant_digest: task.variant_digest.clone(),
     };
     let env = Envelope::new(crate::NAME, &event, received)
         .with_case(case.case_id)

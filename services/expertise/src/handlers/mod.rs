@@ -41,13 +41,14 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
             let def = ctx
                 .platform
                 .definitions
-                .get(&e.variant_id, &e.variant_version)
+                .pinned(&e.variant_id, &e.variant_version, &e.variant_digest)
                 .map_err(|err| HandleError::Retry(err.to_string()))?;
             let case = CaseRef {
                 case_id: &e.case_id,
                 org: &e.org,
                 variant_id: &e.variant_id,
                 variant_version: &e.variant_version,
+                variant_digest: &e.variant_digest,
             };
             domain::open(
                 &ctx.store,
@@ -67,7 +68,7 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
             let def = ctx
                 .platform
                 .definitions
-                .get(&e.variant_id, &e.variant_version)
+                .pinned(&e.variant_id, &e.variant_version, &e.variant_digest)
                 .map_err(|err| HandleError::Retry(err.to_string()))?;
             let received = instant(&e.completed_at)?;
             for next in &e.next_steps {
@@ -79,6 +80,7 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
                     org: &e.org,
                     variant_id: &e.variant_id,
                     variant_version: &e.variant_version,
+                    variant_digest: &e.variant_digest,
                 };
                 domain::open(
                     &ctx.store,

@@ -123,6 +123,7 @@ async fn submit_case(
         procedure: def.kind.clone(),
         variant_id: def.id.clone(),
         variant_version: def.version.clone(),
+        variant_digest: def.digest.clone(),
         org: p.org.to_string(),
         submitted_by: p.sub.clone(),
         received_at: received_at.clone(),
@@ -152,6 +153,7 @@ async fn submit_case(
         procedure: def.kind.clone(),
         variant_id: def.id.clone(),
         variant_version: def.version.clone(),
+        variant_digest: def.digest.clone(),
         org: case.org.clone(),
         submitted_by: p.sub.clone(),
         received_at,
@@ -198,7 +200,7 @@ async fn submit_case(
             "id": case.id,
             "status": "submitted",
             "received_at": case.received_at,
-            "variant": {"id": case.variant_id, "version": case.variant_version},
+            "variant": {"id": case.variant_id, "version": case.variant_version, "sha256": case.variant_digest},
             "links": {"self": location},
         }),
     )
@@ -283,7 +285,7 @@ async fn case_view(ctx: &Ctx, id: &str, p: &Principal) -> Result<ApiResponse, Pr
         &json!({
             "id": case.id,
             "procedure": case.procedure,
-            "variant": {"id": case.variant_id, "version": case.variant_version},
+            "variant": {"id": case.variant_id, "version": case.variant_version, "sha256": case.variant_digest},
             "status": domain::status(&timeline),
             "org": case.org,
             "received_at": case.received_at,

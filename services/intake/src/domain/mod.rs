@@ -16,6 +16,9 @@ pub struct Case {
     pub procedure: String,
     pub variant_id: String,
     pub variant_version: String,
+    /// The sha256 of the variant's artifact the case follows.
+    #[serde(default)]
+    pub variant_digest: String,
     /// The submitting agency's BIN.
     pub org: String,
     pub submitted_by: String,

@@ -1,0 +1,287 @@
+//! The procedure engine (issue "engine v2"): a case aggregate driven by its variant's pure
+//! reducer.
+//!
+//! - [`model`]: what the engine and a reducer exchange ([`Input`], [`Reaction`], [`Effect`])
+//!   and the [`Case`] they move: the variant's state, tasks by key (a step may open again as
+//!   `step#2`, which is how joins and loops are built), timers, slots and registry entries, the
+//!   variant pinned by artifact digest.
+//! - [`apply`]: the pure core: one input and its reaction applied to a case (terms by the one
+//!   calendar), what changed, and the index changes from the case before and after.
+//! - [`v1`]: contract 1.x variants through the same path: `react` derived from their graph.
+//!
+//! Each input is one `react` call and one atomic append of the case (the store's outbox step);
+//! the I/O around that lives in the services.
+
+pub mod apply;
+pub mod model;
+pub mod v1;
+
+pub use apply::{ApplyError, Change, Context, apply, index_ops};
+pub use model::{
+    Case, Due, Effect, Entry, Input, Party, Pin, Reaction, Slot, SlotEntry, Span, Task, TaskStatus,
+    Timer, Violation,
+};
+pub use v1::GraphAdapter;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egov_kernel::{Bin, Calendar, CaseId, Name, Role, TaskKey, Term, Unit};
+    use egov_procedure::{Step, StepTerm};
+    use egov_store::IndexOp;
+    use serde_json::json;
+
+    fn step(id: &str, role: Role, days: Option<u32>) -> Step {
+        Step {
+            id: id.into(),
+            title: format!("step {id}"),
+            role,
+            service: "expertise".into(),
+            rule: format!("R-{id}"),
+            term: days.map(|n| StepTerm {
+                term: Term::working_days(n),
+                from: "receipt".into(),
+            }),
+            start: false,
+            outcomes: vec![],
+            check: None,
+        }
+    }
+
+    fn case() -> Case {
+        Case {
+            id: CaseId::new(),
+            procedure: "tor".into(),
+            variant: Pin {
+                id: "v".into(),
+                version: "2.0.0".into(),
+                digest: "ab".repeat(32),
+            },
+            org: Bin::parse("940740000911").unwrap(),
+            received_at: "2026-03-19T10:00:00+05:00".into(),
+            status: None,
+            state: json!(null),
+            tasks: Default::default(),
+            timers: Default::default(),
+            slots: Default::default(),
+            entries: vec![],
+        }
+    }
+
+    fn key(s: &str) -> TaskKey {
+        s.parse().unwrap()
+    }
+
+    fn name(s: &str) -> Name {
+        Name::parse(s).unwrap()
+    }
+
+    fn steps() -> Vec<Step> {
+        vec![
+            step("si-exam", Role::ServiceIntegrator, Some(12)),
+            step("sts-exam", Role::StateTechnicalService, Some(12)),
+            step("notice", Role::StateBody, None),
+        ]
+    }
+
+    fn timer_input(at: &str) -> Input {
+        Input::TimerFired {
+            timer: name("t"),
+            at: at.into(),
+        }
+    }
+
+    #[test]
+    fn a_fork_opens_both_tasks_with_terms_by_the_calendar_and_a_state_body_task_is_its_own() {
+        let cal = Calendar::builtin();
+        let steps = steps();
+        let ctx = Context {
+            steps: &steps,
+            calendar: &cal,
+        };
+        let mut c = case();
+        let reaction = Reaction {
+            state: json!({"round": 1}),
+            effects: vec![
+                Effect::OpenTask {
+                    key: key("si-exam"),
+                    party: None,
+                },
+                Effect::OpenTask {
+                    key: key("sts-exam"),
+                    party: None,
+                },
+                Effect::OpenTask {
+                    key: key("notice"),
+                    party: None,
+                },
+            ],
+        };
+        // Thursday 19 March 2026: Fri 20 is the first working day, Nauryz (21-25 March) is off,
+        // then 26, 27, 30, 31 March, 1, 2, 3, 6, 7, 8 and 9 April: the twelfth.
+        let (changes, next) = apply(
+            &mut c,
+            &timer_input("2026-03-19T10:00:00+05:00"),
+            reaction,
+            &ctx,
+        )
+        .unwrap();
+        assert!(next.is_empty());
+        assert_eq!(changes.len(), 4, "{changes:?}");
+        let si = &c.tasks[&key("si-exam")];
+        assert_eq!(si.due.as_ref().unwrap().last_day.to_string(), "2026-04-09");
+        assert_eq!(si.party, Party::role(Role::ServiceIntegrator));
+        assert_eq!(
+            c.tasks[&key("notice")].party,
+            Party::of(Role::StateBody, c.org)
+        );
+        let ops = index_ops(None, &c);
+        assert!(ops.contains(&IndexOp::Add {
+            index: format!("variant:{}", c.variant.digest),
+            member: c.id.to_string()
+        }));
+        assert!(ops.iter().any(
+            |o| matches!(o, IndexOp::Score { index, .. } if index == "work:state-body:940740000911")
+        ));
+    }
+
+    #[test]
+    fn a_step_opens_again_only_under_its_next_key_and_an_extension_moves_the_due_date() {
+        let cal = Calendar::builtin();
+        let steps = steps();
+        let ctx = Context {
+            steps: &steps,
+            calendar: &cal,
+        };
+        let mut c = case();
+        let open = |k: &str| Reaction {
+            state: json!(null),
+            effects: vec![Effect::OpenTask {
+                key: key(k),
+                party: None,
+            }],
+        };
+        let at = timer_input("2026-03-19T10:00:00+05:00");
+        apply(&mut c, &at, open("si-exam"), &ctx).unwrap();
+        let before = c.clone();
+        assert!(apply(&mut c.clone(), &at, open("si-exam"), &ctx).is_err());
+        apply(&mut c, &at, open("si-exam#2"), &ctx).unwrap();
+        assert_eq!(c.tasks.len(), 2);
+        // TOR-6-like: 10 more working days after the last day (9 April 2026): 10, 13-17, 20-23
+        // April.
+        let ext = Reaction {
+            state: json!(null),
+            effects: vec![Effect::ExtendTask {
+                key: key("si-exam"),
+                by: Span {
+                    count: 10,
+                    unit: Unit::WorkingDays,
+                },
+                rule: "TOR-6".into(),
+            }],
+        };
+        let (changes, _) = apply(&mut c, &at, ext, &ctx).unwrap();
+        assert!(
+            matches!(&changes[1], Change::TaskExtended { due, .. } if due.last_day.to_string() == "2026-04-23")
+        );
+        let ops = index_ops(Some(&before), &c);
+        assert!(ops.iter().any(|o| matches!(o, IndexOp::Score { index, member, .. } if index == "due:missed" && member.ends_with(".si-exam"))));
+    }
+
+    #[test]
+    fn a_timer_by_term_ends_at_midnight_of_its_last_day_and_firing_removes_it() {
+        let cal = Calendar::builtin();
+        let steps = steps();
+        let ctx = Context {
+            steps: &steps,
+            calendar: &cal,
+        };
+        let mut c = case();
+        let set = Reaction {
+            state: json!(null),
+            effects: vec![Effect::SetTimer {
+                name: name("t"),
+                at: None,
+                term: Some(Span {
+                    count: 15,
+                    unit: Unit::WorkingDays,
+                }),
+                rule: "SM-47".into(),
+            }],
+        };
+        // RULES.md §11 worked example: 15 working days from 19 March 2026 end on 14 April.
+        apply(&mut c, &timer_input("2026-03-19T10:00:00+05:00"), set, &ctx).unwrap();
+        assert_eq!(c.timers[&name("t")].fires_at, "2026-04-15T00:00:00+05:00");
+        let before = c.clone();
+        apply(
+            &mut c,
+            &timer_input("2026-04-15T00:00:00+05:00"),
+            Reaction::default(),
+            &ctx,
+        )
+        .unwrap();
+        assert!(c.timers.is_empty());
+        assert!(index_ops(Some(&before), &c).contains(&IndexOp::Unscore {
+            index: "timers".into(),
+            member: format!("{}:t", c.id)
+        }));
+    }
+
+    #[test]
+    fn a_sealed_slot_closes_and_unseals_into_follow_up_inputs() {
+        let cal = Calendar::builtin();
+        let steps = steps();
+        let ctx = Context {
+            steps: &steps,
+            calendar: &cal,
+        };
+        let mut c = case();
+        let at = timer_input("2026-03-19T10:00:00+05:00");
+        let open = Reaction {
+            state: json!(null),
+            effects: vec![Effect::OpenSlot {
+                name: name("bids"),
+                party: Party::role(Role::Supplier),
+                sealed: true,
+                rule: "SM-49".into(),
+            }],
+        };
+        apply(&mut c, &at, open, &ctx).unwrap();
+        for n in 0..2 {
+            apply::receive(
+                &mut c,
+                apply::SlotEntryDraft {
+                    slot: "bids",
+                    by: Party::role(Role::Supplier),
+                    digest: format!("d{n}"),
+                    body: json!({"price": n}),
+                    at: "2026-03-20T10:00:00+05:00".into(),
+                },
+            )
+            .unwrap();
+        }
+        let close = Reaction {
+            state: json!(null),
+            effects: vec![
+                Effect::CloseSlot { name: name("bids") },
+                Effect::Unseal { name: name("bids") },
+            ],
+        };
+        let (_, next) = apply(&mut c, &at, close, &ctx).unwrap();
+        assert!(matches!(&next[0], Input::SlotClosed { count: 2, .. }));
+        assert!(matches!(&next[1], Input::SlotUnsealed { inputs, .. } if inputs.len() == 2));
+        assert!(
+            apply::receive(
+                &mut c,
+                apply::SlotEntryDraft {
+                    slot: "bids",
+                    by: Party::role(Role::Supplier),
+                    digest: "late".into(),
+                    body: json!({}),
+                    at: "2026-03-21T10:00:00+05:00".into(),
+                },
+            )
+            .is_err()
+        );
+    }
+}
