@@ -46,7 +46,8 @@ async fn expertise_crashing_mid_flight_and_restarting_loses_nothing_and_does_not
         .await;
         assert_eq!(events(&case, "StepOpened").len(), 1, "{id}");
     }
-    // And the topic carries exactly 20 StepOpened events.
+    // And the topic carries exactly 20 cases started: one `submitted` input each, each opening
+    // one task.
     let mut conn = egov_bus::connect(&s.redis.client()).await.unwrap();
     let mut opened = 0;
     for p in 0..2 {
@@ -57,11 +58,23 @@ async fn expertise_crashing_mid_flight_and_restarting_loses_nothing_and_does_not
             .query_async(&mut conn)
             .await
             .unwrap();
-        opened += r
-            .ids
-            .iter()
-            .filter(|e| egov_bus::Envelope::from_fields(&e.map).unwrap().kind == "StepOpened")
-            .count();
+        for e in &r.ids {
+            let env = egov_bus::Envelope::from_fields(&e.map).unwrap();
+            if env.kind == "CaseAdvanced" {
+                let a: egov_events::v1::CaseAdvanced = env.decode().unwrap();
+                assert_eq!(a.input, "submitted");
+                opened += a
+                    .changes
+                    .iter()
+                    .filter(|c| {
+                        matches!(
+                            c.change,
+                            Some(egov_events::v1::change::Change::StepOpened(_))
+                        )
+                    })
+                    .count();
+            }
+        }
     }
     assert_eq!(opened, 20);
     s.stop().await;

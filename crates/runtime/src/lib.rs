@@ -365,6 +365,33 @@ where
     Ok(Running { name, addr, tasks })
 }
 
+/// A store failure as the caller sees it: a version conflict is a 409 (retry after reloading),
+/// Redis out of reach a 503 (the request may not have been recorded: retry with the same
+/// `Idempotency-Key`), anything else a 500 whose cause goes to the log. A key part the store
+/// refused is our defect: ids are parsed before they reach it.
+pub fn store_problem(e: egov_store::StoreError) -> egov_web::Problem {
+    use egov_store::StoreError;
+    match e {
+        StoreError::Conflict { .. } => {
+            egov_web::Problem::conflict("the record changed meanwhile; reload and retry")
+        }
+        StoreError::Redis(e) => {
+            tracing::error!(error = %e, "store unavailable");
+            egov_web::Problem::unavailable(
+                "storage did not answer; the request may not have been recorded: retry with the same Idempotency-Key",
+            )
+        }
+        StoreError::InvalidKey(k) => {
+            tracing::error!(key = %k, "a key part reached the store unparsed");
+            egov_web::Problem::internal()
+        }
+        other => {
+            tracing::error!(error = %other, "store failure");
+            egov_web::Problem::internal()
+        }
+    }
+}
+
 /// A plugin fault fails this request only: a 503 problem naming the fault's type, logged with
 /// the variant, version and digest.
 pub fn plugin_problem(e: &egov_procedure::PluginError) -> egov_web::Problem {

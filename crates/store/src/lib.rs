@@ -374,6 +374,58 @@ impl Store {
         Ok(out)
     }
 
+    /// A page of sorted-set index `name` across partitions, in `(score, member)` order: at
+    /// most `limit` entries after `after` (exclusive), and whether more follow. Reads in
+    /// batches from the cursor's score on, never the whole set.
+    pub async fn scored_page(
+        &self,
+        name: &str,
+        after: Option<(f64, &str)>,
+        limit: usize,
+    ) -> Result<(Vec<(String, f64)>, bool), StoreError> {
+        key_part(name)?;
+        let past = |m: &str, s: f64| match after {
+            None => true,
+            Some((cs, cm)) => s > cs || (s == cs && m > cm),
+        };
+        let min = after.map_or("-inf".to_owned(), |(s, _)| s.to_string());
+        let batch = limit.clamp(1, 500) + 1;
+        let mut out: Vec<(String, f64)> = Vec::new();
+        for p in 0..self.topic.partitions() {
+            let key = self.index_key(p, name);
+            let mut offset = 0;
+            let mut taken = 0;
+            loop {
+                let m: Vec<(String, f64)> = redis::cmd("ZRANGE")
+                    .arg(&key)
+                    .arg(&min)
+                    .arg("+inf")
+                    .arg("BYSCORE")
+                    .arg("LIMIT")
+                    .arg(offset)
+                    .arg(batch)
+                    .arg("WITHSCORES")
+                    .query_async(&mut self.conn.clone())
+                    .await?;
+                let n = m.len();
+                offset += n;
+                for (member, score) in m {
+                    if past(&member, score) {
+                        out.push((member, score));
+                        taken += 1;
+                    }
+                }
+                if n < batch || taken > limit {
+                    break;
+                }
+            }
+        }
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        let more = out.len() > limit;
+        out.truncate(limit);
+        Ok((out, more))
+    }
+
     /// Members of sorted-set index `name` with scores in `min..=max`, across partitions, by
     /// score.
     pub async fn scored(

@@ -23,7 +23,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::Ctx;
-use crate::domain::{APPROACHING, MISSED, Task, TaskStatus};
+use crate::domain::{self, APPROACHING, MISSED};
+use egov_engine::TaskStatus;
+use egov_kernel::TaskId;
 
 /// Take or renew the lease: KEYS[1] lease; ARGV owner, ttl ms. Returns 1 when held.
 static LEASE: LazyLock<redis::Script> = LazyLock::new(|| {
@@ -225,22 +227,28 @@ async fn announce(
     kind: Kind,
     now: jiff::Timestamp,
 ) -> Result<bool, StoreError> {
-    let Some(loaded) = ctx.store.load::<Task>("task", id).await? else {
+    let Ok(task_id) = id.parse::<TaskId>() else {
         return Ok(false);
     };
-    let mut task = loaded.state;
+    let Some((mut case, version)) = domain::load(&ctx.store, task_id.case()).await? else {
+        return Ok(false);
+    };
+    let Some(task) = case.tasks.get_mut(task_id.key()) else {
+        return Ok(false);
+    };
     let (Some(due), TaskStatus::Open) = (task.due.clone(), task.status) else {
         return Ok(false);
     };
     let deadline = Deadline {
-        case_id: task.case_id.clone(),
-        step: task.step.clone(),
+        case_id: case.id.to_string(),
+        step: task_id.step().to_string(),
         rule: task.rule.clone(),
         last_day: due.last_day.to_string(),
         ends_at: due.ends_at.clone(),
         provisional: due.provisional,
-        role: task.role.to_string(),
+        role: task.party.role.to_string(),
     };
+    let rule = task.rule.clone();
     let (env, index, label) = match kind {
         Kind::Approaching => {
             task.approaching_notified = true;
@@ -261,14 +269,15 @@ async fn announce(
             (Envelope::new(crate::NAME, &msg, now), MISSED, "missed")
         }
     };
-    let env = env.with_case(&task.case_id);
+    let env = env.with_case(case.id.to_string());
+    let case_id = case.id.to_string();
     let r = ctx
         .store
         .append(Append {
-            kind: "task",
-            id,
-            expected_version: loaded.version,
-            state: &task,
+            kind: domain::CASE,
+            id: &case_id,
+            expected_version: version,
+            state: &case,
             event: &env,
             index: vec![IndexOp::Unscore {
                 index: index.into(),
@@ -283,7 +292,7 @@ async fn announce(
             ctx.platform
                 .deadlines
                 .announced
-                .with_label_values(&[label, &task.rule])
+                .with_label_values(&[label, &rule])
                 .inc();
             Ok(true)
         }

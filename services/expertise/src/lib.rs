@@ -1,10 +1,10 @@
 //! expertise: examination and decision steps (DESIGN.md §5).
 //!
-//! The engine: on `CaseSubmitted` it opens the start step of the case's recorded variant as a
-//! task with its legal term; when a task is completed with an outcome, `StepCompleted` is
-//! published and (read back from its own topic) opens the steps the outcome leads to. The step
-//! graph, roles and terms come from the variant's definition; no procedure's rule is written
-//! here. The deadline scheduler (one active instance, by a Redis lease) publishes
+//! Cases run on the engine (`egov-engine`): `CaseSubmitted` starts a case on the variant
+//! revision intake chose (pinned by digest), and every input (a submission, a completion) is
+//! one `react` of the variant and one atomic append of the case with a `CaseAdvanced` event.
+//! The step graph, roles and terms come from the variant; no procedure's rule is written here.
+//! The deadline scheduler (one active instance, by a Redis lease) publishes
 //! `DeadlineApproaching` and `DeadlineMissed`.
 
 mod api;
@@ -38,9 +38,8 @@ pub async fn start(
     let ctx = Ctx::new(&platform, NAME);
     let attached = Flag::default();
     let mut tasks = vec![
-        // Submissions open start steps; our own completions open next steps.
+        // Submissions start cases; completions advance them synchronously (api).
         handlers::spawn(ctx.clone(), "intake", attached.clone(), shutdown.clone()),
-        handlers::spawn(ctx.clone(), NAME, Flag::default(), shutdown.clone()),
         deadlines::spawn(ctx.clone(), cfg.scheduler_tick, shutdown.clone()),
         platform.bus.spawn_trimmer(
             platform.topic(NAME),

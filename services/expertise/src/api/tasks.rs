@@ -1,13 +1,13 @@
-//! Worklists and step completion.
+//! Worklists and step completion: the HTTP edge of the engine. A task lives in its case
+//! aggregate; a worklist is a per-party index of task ids scored by the end of their term.
 
 use std::sync::Arc;
 
 use egov_auth::Principal;
-use egov_bus::Envelope;
-use egov_events::v1::StepCompleted;
+use egov_engine::{Case, Input, Party, Task, TaskStatus};
 use egov_kernel::{Line, Name, Role, TaskId, Text, time};
 use egov_procedure::StepInputs;
-use egov_store::{Append, IndexOp, StoreError};
+use egov_store::StoreError;
 use egov_web::{ApiResponse, Posted, Problem, Violation};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -15,7 +15,7 @@ use warp::http::StatusCode;
 use warp::{Filter, Rejection};
 
 use crate::Ctx;
-use crate::domain::{self, APPROACHING, MISSED, Task, TaskStatus};
+use crate::domain::{self, Actor, AdvanceError, Advanced};
 
 /// Roles that act on steps. A state body acts only on its own cases' steps (e.g. PL-10).
 const ACTORS: &[Role] = &[
@@ -27,29 +27,42 @@ const ACTORS: &[Role] = &[
     Role::Commission,
 ];
 
+/// The largest worklist page.
+const MAX_PAGE: usize = 200;
+
 fn store_problem(e: StoreError) -> Problem {
     match e {
-        // Ids are parsed before they get here; a key the store refuses is our defect.
-        StoreError::InvalidKey(k) => {
-            tracing::error!(key = %k, "a key part reached the store unparsed");
-            Problem::internal()
-        }
         StoreError::Conflict { .. } => Problem::new(
             StatusCode::PRECONDITION_FAILED,
             "stale",
-            "The task changed meanwhile",
+            "The case changed meanwhile",
         )
         .detail("reload the task and decide again")
         .field("If-Match"),
-        other => {
-            tracing::error!(error = %other, "store failure");
-            Problem::unavailable("storage did not answer; retry with the same Idempotency-Key")
+        other => egov_runtime::store_problem(other),
+    }
+}
+
+fn advance_problem(e: AdvanceError) -> Problem {
+    match e {
+        AdvanceError::Store(e) => store_problem(e),
+        AdvanceError::Plugin(e) => egov_runtime::plugin_problem(&e),
+        AdvanceError::Variant(e) => Problem::unavailable(e.to_string()),
+        AdvanceError::Apply(e) => {
+            tracing::error!(error = %e, "a variant's reaction could not be applied");
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "plugin-contract",
+                "The procedure variant failed",
+            )
+            .detail(format!("{e}; nothing was recorded"))
         }
+        AdvanceError::Join => Problem::internal(),
     }
 }
 
 /// The task as its actor sees it, with days left computed now by the calendar.
-fn view(ctx: &Ctx, t: &Task) -> Value {
+fn view(ctx: &Ctx, case: &Case, t: &Task) -> Value {
     let now = ctx.platform.clock.now();
     let today = time::local_date(now);
     let due = t.due.as_ref().map(|d| {
@@ -64,12 +77,9 @@ fn view(ctx: &Ctx, t: &Task) -> Value {
             "missed": t.missed_notified,
         })
     });
-    let outcomes: Vec<Value> = ctx
-        .platform
-        .definitions
-        .pinned(&t.variant_id, &t.variant_version, &t.variant_digest)
+    let outcomes: Vec<Value> = domain::variant(ctx, case)
         .ok()
-        .and_then(|d| d.step(&t.step).cloned())
+        .and_then(|d| d.step(t.key.step().as_str()).cloned())
         .map(|s| {
             s.outcomes
                 .iter()
@@ -78,11 +88,12 @@ fn view(ctx: &Ctx, t: &Task) -> Value {
         })
         .unwrap_or_default();
     json!({
-        "id": t.id, "case_id": t.case_id, "org": t.org, "step": t.step, "title": t.title,
-        "role": t.role, "rule": t.rule, "opened_at": t.opened_at, "due": due,
-        "status": t.status, "outcome": t.outcome, "completed_at": t.completed_at,
+        "id": domain::task_id(case, &t.key), "case_id": case.id, "org": case.org,
+        "step": t.key.step(), "key": t.key, "title": t.title,
+        "role": t.party.role, "party": t.party, "rule": t.rule, "opened_at": t.opened_at,
+        "due": due, "status": t.status, "outcome": t.outcome, "completed_at": t.done_at,
         "outcomes": outcomes,
-        "variant": {"id": t.variant_id, "version": t.variant_version, "sha256": t.variant_digest},
+        "variant": {"id": case.variant.id, "version": case.variant.version, "sha256": case.variant.digest},
     })
 }
 
@@ -90,70 +101,129 @@ fn actor(ctx: &Arc<Ctx>) -> impl Filter<Extract = (Principal,), Error = Rejectio
     egov_auth::require(ctx.platform.verifier.clone(), ACTORS)
 }
 
-/// `GET /api/v1/tasks`: the open tasks of the caller's roles, soonest deadline first.
+/// A worklist page: `?limit=N&after=<cursor>`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Page {
+    #[serde(default)]
+    limit: Option<usize>,
+    #[serde(default)]
+    after: Option<String>,
+}
+
+/// A cursor: the score and the task id of the last item of the previous page.
+fn parse_cursor(s: &str) -> Option<(f64, TaskId)> {
+    let (score, id) = s.split_once('~')?;
+    Some((
+        score.parse().ok().filter(|x: &f64| x.is_finite())?,
+        id.parse().ok()?,
+    ))
+}
+
+/// `GET /api/v1/tasks`: the open tasks of the caller's parties (each role, and each role for
+/// the caller's agency), soonest end of term first, a page at a time from the per-party
+/// indexes (no scan of every open task).
 pub(crate) fn list(
     ctx: Arc<Ctx>,
 ) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
     warp::path!("api" / "v1" / "tasks")
         .and(warp::get())
         .and(actor(&ctx))
-        .then(move |p: Principal| {
+        .and(warp::query::<Page>())
+        .then(move |p: Principal, page: Page| {
             let ctx = ctx.clone();
-            async move {
-                let mut tasks = Vec::new();
-                for role in p.roles.iter().filter(|r| ACTORS.contains(r)) {
-                    let ids = match ctx.store.members(&domain::open_index(*role)).await {
-                        Ok(ids) => ids,
-                        Err(e) => return store_problem(e).into(),
-                    };
-                    for id in ids {
-                        match ctx.store.load::<Task>("task", &id).await {
-                            Ok(Some(t)) if visible(&t.state, &p) => tasks.push(t.state),
-                            Ok(_) => {}
-                            Err(e) => return store_problem(e).into(),
-                        }
-                    }
-                }
-                tasks.sort_by(|a, b| {
-                    let key = |t: &Task| t.due.as_ref().map(|d| d.last_day);
-                    key(a)
-                        .cmp(&key(b))
-                        .then_with(|| a.opened_at.cmp(&b.opened_at))
-                });
-                let items: Vec<Value> = tasks.iter().map(|t| view(&ctx, t)).collect();
-                ApiResponse::json(StatusCode::OK, &json!({"items": items}))
-            }
+            async move { worklist(&ctx, &p, page).await.unwrap_or_else(Into::into) }
         })
 }
 
-/// A task is the caller's if the caller has its role and, for a state body, if the case is
-/// its own.
-fn visible(t: &Task, p: &Principal) -> bool {
-    p.has(t.role) && (t.role != Role::StateBody || t.org == p.org.to_string())
+async fn worklist(ctx: &Ctx, p: &Principal, page: Page) -> Result<ApiResponse, Problem> {
+    let limit = page.limit.unwrap_or(50);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Problem::bad_request(format!("limit is 1 to {MAX_PAGE}")).field("limit"));
+    }
+    let after =
+        match page.after.as_deref() {
+            None => None,
+            Some(c) => Some(parse_cursor(c).ok_or_else(|| {
+                Problem::bad_request("not a cursor of this worklist").field("after")
+            })?),
+        };
+    let after_ref = after.as_ref().map(|(s, id)| (*s, id.to_string()));
+    let mut entries: Vec<(String, f64)> = Vec::new();
+    let mut more = false;
+    for role in p.roles.iter().filter(|r| ACTORS.contains(r)) {
+        for party in [Party::role(*role), Party::of(*role, p.org)] {
+            let (page, m) = ctx
+                .store
+                .scored_page(
+                    &party.worklist(),
+                    after_ref.as_ref().map(|(s, id)| (*s, id.as_str())),
+                    limit,
+                )
+                .await
+                .map_err(store_problem)?;
+            more |= m;
+            entries.extend(page);
+        }
+    }
+    entries.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    entries.dedup_by(|a, b| a.0 == b.0);
+    more |= entries.len() > limit;
+    entries.truncate(limit);
+    let mut items = Vec::with_capacity(entries.len());
+    for (member, _) in &entries {
+        let Ok(id) = member.parse::<TaskId>() else {
+            continue;
+        };
+        let Some((case, _)) = domain::load(&ctx.store, id.case())
+            .await
+            .map_err(store_problem)?
+        else {
+            continue;
+        };
+        if let Some(t) = case.tasks.get(id.key())
+            && t.status == TaskStatus::Open
+            && visible(t, p)
+        {
+            items.push(view(ctx, &case, t));
+        }
+    }
+    let next = more
+        .then(|| entries.last().map(|(m, s)| format!("{s}~{m}")))
+        .flatten();
+    Ok(ApiResponse::json(
+        StatusCode::OK,
+        &json!({"items": items, "next": next}),
+    ))
 }
 
-/// A task id from the URL is parsed before it goes near a key: 400 naming `id` when it is not
-/// one.
+/// A task is the caller's when the caller is its party: its role, and its agency when the
+/// party is one (a state body acts on its own cases only).
+fn visible(t: &Task, p: &Principal) -> bool {
+    t.party.admits(p.roles.iter().copied(), &p.org)
+}
+
 fn bad_id(e: egov_kernel::IdError) -> Problem {
     Problem::new(StatusCode::BAD_REQUEST, "invalid-id", "Not a task id")
         .field("id")
         .detail(e.to_string())
 }
 
-async fn load_for(ctx: &Ctx, id: &TaskId, p: &Principal) -> Result<(Task, u64), Problem> {
-    let loaded = ctx
-        .store
-        .load::<Task>("task", &id.to_string())
+/// The case and task of `id` if the task is the caller's, with the case's version.
+async fn load_for(ctx: &Ctx, id: &TaskId, p: &Principal) -> Result<(Case, u64), Problem> {
+    let not_found = || Problem::not_found(format!("no task {id} for your roles"));
+    let (case, version) = domain::load(&ctx.store, id.case())
         .await
-        .map_err(store_problem)?;
-    match loaded {
-        Some(l) if visible(&l.state, p) => Ok((l.state, l.version)),
-        // A task of another role is not the caller's to see.
-        _ => Err(Problem::not_found(format!("no task {id} for your roles"))),
+        .map_err(store_problem)?
+        .ok_or_else(not_found)?;
+    match case.tasks.get(id.key()) {
+        // A task of another party is not the caller's to see.
+        Some(t) if visible(t, p) => Ok((case, version)),
+        _ => Err(not_found()),
     }
 }
 
-/// `GET /api/v1/tasks/{id}`, with an `ETag` for `If-Match` on the decision.
+/// `GET /api/v1/tasks/{id}`, with an `ETag` (the case's version) for `If-Match`.
 pub(crate) fn get(
     ctx: Arc<Ctx>,
 ) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
@@ -163,13 +233,15 @@ pub(crate) fn get(
         .then(move |id: String, p: Principal| {
             let ctx = ctx.clone();
             async move {
-                let loaded = match id.parse::<TaskId>() {
-                    Ok(id) => load_for(&ctx, &id, &p).await,
-                    Err(e) => Err(bad_id(e)),
+                let id = match id.parse::<TaskId>() {
+                    Ok(id) => id,
+                    Err(e) => return bad_id(e).into(),
                 };
-                match loaded {
-                    Ok((t, v)) => ApiResponse::json(StatusCode::OK, &view(&ctx, &t))
-                        .header("etag", format!("\"{v}\"")),
+                match load_for(&ctx, &id, &p).await {
+                    Ok((case, v)) => {
+                        ApiResponse::json(StatusCode::OK, &view(&ctx, &case, &case.tasks[id.key()]))
+                            .header("etag", format!("\"{v}\""))
+                    }
                     Err(e) => e.into(),
                 }
             }
@@ -185,8 +257,8 @@ pub(crate) struct Completion {
     note: Option<Text>,
     #[serde(default)]
     reasons: Vec<Line>,
-    /// Facts given with the outcome, checked by the step's `check` (a step without one takes
-    /// none).
+    /// Facts given with the outcome, checked by the variant (a 1.x step takes them only
+    /// through its `check`).
     #[serde(default)]
     inputs: StepInputs,
 }
@@ -226,169 +298,69 @@ async fn complete_task(
     if_match: Option<&str>,
     c: Completion,
 ) -> Result<ApiResponse, Problem> {
-    let (mut task, version) = load_for(ctx, id, p).await?;
+    let (case, version) = load_for(ctx, id, p).await?;
     if let Some(tag) = if_match
         && tag.trim().trim_start_matches("W/").trim_matches('"') != version.to_string()
     {
         return Err(Problem::new(
             StatusCode::PRECONDITION_FAILED,
             "stale",
-            "The task changed meanwhile",
+            "The case changed meanwhile",
         )
         .field("If-Match")
-        .detail(format!("the task is at version {version}")));
+        .detail(format!("the task's case is at version {version}")));
     }
+    let task = &case.tasks[id.key()];
     if task.status != TaskStatus::Open {
-        return Err(
-            Problem::conflict(format!("step {} was completed already", task.step))
-                .rule(task.rule.clone()),
-        );
+        return Err(Problem::conflict(format!(
+            "task {} was {} already",
+            id.key(),
+            if task.status == TaskStatus::Completed {
+                "completed"
+            } else {
+                "withdrawn"
+            }
+        ))
+        .rule(task.rule.clone()));
     }
-    let def = ctx
-        .platform
-        .definitions
-        .pinned(
-            &task.variant_id,
-            &task.variant_version,
-            &task.variant_digest,
-        )
-        .map_err(|e| Problem::unavailable(e.to_string()))?;
-    let step = def.step(&task.step).ok_or_else(Problem::internal)?;
-    let Some(outcome) = step.outcome(c.outcome.as_str()) else {
-        let names: Vec<&str> = step.outcomes.iter().map(|o| o.name.as_str()).collect();
-        return Err(Problem::invalid(vec![Violation {
-            field: "outcome".into(),
-            rule: Some(step.rule.clone()),
-            message: format!(
-                "{:?} is not an outcome of {}; use one of: {}",
-                c.outcome,
-                step.id,
-                names.join(", ")
-            ),
-        }]));
+    let by = Party {
+        role: task.party.role,
+        org: Some(p.org),
     };
-    // Inputs are facts for the step's check; a step without one has nothing to read them, so
-    // they would be recorded unchecked (a string "false" taken for a refusal ground).
-    if step.check.is_none() && !c.inputs.is_empty() {
-        return Err(Problem::invalid(vec![Violation {
-            field: "inputs".into(),
-            rule: Some(step.rule.clone()),
-            message: format!("step {} takes no inputs", step.id),
-        }]));
-    }
-    let mut reasons: Vec<String> = c
-        .reasons
-        .into_iter()
-        .map(|r| r.as_str().trim().to_owned())
-        .collect();
-    // The variant's check: it may refuse the outcome (with the rules that refuse it) or
-    // compute what the decision rests on (e.g. the PL-6 grounds, which become reasons).
-    let mut decision = Value::Null;
-    if let Some(check) = &step.check {
-        let events = ctx
-            .store
-            .projection("dossier", &task.case_id)
-            .await
-            .map_err(store_problem)?;
-        let mut input = domain::dossier(&events);
-        input["outcome"] = json!(outcome.name);
-        input["reasons"] = json!(reasons);
-        input["inputs"] = Value::Object(c.inputs.as_map().clone());
-        let (d, name) = (def.clone(), check.clone());
-        let verdict = tokio::task::spawn_blocking(move || d.decide(&name, &input))
-            .await
-            .map_err(|_| Problem::internal())?
-            .map_err(|e| egov_runtime::plugin_problem(&e))?;
-        match verdict {
-            Err(violations) => {
-                return Err(Problem::invalid(
-                    violations
-                        .into_iter()
-                        .map(|v| Violation {
-                            field: v.field,
-                            rule: Some(v.rule),
-                            message: v.message,
-                        })
-                        .collect(),
-                ));
-            }
-            Ok(v) => {
-                for r in v["reasons"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                {
-                    if !reasons.iter().any(|x| x == r) {
-                        reasons.push(r.to_owned());
-                    }
-                }
-                decision = v;
-            }
-        }
-    }
-    if outcome.requires_reasons && reasons.is_empty() {
-        return Err(Problem::invalid(vec![Violation {
-            field: "reasons".into(),
-            rule: Some(outcome.rule.clone().unwrap_or_else(|| step.rule.clone())),
-            message: format!("the outcome {} must state its reasons", outcome.name),
-        }]));
-    }
-    let now = ctx.platform.clock.now();
-    task.status = TaskStatus::Completed;
-    task.outcome = Some(outcome.name.clone());
-    task.completed_at = Some(time::format(now));
-    let event = StepCompleted {
-        case_id: task.case_id.clone(),
-        task_id: task.id.clone(),
-        step: task.step.clone(),
-        outcome: outcome.name.clone(),
-        next_steps: outcome.next.clone(),
-        status: outcome.status.clone().unwrap_or_default(),
-        completed_at: time::format(now),
-        by_org: p.org.to_string(),
-        by_sub: p.sub.clone(),
+    let input = Input::TaskCompleted {
+        task: id.key().clone(),
+        outcome: c.outcome,
+        inputs: Value::Object(c.inputs.into_map()),
+        reasons: c
+            .reasons
+            .into_iter()
+            .map(|r| r.as_str().trim().to_owned())
+            .collect(),
+        by,
+        at: time::format(ctx.platform.clock.now()),
+    };
+    let actor = Actor {
+        sub: p.sub.clone(),
         note: c.note.map(Text::into_string).unwrap_or_default(),
-        org: task.org.clone(),
-        variant_id: task.variant_id.clone(),
-        variant_version: task.variant_version.clone(),
-        variant_digest: task.variant_digest.clone(),
-        reasons,
-        inputs_json: Value::Object(c.inputs.into_map()).to_string(),
-        decision_json: if decision.is_null() {
-            String::new()
-        } else {
-            decision.to_string()
-        },
     };
-    let env = Envelope::new(crate::NAME, &event, now).with_case(&task.case_id);
-    let id = &id.to_string();
-    ctx.store
-        .append(Append {
-            kind: "task",
-            id,
-            expected_version: version,
-            state: &task,
-            event: &env,
-            index: vec![
-                IndexOp::Remove {
-                    index: domain::open_index(task.role),
-                    member: id.to_owned(),
-                },
-                IndexOp::Unscore {
-                    index: APPROACHING.into(),
-                    member: id.to_owned(),
-                },
-                IndexOp::Unscore {
-                    index: MISSED.into(),
-                    member: id.to_owned(),
-                },
-            ],
-            applied: None,
-            unique: None,
-        })
+    match domain::advance(ctx, case, version, input, &actor, None)
         .await
-        .map_err(store_problem)?;
-    Ok(ApiResponse::json(StatusCode::OK, &view(ctx, &task))
-        .header("etag", format!("\"{}\"", version + 1)))
+        .map_err(advance_problem)?
+    {
+        Advanced::Committed(case, version) => Ok(ApiResponse::json(
+            StatusCode::OK,
+            &view(ctx, &case, &case.tasks[id.key()]),
+        )
+        .header("etag", format!("\"{version}\""))),
+        Advanced::Refused(v) => Err(Problem::invalid(
+            v.into_iter()
+                .map(|v| Violation {
+                    field: v.field,
+                    rule: Some(v.rule).filter(|r| !r.is_empty()),
+                    message: v.message,
+                })
+                .collect(),
+        )),
+        Advanced::AlreadyApplied => Err(Problem::internal()),
+    }
 }

@@ -1,202 +1,155 @@
-//! The task aggregate: one step of one case, with its legal term.
+//! Cases on the engine: each input is one `react` call of the case's variant (pinned by
+//! digest), the pure core's `apply`, and one atomic append of the case with a `CaseAdvanced`
+//! event and the index changes.
+
+mod event;
+
+pub use event::Actor;
 
 use std::sync::Arc;
 
 use egov_bus::Envelope;
-use egov_events::v1::StepOpened;
-use egov_kernel::{Calendar, Role, time};
-use egov_procedure::Step;
-use egov_store::{Append, Appended, IndexOp, Store, StoreError};
-use jiff::Timestamp;
+use egov_engine::{ApplyError, Case, Context, GraphAdapter, Input, Violation};
+use egov_kernel::{Calendar, CaseId, TaskKey, time};
+use egov_procedure::{Definition, PluginError, SelectError};
+use egov_store::{Append, Appended, Store, StoreError};
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
 
-/// A task as expertise records it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Task {
-    pub id: String,
-    pub case_id: String,
-    /// The case's submitting agency.
-    pub org: String,
-    pub variant_id: String,
-    pub variant_version: String,
-    /// The sha256 of the variant's artifact the case follows.
-    #[serde(default)]
-    pub variant_digest: String,
-    pub step: String,
-    pub title: String,
-    pub role: Role,
-    pub rule: String,
-    pub opened_at: String,
-    pub due: Option<Due>,
-    pub status: TaskStatus,
-    #[serde(default)]
-    pub outcome: Option<String>,
-    #[serde(default)]
-    pub completed_at: Option<String>,
-    #[serde(default)]
-    pub approaching_notified: bool,
-    #[serde(default)]
-    pub missed_notified: bool,
-}
+use crate::Ctx;
 
-/// A task's legal term.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Due {
-    pub last_day: Date,
-    pub ends_at: String,
-    pub provisional: bool,
-}
+pub use egov_engine::apply::index::{APPROACHING, MISSED};
 
-/// Open or done.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TaskStatus {
-    Open,
-    Completed,
-}
+/// The aggregate kind of a case in expertise's store.
+pub const CASE: &str = "case";
 
-/// What a task is opened for: the case and its variant.
-pub struct CaseRef<'a> {
-    pub case_id: &'a str,
-    pub org: &'a str,
-    pub variant_id: &'a str,
-    pub variant_version: &'a str,
-    pub variant_digest: &'a str,
-}
+/// How many follow-up inputs (a closed or unsealed slot) one input may cause.
+const MAX_FOLLOW_UPS: usize = 8;
 
-/// The task id of `step` in `case`: one task per step per case, so a redelivered event cannot
-/// open a second one.
-pub fn task_id(case: &str, step: &str) -> String {
-    format!("{case}.{step}")
-}
-
-/// Index names.
-pub fn open_index(role: Role) -> String {
-    format!("open:{role}")
-}
-pub const APPROACHING: &str = "due:approaching";
-pub const MISSED: &str = "due:missed";
-
-/// When a term counts as approaching: one working day before it ends, i.e. the start of its
-/// last day (the last day of a term is always a working day).
-pub fn approaching_at(last_day: Date) -> Timestamp {
-    let day_before = last_day
-        .yesterday()
-        .expect("calendar dates are far from jiff's limits");
-    time::end_of_day(day_before).timestamp()
-}
-
-/// Why a task could not be opened.
+/// Why an input could not be applied. Nothing was written.
 #[derive(Debug, thiserror::Error)]
-pub enum OpenError {
-    /// The store failed (transient).
-    #[error("store: {0}")]
+pub enum AdvanceError {
+    /// The case's variant revision is not loaded.
+    #[error(transparent)]
+    Variant(#[from] SelectError),
+    /// The variant failed (trap, timeout, limit...).
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+    /// The variant asked for something the engine cannot do.
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    /// The store failed or the case changed meanwhile.
+    #[error(transparent)]
     Store(#[from] StoreError),
-    /// The calendar cannot count the term (a date outside its range).
-    #[error("calendar: {0}")]
-    Calendar(#[from] egov_kernel::CalendarError),
+    /// The blocking call was cancelled.
+    #[error("the variant call did not finish")]
+    Join,
 }
 
-/// Opens `step` for `case`, received by the acting party at `received`; `cause` is the event
-/// that opened it (its id makes the opening exactly-once).
-pub async fn open(
-    store: &Store,
-    calendar: &Arc<Calendar>,
-    case: CaseRef<'_>,
-    step: &Step,
-    received: Timestamp,
-    cause: &Envelope,
-) -> Result<(), OpenError> {
-    let id = task_id(case.case_id, &step.id);
-    let due = match &step.term {
-        Some(t) => {
-            let d = calendar.due_after(received, t.term())?;
-            Some(Due {
-                last_day: d.last_day,
-                ends_at: time::format(d.ends_at().timestamp()),
-                provisional: d.provisional,
-            })
+/// What an input did.
+pub enum Advanced {
+    /// Applied and recorded: the case after it and its new version.
+    Committed(Box<Case>, u64),
+    /// The variant refused the input; nothing was recorded.
+    Refused(Vec<Violation>),
+    /// The event causing it was applied before.
+    AlreadyApplied,
+}
+
+/// Loads a case and its version.
+pub async fn load(store: &Store, id: CaseId) -> Result<Option<(Case, u64)>, StoreError> {
+    Ok(store
+        .load::<Case>(CASE, &id.to_string())
+        .await?
+        .map(|l| (l.state, l.version)))
+}
+
+/// The case's variant revision.
+pub fn variant(ctx: &Ctx, case: &Case) -> Result<Arc<Definition>, SelectError> {
+    let v = &case.variant;
+    ctx.platform
+        .definitions
+        .pinned(&v.id, &v.version, &v.digest)
+}
+
+/// Runs `input` through the case's variant and records what it changed: `case` is the case
+/// as loaded at `version` (0 and a fresh case for a submission); `cause` is the event that
+/// brought the input, whose id makes the step exactly-once.
+pub async fn advance(
+    ctx: &Ctx,
+    mut case: Case,
+    version: u64,
+    input: Input,
+    actor: &Actor,
+    cause: Option<&Envelope>,
+) -> Result<Advanced, AdvanceError> {
+    let before = (version > 0).then(|| case.clone());
+    let def = variant(ctx, &case)?;
+    let adapter = Arc::new(GraphAdapter::new(def.clone()));
+    let ctx_core = Context {
+        steps: &def.steps,
+        calendar: &ctx.platform.calendar,
+    };
+    let first = input.clone();
+    let mut changes = Vec::new();
+    let mut queue = vec![input];
+    let mut rounds = 0;
+    while let Some(input) = queue.pop() {
+        rounds += 1;
+        if rounds > 1 + MAX_FOLLOW_UPS {
+            return Err(ApplyError("too many follow-up inputs from one input".into()).into());
         }
-        None => None,
-    };
-    let task = Task {
-        id: id.clone(),
-        case_id: case.case_id.to_owned(),
-        org: case.org.to_owned(),
-        variant_id: case.variant_id.to_owned(),
-        variant_version: case.variant_version.to_owned(),
-        variant_digest: case.variant_digest.to_owned(),
-        step: step.id.clone(),
-        title: step.title.clone(),
-        role: step.role,
-        rule: step.rule.clone(),
-        opened_at: time::format(received),
-        due: due.clone(),
-        status: TaskStatus::Open,
-        outcome: None,
-        completed_at: None,
-        approaching_notified: false,
-        missed_notified: false,
-    };
-    let event = StepOpened {
-        case_id: task.case_id.clone(),
-        task_id: id.clone(),
-        step: step.id.clone(),
-        title: step.title.clone(),
-        role: step.role.to_string(),
-        rule: step.rule.clone(),
-        opened_at: task.opened_at.clone(),
-        last_day: due
-            .as_ref()
-            .map(|d| d.last_day.to_string())
-            .unwrap_or_default(),
-        ends_at: due.as_ref().map(|d| d.ends_at.clone()).unwrap_or_default(),
-        provisional: due.as_ref().is_some_and(|d| d.provisional),
-        org: task.org.clone(),
-        variant_id: task.variant_id.clone(),
-        variant_version: task.variant_version.clone(),
-        variant_digest: task.variant_digest.clone(),
-    };
-    let env = Envelope::new(crate::NAME, &event, received)
-        .with_case(case.case_id)
-        .caused_by(cause);
-    let mut index = vec![IndexOp::Add {
-        index: open_index(step.role),
-        member: id.clone(),
-    }];
-    if let Some(d) = &due {
-        let ends: Timestamp = time::parse(&d.ends_at).expect("formatted above");
-        index.push(IndexOp::Score {
-            index: APPROACHING.into(),
-            member: id.clone(),
-            score: approaching_at(d.last_day).as_second() as f64,
-        });
-        index.push(IndexOp::Score {
-            index: MISSED.into(),
-            member: id.clone(),
-            score: ends.as_second() as f64,
-        });
+        let (a, state, entries, i) = (
+            adapter.clone(),
+            case.state.clone(),
+            case.entries.clone(),
+            input.clone(),
+        );
+        // The variant runs off the async runtime, bounded by its deadline.
+        let verdict = tokio::task::spawn_blocking(move || a.react(&state, &i, &entries))
+            .await
+            .map_err(|_| AdvanceError::Join)??;
+        let reaction = match verdict {
+            Ok(r) => r,
+            Err(v) if rounds == 1 => return Ok(Advanced::Refused(v)),
+            Err(v) => {
+                return Err(ApplyError(format!(
+                    "the variant refused its own follow-up input: {}",
+                    v.iter()
+                        .map(|v| format!("{} ({})", v.message, v.rule))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ))
+                .into());
+            }
+        };
+        let (mut done, next) = egov_engine::apply(&mut case, &input, reaction, &ctx_core)?;
+        changes.append(&mut done);
+        queue.extend(next.into_iter().rev());
     }
-    let r = store
+    let event = event::advanced(&case, &first, &changes, actor);
+    let at = time::parse(first.at()).unwrap_or_else(|_| ctx.platform.clock.now());
+    let mut env = Envelope::new(crate::NAME, &event, at).with_case(case.id.to_string());
+    if let Some(c) = cause {
+        env = env.caused_by(c);
+    }
+    let id = case.id.to_string();
+    let appended = ctx
+        .store
         .append(Append {
-            kind: "task",
+            kind: CASE,
             id: &id,
-            expected_version: 0,
-            state: &task,
+            expected_version: version,
+            state: &case,
             event: &env,
-            index,
-            applied: Some(cause.id.to_string()),
+            index: egov_engine::index_ops(before.as_ref(), &case),
+            applied: cause.map(|c| c.id.to_string()),
             unique: None,
         })
-        .await;
-    match r {
-        Ok(Appended::Committed { .. } | Appended::AlreadyApplied) => Ok(()),
-        // Opened before by this same step of this case: nothing to do.
-        Err(StoreError::Conflict { .. }) => Ok(()),
-        Ok(Appended::Exists(_)) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+        .await?;
+    Ok(match appended {
+        Appended::Committed { version, .. } => Advanced::Committed(Box::new(case), version),
+        Appended::AlreadyApplied | Appended::Exists(_) => Advanced::AlreadyApplied,
+    })
 }
 
 /// Working days left after today, counted as the term counts them: N on the day the matter was
@@ -208,32 +161,7 @@ pub fn working_days_left(calendar: &Calendar, today: Date, last_day: Date) -> Op
         .map(|(n, _)| n)
 }
 
-/// The facts a step's check decides on, folded from the case's dossier (the submission and
-/// every completed step, as expertise received them): `{case: {object_kind, fields,
-/// criteria}, steps: {step: {outcome, inputs}}}`.
-pub fn dossier(events: &[(String, Envelope)]) -> serde_json::Value {
-    use egov_events::v1::{CaseSubmitted, StepCompleted};
-    let mut case = serde_json::json!({});
-    let mut steps = serde_json::Map::new();
-    for (_, env) in events {
-        match env.kind.as_str() {
-            "CaseSubmitted" => {
-                if let Ok(e) = env.decode::<CaseSubmitted>() {
-                    case = serde_json::json!({"object_kind": e.object_kind, "fields": e.fields, "criteria": e.criteria});
-                }
-            }
-            "StepCompleted" => {
-                if let Ok(e) = env.decode::<StepCompleted>() {
-                    let inputs: serde_json::Value = serde_json::from_str(&e.inputs_json)
-                        .unwrap_or_else(|_| serde_json::json!({}));
-                    steps.insert(
-                        e.step,
-                        serde_json::json!({"outcome": e.outcome, "inputs": inputs}),
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-    serde_json::json!({"case": case, "steps": steps})
+/// The task id of `key` in `case`.
+pub fn task_id(case: &Case, key: &TaskKey) -> String {
+    egov_engine::apply::task_member(case, key)
 }

@@ -1,16 +1,18 @@
-//! Stream consumers: the engine's reactions to events.
+//! Stream consumers: a submission becomes a case on the engine.
 
 use std::sync::Arc;
 
 use egov_bus::{Delivery, HandleError};
-use egov_events::v1::{CaseSubmitted, StepCompleted};
-use egov_kernel::time;
+use egov_engine::{Case, Input, Party, Pin};
+use egov_events::v1::CaseSubmitted;
+use egov_kernel::{Bin, CaseId};
 use egov_runtime::Flag;
+use serde_json::json;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::Ctx;
-use crate::domain::{self, CaseRef};
+use crate::domain::{self, Actor, AdvanceError, Advanced};
 
 /// Reads `topic` as group `expertise`.
 pub(crate) fn spawn(
@@ -29,82 +31,65 @@ pub(crate) fn spawn(
 
 async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
     let env = &d.envelope;
-    let reject = |e: egov_bus::EnvelopeError| HandleError::Reject(e.to_string());
-    let instant = |s: &str| {
-        time::parse(s).map_err(|e| HandleError::Reject(format!("bad local time {s:?}: {e}")))
-    };
-    match env.kind.as_str() {
-        // A submission opens the start step of the case's variant, received on submission.
-        "CaseSubmitted" => {
-            let e: CaseSubmitted = env.decode().map_err(reject)?;
-            record(ctx, &e.case_id, env).await?;
-            let def = ctx
-                .platform
-                .definitions
-                .pinned(&e.variant_id, &e.variant_version, &e.variant_digest)
-                .map_err(|err| HandleError::Retry(err.to_string()))?;
-            let case = CaseRef {
-                case_id: &e.case_id,
-                org: &e.org,
-                variant_id: &e.variant_id,
-                variant_version: &e.variant_version,
-                variant_digest: &e.variant_digest,
-            };
-            domain::open(
-                &ctx.store,
-                &ctx.platform.calendar,
-                case,
-                def.start_step(),
-                instant(&e.received_at)?,
-                env,
-            )
-            .await
-            .map_err(|err| HandleError::Retry(err.to_string()))
-        }
-        // An outcome opens the steps it leads to, received when the outcome was given.
-        "StepCompleted" => {
-            let e: StepCompleted = env.decode().map_err(reject)?;
-            record(ctx, &e.case_id, env).await?;
-            let def = ctx
-                .platform
-                .definitions
-                .pinned(&e.variant_id, &e.variant_version, &e.variant_digest)
-                .map_err(|err| HandleError::Retry(err.to_string()))?;
-            let received = instant(&e.completed_at)?;
-            for next in &e.next_steps {
-                let step = def.step(next).ok_or_else(|| {
-                    HandleError::Reject(format!("variant {} has no step {next}", def.id))
-                })?;
-                let case = CaseRef {
-                    case_id: &e.case_id,
-                    org: &e.org,
-                    variant_id: &e.variant_id,
-                    variant_version: &e.variant_version,
-                    variant_digest: &e.variant_digest,
-                };
-                domain::open(
-                    &ctx.store,
-                    &ctx.platform.calendar,
-                    case,
-                    step,
-                    received,
-                    env,
-                )
-                .await
-                .map_err(|err| HandleError::Retry(err.to_string()))?;
-            }
-            Ok(())
-        }
-        _ => Ok(()),
+    let reject = |e: String| HandleError::Reject(e);
+    if env.kind != "CaseSubmitted" {
+        return Ok(());
     }
-}
-
-/// Records the event in the case's dossier (once per event), before any step it opens can
-/// be decided on.
-async fn record(ctx: &Ctx, case: &str, env: &egov_bus::Envelope) -> Result<(), HandleError> {
-    ctx.store
-        .project("dossier", case, env, &env.id.to_string())
+    // A submission starts the case on the variant revision intake chose (pinned by digest):
+    // the variant's `react` to `submitted`, recorded once per event.
+    let e: CaseSubmitted = env.decode().map_err(|e| reject(e.to_string()))?;
+    let id: CaseId = e.case_id.parse().map_err(|e| reject(format!("{e}")))?;
+    let org = Bin::parse(&e.org).map_err(|e| reject(format!("org: {e}")))?;
+    if domain::load(&ctx.store, id)
         .await
-        .map(|_| ())
-        .map_err(|e| HandleError::Retry(e.to_string()))
+        .map_err(|e| HandleError::Retry(e.to_string()))?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let case = Case {
+        id,
+        procedure: e.procedure.clone(),
+        variant: Pin {
+            id: e.variant_id.clone(),
+            version: e.variant_version.clone(),
+            digest: e.variant_digest.clone(),
+        },
+        org,
+        received_at: e.received_at.clone(),
+        status: None,
+        state: serde_json::Value::Null,
+        tasks: Default::default(),
+        timers: Default::default(),
+        slots: Default::default(),
+        entries: Vec::new(),
+    };
+    let def = domain::variant(ctx, &case).map_err(|e| HandleError::Retry(e.to_string()))?;
+    let submission = json!({
+        "object_kind": e.object_kind,
+        "fields": e.fields,
+        "criteria": e.criteria,
+        "documents": e.documents.iter().map(|d| json!({"kind": d.kind, "reference": d.reference, "title": d.title})).collect::<Vec<_>>(),
+    });
+    let input = Input::Submitted {
+        intake: def.intake.path.clone(),
+        submission,
+        by: Party::of(def.intake.role, org),
+        at: e.received_at.clone(),
+    };
+    let actor = Actor {
+        sub: e.submitted_by.clone(),
+        note: String::new(),
+    };
+    match domain::advance(ctx, case, 0, input, &actor, Some(env)).await {
+        Ok(Advanced::Committed(..) | Advanced::AlreadyApplied) => Ok(()),
+        // The variant accepted the form at intake; refusing its start is a defect of the
+        // variant, and no retry changes that.
+        Ok(Advanced::Refused(v)) => Err(reject(format!(
+            "the variant refused to start the case: {v:?}"
+        ))),
+        // Started by a redelivery meanwhile.
+        Err(AdvanceError::Store(egov_store::StoreError::Conflict { .. })) => Ok(()),
+        Err(e) => Err(HandleError::Retry(e.to_string())),
+    }
 }

@@ -208,21 +208,7 @@ async fn submit_case(
 }
 
 pub(crate) fn store_problem(e: StoreError) -> Problem {
-    match e {
-        StoreError::Conflict { .. } => {
-            Problem::conflict("the case changed meanwhile; reload and retry")
-        }
-        StoreError::Redis(e) => {
-            tracing::error!(error = %e, "store unavailable");
-            Problem::unavailable(
-                "storage did not answer; the request may not have been recorded: retry with the same Idempotency-Key",
-            )
-        }
-        other => {
-            tracing::error!(error = %other, "store failure");
-            Problem::internal()
-        }
-    }
+    egov_runtime::store_problem(e)
 }
 
 async fn load(ctx: &Ctx, id: &str) -> Result<Option<Case>, Problem> {
@@ -264,7 +250,7 @@ async fn case_view(ctx: &Ctx, id: &str, p: &Principal) -> Result<ApiResponse, Pr
     if !examiner && case.org != p.org.to_string() {
         return Err(not_found());
     }
-    let mut entries: Vec<(jiff::Timestamp, String, Value)> = Vec::new();
+    let mut entries: Vec<(jiff::Timestamp, String, usize, Value)> = Vec::new();
     let own = ctx.store.history("case", id).await.map_err(store_problem)?;
     let foreign = ctx
         .store
@@ -272,12 +258,16 @@ async fn case_view(ctx: &Ctx, id: &str, p: &Principal) -> Result<ApiResponse, Pr
         .await
         .map_err(store_problem)?;
     for (entry, env) in own.into_iter().chain(foreign) {
-        if let Some((at, v)) = domain::timeline_entry(&env) {
-            entries.push((at, entry, v));
+        for (i, (at, v)) in domain::timeline_entries(&env).into_iter().enumerate() {
+            entries.push((at, entry.clone(), i, v));
         }
     }
-    entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    let timeline: Vec<Value> = entries.into_iter().map(|(_, _, v)| v).collect();
+    entries.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.2.cmp(&b.2))
+    });
+    let timeline: Vec<Value> = entries.into_iter().map(|(_, _, _, v)| v).collect();
     let documents: Vec<Value> = case.documents.iter().map(|d| json!(d)).collect();
     let fields: BTreeMap<&String, &String> = case.fields.iter().collect();
     Ok(ApiResponse::json(
