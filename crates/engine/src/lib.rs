@@ -3,7 +3,7 @@
 //!
 //! - [`model`]: what the engine and a reducer exchange ([`Input`], [`Reaction`], [`Effect`])
 //!   and the [`Case`] they move: the variant's state, tasks by key (a step may open again as
-//!   `step#2`, which is how joins and loops are built), timers, slots and registry entries, the
+//!   `step~2`, which is how joins and loops are built), timers, slots and registry entries, the
 //!   variant pinned by artifact digest.
 //! - [`apply`]: the pure core: one input and its reaction applied to a case (terms by the one
 //!   calendar), what changed, and the index changes from the case before and after.
@@ -165,7 +165,7 @@ mod tests {
         apply(&mut c, &at, open("si-exam"), &ctx).unwrap();
         let before = c.clone();
         assert!(apply(&mut c.clone(), &at, open("si-exam"), &ctx).is_err());
-        apply(&mut c, &at, open("si-exam#2"), &ctx).unwrap();
+        apply(&mut c, &at, open("si-exam~2"), &ctx).unwrap();
         assert_eq!(c.tasks.len(), 2);
         // TOR-6-like: 10 more working days after the last day (9 April 2026): 10, 13-17, 20-23
         // April.

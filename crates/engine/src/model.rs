@@ -197,7 +197,7 @@ pub struct Reaction {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "effect", rename_all = "kebab-case")]
 pub enum Effect {
-    /// Opens a task of a step under `key` (the step's name, or `step#n` when it opens again):
+    /// Opens a task of a step under `key` (the step's name, or `step~n` when it opens again):
     /// its party is `party`, or the step's role (for a state body, the case's own agency); its
     /// term is the step's, counted from the input's day.
     OpenTask {

@@ -95,7 +95,8 @@ ulid_id!(
 );
 
 /// The key of a task within its case: its step, and which opening of that step it is. The first
-/// opening is the step's name (`si-exam`), later ones carry the round (`si-exam#2`): a join
+/// opening is the step's name (`si-exam`), later ones carry the round (`si-exam~2`; `~` and
+/// not `#`, which would start a URL's fragment, since task ids travel in paths): a join
 /// waits for two keys, a loop opens the same step again under the next key.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskKey {
@@ -126,15 +127,15 @@ impl FromStr for TaskKey {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {
         let bad = || IdError {
-            what: "task key (<step> or <step>#<round>)",
+            what: "task key (<step> or <step>~<round>)",
             got: s.chars().take(40).collect(),
         };
-        let (step, round) = match s.split_once('#') {
+        let (step, round) = match s.split_once('~') {
             None => (s, 1),
             Some((step, n)) => {
-                // Canonical only: `#1` is the step itself, no leading zeros.
+                // Canonical only: `~1` is the step itself, no leading zeros.
                 let n: u32 = n.parse().map_err(|_| bad())?;
-                if n < 2 || !s.ends_with(&format!("#{n}")) {
+                if n < 2 || !s.ends_with(&format!("~{n}")) {
                     return Err(bad());
                 }
                 (step, n)
@@ -152,7 +153,7 @@ impl fmt::Display for TaskKey {
         if self.round == 1 {
             write!(f, "{}", self.step)
         } else {
-            write!(f, "{}#{}", self.step, self.round)
+            write!(f, "{}~{}", self.step, self.round)
         }
     }
 }
@@ -208,7 +209,7 @@ impl FromStr for TaskId {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {
         let bad = || IdError {
-            what: "task id (<case id>.<step>[#<round>])",
+            what: "task id (<case id>.<step>[~<round>])",
             got: s.chars().take(40).collect(),
         };
         let (case, key) = s.split_once('.').ok_or_else(bad)?;
@@ -249,9 +250,9 @@ mod tests {
         let t: TaskId = format!("{case}.ab-check").parse().unwrap();
         assert_eq!((t.case(), t.step().as_str()), (case, "ab-check"));
         assert_eq!(t.to_string(), format!("{case}.ab-check"));
-        let again: TaskId = format!("{case}.si-exam#3").parse().unwrap();
+        let again: TaskId = format!("{case}.si-exam~3").parse().unwrap();
         assert_eq!((again.step().as_str(), again.key().round()), ("si-exam", 3));
-        assert_eq!(again.to_string(), format!("{case}.si-exam#3"));
+        assert_eq!(again.to_string(), format!("{case}.si-exam~3"));
         for bad in [
             format!("{case}"),
             format!("{case}."),
@@ -261,11 +262,12 @@ mod tests {
             "x.ab-check".to_owned(),
             format!("{{{case}}}.ab-check"),
             format!("{case}.ab check"),
-            format!("{case}.ab-check#1"),
-            format!("{case}.ab-check#0"),
-            format!("{case}.ab-check#02"),
-            format!("{case}.ab-check#x"),
-            format!("{case}.ab-check#2#3"),
+            format!("{case}.ab-check~1"),
+            format!("{case}.ab-check~0"),
+            format!("{case}.ab-check~02"),
+            format!("{case}.ab-check~x"),
+            format!("{case}.ab-check~2~3"),
+            format!("{case}.ab-check#2"),
         ] {
             assert!(bad.parse::<TaskId>().is_err(), "{bad:?}");
         }
