@@ -96,6 +96,12 @@ pub enum HandleError {
     /// The entry can never succeed: dead-letter it now.
     #[error("reject: {0}")]
     Reject(String),
+    /// The entry cannot be handled until something outside it changes (e.g. the variant
+    /// revision a case follows is loaded again): it stays pending, this consumer keeps it, and
+    /// it is delivered again every `max_backoff` without counting toward `max_deliveries`: a
+    /// wait never dead-letters an entry. Entries behind it are not held back.
+    #[error("wait: {0}")]
+    Wait(String),
 }
 
 /// Handles one delivery. Must be idempotent: an entry is delivered at least once.
@@ -194,6 +200,7 @@ impl Consumer {
                 p,
                 stream,
                 retries: BTreeMap::new(),
+                waits: BTreeMap::new(),
                 autoclaim_cursor: "0-0".to_owned(),
                 next_autoclaim: Instant::now(),
             };
@@ -222,6 +229,8 @@ struct Partition<H> {
     blocking: ConnectionManager,
     /// Entries of ours that failed, by id: when to deliver again and deliveries so far.
     retries: BTreeMap<String, (Instant, u32)>,
+    /// Entries of ours waiting (`HandleError::Wait`): when to try again, deliveries so far.
+    waits: BTreeMap<String, (Instant, u32)>,
     autoclaim_cursor: String,
     next_autoclaim: Instant,
 }
@@ -247,13 +256,19 @@ impl<H: Handler> Partition<H> {
 
     async fn step(&mut self, shutdown: &CancellationToken) -> Result<(), BusError> {
         self.retry_due().await?;
+        self.wait_due().await?;
         if Instant::now() >= self.next_autoclaim {
             self.reclaim_stale().await?;
             self.next_autoclaim =
                 Instant::now() + (self.cfg.claim_idle / 4).max(Duration::from_millis(50));
         }
         let mut block = self.cfg.block;
-        if let Some((due, _)) = self.retries.values().min_by_key(|(due, _)| *due) {
+        if let Some((due, _)) = self
+            .retries
+            .values()
+            .chain(self.waits.values())
+            .min_by_key(|(due, _)| *due)
+        {
             block = block.min(due.saturating_duration_since(Instant::now()));
         }
         block = block.min(
@@ -369,6 +384,7 @@ impl<H: Handler> Partition<H> {
         for entry in reply.claimed {
             // An entry of ours waiting for its backoff may be claimed here too: handle it now.
             self.retries.remove(&entry.id);
+            self.waits.remove(&entry.id);
             let n = counts.get(&entry.id).copied().unwrap_or(1);
             self.bus
                 .metrics
@@ -420,6 +436,45 @@ impl<H: Handler> Partition<H> {
             for entry in self.claim(&[&id], min_idle).await? {
                 self.process(entry, n + 1).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// Waiting entries whose time came: kept (`XCLAIM … JUSTID` through `EXTEND`, which resets
+    /// their idle time and leaves the delivery count alone), read again and handled.
+    async fn wait_due(&mut self) -> Result<(), BusError> {
+        let now = Instant::now();
+        let due: Vec<(String, u32)> = self
+            .waits
+            .iter()
+            .filter(|(_, (at, _))| *at <= now)
+            .map(|(id, (_, n))| (id.clone(), *n))
+            .collect();
+        for (id, n) in due {
+            self.waits.remove(&id);
+            let kept: i64 = EXTEND
+                .key(&self.stream)
+                .arg(&self.cfg.group)
+                .arg(&self.cfg.consumer)
+                .arg(&id)
+                .invoke_async(&mut self.conn)
+                .await?;
+            if kept != 1 {
+                // Another consumer has it now.
+                continue;
+            }
+            let r: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+                .arg(&self.stream)
+                .arg(&id)
+                .arg(&id)
+                .query_async(&mut self.conn)
+                .await?;
+            // Gone from the stream (trimmed or deleted): `process` acknowledges an empty entry.
+            let entry = r.ids.into_iter().next().unwrap_or(StreamId {
+                id: id.clone(),
+                ..Default::default()
+            });
+            self.process(entry, n).await?;
         }
         Ok(())
     }
@@ -499,6 +554,14 @@ impl<H: Handler> Partition<H> {
                 Ok(())
             }
             Err(HandleError::Reject(reason)) => self.dead_letter(&entry, deliveries, &reason).await,
+            Err(HandleError::Wait(reason)) => {
+                let wait = self.cfg.max_backoff;
+                warn!(stream = %self.stream, entry = %entry.id, ?wait, %reason, "entry waits");
+                self.waits
+                    .insert(entry.id.clone(), (Instant::now() + wait, deliveries));
+                self.count("wait");
+                Ok(())
+            }
             Err(HandleError::Retry(reason)) if deliveries >= self.cfg.max_deliveries => {
                 let reason = format!("{reason} (gave up after {deliveries} deliveries)");
                 self.dead_letter(&entry, deliveries, &reason).await

@@ -1037,3 +1037,58 @@ async fn events_published_before_a_group_exists_are_all_delivered_when_it_first_
         "nothing delivered twice"
     );
 }
+
+/// A handler that cannot go on until something outside the entry changes (a variant revision
+/// not loaded) waits: the entry stays pending and owned, comes back every `max_backoff`, never
+/// counts toward `max_deliveries` nor goes to the dead letters, and entries behind it pass.
+#[tokio::test]
+async fn a_waiting_entry_is_never_dead_lettered_and_is_handled_once_it_can_be() {
+    let r = egov_testkit::redis().await;
+    let bus = bus(&r.url).await;
+    let mut conn = bus.connection();
+    let stream = topic().stream(0);
+    bus.consumer(config("expertise", "pod-a"))
+        .attach()
+        .await
+        .unwrap();
+    bus.publish(&stream, &event("waiting")).await.unwrap();
+    bus.publish(&stream, &event("b")).await.unwrap();
+    let tries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let t = tries.clone();
+    // Ten tries at 80 ms: past max_deliveries (3) and past claim_idle (400 ms).
+    let (seen, shutdown, task) = spawn_recorder(&bus, config("expertise", "pod-a"), move |m| {
+        if m == "waiting" && t.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 10 {
+            Err(HandleError::Wait("variant revision not loaded".into()))
+        } else {
+            Ok(())
+        }
+    });
+    eventually("the waiting entry handled", || {
+        let seen = seen.clone();
+        async move {
+            seen.lock()
+                .unwrap()
+                .iter()
+                .filter(|(m, _)| m == "waiting")
+                .count()
+                == 11
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    shutdown.cancel();
+    task.await.unwrap().unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .filter(|(m, _)| m == "waiting")
+            .all(|(_, n)| *n == 1),
+        "a wait is not a delivery: {seen:?}"
+    );
+    assert_eq!(seen.iter().filter(|(m, _)| m == "b").count(), 1);
+    let pos = |m: &str| seen.iter().position(|(x, _)| x == m).unwrap();
+    assert!(pos("b") < seen.iter().rposition(|(x, _)| x == "waiting").unwrap());
+    let dlq = topic().dead_letters(0, "expertise");
+    assert!(bus.dead_letters(&dlq).await.unwrap().is_empty());
+    assert_eq!(pending(&mut conn, "expertise").await, 0);
+}

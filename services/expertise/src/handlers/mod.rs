@@ -64,7 +64,10 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
         slots: Default::default(),
         entries: Vec::new(),
     };
-    let def = domain::variant(ctx, &case).map_err(|e| HandleError::Retry(e.to_string()))?;
+    // The revision the case was submitted on is not loaded (removed, or still loading): the
+    // case waits for it. Retrying would dead-letter a valid submission; it goes on when the
+    // revision is back (hot reload, or a rollback to it).
+    let def = domain::variant(ctx, &case).map_err(|e| HandleError::Wait(e.to_string()))?;
     let submission = json!({
         "object_kind": e.object_kind,
         "fields": e.fields,
@@ -90,6 +93,7 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
         ))),
         // Started by a redelivery meanwhile.
         Err(AdvanceError::Store(egov_store::StoreError::Conflict { .. })) => Ok(()),
+        Err(AdvanceError::Variant(e)) => Err(HandleError::Wait(e.to_string())),
         Err(e) => Err(HandleError::Retry(e.to_string())),
     }
 }
