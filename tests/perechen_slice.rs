@@ -1,5 +1,5 @@
 //! The first procedure slice end to end over HTTP: a Perechen application from submission to
-//! the SI recommendation and on (RULES.md PL-3 to PL-9), with deadlines, scoping and bad input.
+//! the SI recommendation and on (PL-3 to PL-9), with deadlines, scoping and bad input.
 
 use egov_e2e::{AGENCY, MINISTRY, OTHER_AGENCY, Suite, application, events, eventually};
 use egov_kernel::Role;

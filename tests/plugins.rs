@@ -9,7 +9,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn amb_x1_each_case_follows_the_edition_in_force_on_its_submission_date() {
-    // RULES.md §12 with AMB-X1: a case keeps the variant in force on its submission date.
+    // AMB-X1: a case keeps the variant in force on its submission date.
     // 30 December 2026: the order 353/НҚ edition (PL-5: 5 working days).
     let s = Suite::start("2026-12-30T10:00:00+05:00").await;
     let old = s.submit_app(&application("2026-12-30")).await;

@@ -10,6 +10,7 @@ use egov_auth::JwksSource;
 use egov_auth::dev::{DEV_AUDIENCE, DEV_ISSUER, DevKeys, TokenRequest};
 use egov_kernel::{Bin, FixedClock, Role};
 use egov_runtime::{Platform, PlatformConfig, Running};
+pub use egov_testkit::rebuilt;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -31,7 +32,7 @@ pub struct Suite {
     http: reqwest::Client,
 }
 
-/// The application of RULES.md PL-3.a / PL-F1, signed the day before `day`.
+/// The application of PL-3.a / PL-F1, signed the day before `day`.
 pub fn application(day: &str) -> Value {
     let signed = day
         .parse::<jiff::civil::Date>()
@@ -353,18 +354,4 @@ pub fn install_plugin(dir: &std::path::Path, name: &str, wasm: &std::path::Path,
 fn sha256_hex(b: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(b))
-}
-
-/// The same component with a custom section appended: the same behaviour under another digest,
-/// as a rebuild of the same version would be.
-pub fn rebuilt(bytes: &[u8], tag: &str) -> Vec<u8> {
-    let name = b"egov-revision";
-    let mut payload = vec![name.len() as u8];
-    payload.extend_from_slice(name);
-    payload.extend_from_slice(tag.as_bytes());
-    let mut out = bytes.to_vec();
-    out.push(0);
-    out.push(payload.len() as u8);
-    out.extend(payload);
-    out
 }

@@ -1,4 +1,4 @@
-//! Bearer JWTs (DESIGN.md §6 "Auth").
+//! Bearer JWTs (ARCHITECTURE.md, auth).
 //!
 //! - Keys come from a JWKS: a file or a URL, cached, refreshed periodically and on an unknown
 //!   `kid` (at most once per 30 s, so forged kids cannot hammer the issuer).

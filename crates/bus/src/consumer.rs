@@ -609,16 +609,7 @@ impl<H: Handler> Partition<H> {
         reason: &str,
     ) -> Result<(), BusError> {
         let dlq = self.cfg.topic.dead_letters(self.p, &self.cfg.group);
-        let mut fields: Vec<(String, Vec<u8>)> = entry
-            .map
-            .iter()
-            .filter_map(|(k, v)| {
-                redis::from_redis_value_ref::<Vec<u8>>(v)
-                    .ok()
-                    .map(|v| (k.clone(), v))
-            })
-            .collect();
-        fields.sort();
+        let mut fields = crate::dlq::raw_fields(&entry.map, |_| true);
         for (k, v) in [
             ("dlq.reason", reason.to_owned()),
             ("dlq.stream", self.stream.clone()),

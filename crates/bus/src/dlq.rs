@@ -68,16 +68,7 @@ impl DeadLetter {
                 .and_then(|v| redis::from_redis_value_ref::<String>(v).ok())
                 .unwrap_or_default()
         };
-        let mut fields: Vec<(String, Vec<u8>)> = map
-            .iter()
-            .filter(|(k, _)| !k.starts_with(DLQ_PREFIX))
-            .filter_map(|(k, v)| {
-                redis::from_redis_value_ref::<Vec<u8>>(v)
-                    .ok()
-                    .map(|v| (k.clone(), v))
-            })
-            .collect();
-        fields.sort();
+        let fields = raw_fields(map, |k| !k.starts_with(DLQ_PREFIX));
         let (envelope, envelope_error) = match Envelope::from_fields(map) {
             Ok(env) => (Some(env), None),
             Err(e) => (None, Some(e.to_string())),
@@ -156,6 +147,24 @@ return new
 });
 
 /// The partition in a key's hash tag (`egov:{intake.3}:dlq:g` → 3), or 0.
+/// A stream entry's fields as bytes, sorted by name, those `keep` admits.
+pub(crate) fn raw_fields(
+    map: &HashMap<String, Value>,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(String, Vec<u8>)> {
+    let mut fields: Vec<(String, Vec<u8>)> = map
+        .iter()
+        .filter(|(k, _)| keep(k))
+        .filter_map(|(k, v)| {
+            redis::from_redis_value_ref::<Vec<u8>>(v)
+                .ok()
+                .map(|v| (k.clone(), v))
+        })
+        .collect();
+    fields.sort();
+    fields
+}
+
 fn partition_in_key(key: &str) -> u16 {
     key.split_once('{')
         .and_then(|(_, rest)| rest.split_once('}'))

@@ -6,7 +6,7 @@ use egov_kernel::{EventId, time};
 use jiff::Timestamp;
 use redis::Value;
 
-/// One event. Field names on the wire are those of DESIGN.md §2.
+/// One event. Field names on the wire are those listed in ARCHITECTURE.md (bus).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Envelope {
     /// Unique event id (ULID); the key of idempotent handling.

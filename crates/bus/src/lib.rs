@@ -1,4 +1,4 @@
-//! Redis Streams as the only way services talk (DESIGN.md §2).
+//! Redis Streams as the only way services talk (ARCHITECTURE.md, bus).
 //!
 //! - [`Envelope`]: one event, one stream entry: envelope fields plus `data`, a protobuf message
 //!   from `proto/` (crate `egov-events`).

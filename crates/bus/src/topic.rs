@@ -4,7 +4,7 @@
 ///
 /// The braces are a Redis Cluster hash tag. Every key of an aggregate that lives in partition
 /// `n` uses the same tag, so the store's one atomic step (history, state, indexes and the `XADD`
-/// to the topic) stays inside one slot. The DESIGN.md card tags keys by case id; that cannot
+/// to the topic) stays inside one slot. The original design tags keys by case id; that cannot
 /// work with a per-service topic in the same script on a cluster, hence tags per partition (see
 /// ARCHITECTURE.md). One partition (the default) keeps a service's data on one shard.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -84,6 +84,28 @@ mod tests {
         ]
     }
 
+    /// The calendar and the steps a test applies with.
+    struct Fixture {
+        calendar: Calendar,
+        steps: Vec<Step>,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            Self {
+                calendar: Calendar::builtin(),
+                steps: steps(),
+            }
+        }
+
+        fn ctx(&self) -> Context<'_> {
+            Context {
+                steps: &self.steps,
+                calendar: &self.calendar,
+            }
+        }
+    }
+
     fn timer_input(at: &str) -> Input {
         Input::TimerFired {
             timer: name("t"),
@@ -93,12 +115,8 @@ mod tests {
 
     #[test]
     fn a_fork_opens_both_tasks_with_terms_by_the_calendar_and_a_state_body_task_is_its_own() {
-        let cal = Calendar::builtin();
-        let steps = steps();
-        let ctx = Context {
-            steps: &steps,
-            calendar: &cal,
-        };
+        let f = Fixture::new();
+        let ctx = f.ctx();
         let mut c = case();
         let reaction = Reaction {
             state: json!({"round": 1}),
@@ -147,12 +165,8 @@ mod tests {
 
     #[test]
     fn a_step_opens_again_only_under_its_next_key_and_an_extension_moves_the_due_date() {
-        let cal = Calendar::builtin();
-        let steps = steps();
-        let ctx = Context {
-            steps: &steps,
-            calendar: &cal,
-        };
+        let f = Fixture::new();
+        let ctx = f.ctx();
         let mut c = case();
         let open = |k: &str| Reaction {
             state: json!(null),
@@ -190,12 +204,8 @@ mod tests {
 
     #[test]
     fn a_timer_by_term_ends_at_midnight_of_its_last_day_and_firing_removes_it() {
-        let cal = Calendar::builtin();
-        let steps = steps();
-        let ctx = Context {
-            steps: &steps,
-            calendar: &cal,
-        };
+        let f = Fixture::new();
+        let ctx = f.ctx();
         let mut c = case();
         let set = Reaction {
             state: json!(null),
@@ -209,7 +219,8 @@ mod tests {
                 rule: "SM-47".into(),
             }],
         };
-        // RULES.md §11 worked example: 15 working days from 19 March 2026 end on 14 April.
+        // Worked example on the published production calendar for 2026: 15 working days from
+        // 19 March 2026 end on 14 April.
         apply(&mut c, &timer_input("2026-03-19T10:00:00+05:00"), set, &ctx).unwrap();
         assert_eq!(c.timers[&name("t")].fires_at, "2026-04-15T00:00:00+05:00");
         let before = c.clone();
@@ -229,12 +240,8 @@ mod tests {
 
     #[test]
     fn a_sealed_slot_closes_and_unseals_into_follow_up_inputs() {
-        let cal = Calendar::builtin();
-        let steps = steps();
-        let ctx = Context {
-            steps: &steps,
-            calendar: &cal,
-        };
+        let f = Fixture::new();
+        let ctx = f.ctx();
         let mut c = case();
         let at = timer_input("2026-03-19T10:00:00+05:00");
         let open = Reaction {

@@ -1,7 +1,7 @@
 //! The domain's vocabulary, shared by every egov crate and service.
 //!
 //! Everything here parses at the boundary and cannot hold an invalid value afterwards: a
-//! [`Bin`] has a valid checksum, a [`Role`] is one of the eleven of DESIGN.md §6, a [`Term`]
+//! [`Bin`] has a valid checksum, a [`Role`] is one of the eleven platform roles, a [`Term`]
 //! has a positive count. Deadlines are computed only by [`Calendar`] (invariant: every deadline
 //! shown to a user was computed by this one module).
 

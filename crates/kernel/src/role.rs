@@ -1,4 +1,5 @@
-//! The roles of DESIGN.md §6. Every endpoint states which of these may call it.
+//! The eleven roles of the platform (ARCHITECTURE.md, kernel). Every endpoint states which of
+//! these may call it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -36,7 +37,7 @@ pub enum Role {
 pub struct RoleError(pub String);
 
 impl Role {
-    /// Every role, in the order of DESIGN.md §6.
+    /// Every role, in the order of ARCHITECTURE.md (kernel).
     pub const ALL: [Role; 11] = [
         Role::StateBody,
         Role::AuthorizedBody,

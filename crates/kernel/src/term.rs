@@ -1,6 +1,6 @@
 //! Legal terms ("within N working days of receipt...") and when they end.
 //!
-//! The counting rule (DESIGN.md §3, AMB-X2; the seeds are silent, so this follows the Civil
+//! The counting rule (AMB-X2; the acts are silent, so this follows the Civil
 //! Code's general rules on terms):
 //! - a term counted from the day of an event starts on the next day;
 //! - a working-day term counts working days only;

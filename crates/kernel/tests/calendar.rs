@@ -1,4 +1,5 @@
-//! The working-day calendar against RULES.md §11 and the counting rule of DESIGN.md §3.
+//! The working-day calendar against the published production calendars (the Law on holidays
+//! art. 5 and the transfer acts named in `data/kz-calendar.toml`) and the counting rule (AMB-X2).
 
 use egov_kernel::calendar::DayKind;
 use egov_kernel::{Calendar, Term, Unit, time};
@@ -24,7 +25,7 @@ fn due(from: &str, n: i64, unit: Unit) -> (String, bool) {
 }
 
 #[test]
-fn rules_11_days_off_of_2025_are_not_working_days() {
+fn days_off_of_2025_are_not_working_days() {
     for s in [
         "2025-01-01",
         "2025-01-02",
@@ -48,7 +49,7 @@ fn rules_11_days_off_of_2025_are_not_working_days() {
 }
 
 #[test]
-fn rules_11_working_days_of_2025() {
+fn working_days_of_2025() {
     // Sunday 5 January is the other half of the 3 January transfer; Thursday 8 May is worked.
     assert!(working("2025-01-05"));
     assert_eq!(
@@ -59,7 +60,7 @@ fn rules_11_working_days_of_2025() {
 }
 
 #[test]
-fn rules_11_days_off_of_2026() {
+fn days_off_of_2026() {
     for s in [
         "2026-01-01",
         "2026-01-02",
@@ -119,7 +120,7 @@ fn days_of_2024_including_the_may_transfer() {
 }
 
 #[test]
-fn rules_11_worked_example_15_working_days_from_19_march_2026() {
+fn calendar_worked_example_15_working_days_from_19_march_2026() {
     // Count starts Fri 20 March (day 1); 21-25 March are off; day 15 is Tue 14 April.
     assert_eq!(
         due("2026-03-19", 15, Unit::WorkingDays),

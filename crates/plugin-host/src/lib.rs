@@ -1,5 +1,5 @@
-//! The host of procedure-variant plugins (DESIGN.md §4), on wasmtime 48 with the component
-//! model.
+//! The host of procedure-variant plugins (ARCHITECTURE.md, plugin-host), on wasmtime 48 with
+//! the component model.
 //!
 //! - [`Engine`]: one per process. Compiles each artifact once per sha256 (and caches the
 //!   compiled artifact on disk, keyed by digest and wasmtime version), allocates instances

@@ -1,4 +1,4 @@
-//! The procedure engine's model (DESIGN.md §4): a procedure variant is a versioned,
+//! The procedure engine's model (ARCHITECTURE.md, procedure): a procedure variant is a versioned,
 //! effective-dated WebAssembly plugin.
 //!
 //! - [`Definition`]: one loaded variant: its metadata, intake, form and step graph (read once
@@ -19,6 +19,6 @@ pub use definition::{
     ObjectKind, Outcome, Step, StepTerm, Submission, Violation,
 };
 pub use definitions::{Definitions, SelectError};
-pub use egov_plugin_host::{Engine, EngineConfig, Limits, PluginError};
+pub use egov_plugin_host::{Engine, EngineConfig, Limits, Plugin, PluginError};
 pub use inputs::StepInputs;
 pub use registry::{Registry, RevisionState, RevisionStatus};

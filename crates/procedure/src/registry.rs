@@ -4,7 +4,7 @@
 //!
 //! The period a variant is in force (`effective_from`, `effective_to`) is configuration: it
 //! often depends on a publication date learned after the code is written (e.g. PL-ORD-4: "10
-//! calendar days after first official publication"; RULES.md §12). It is written once, in the
+//! calendar days after first official publication"). It is written once, in the
 //! variant's `plugins/<crate>/manifest.toml`; the variant reads that file when it is built (its
 //! metadata), and `make plugins` copies it into the deployed manifest beside the sha256 pin.
 //!

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use egov_kernel::{Calendar, FixedClock};
 use egov_procedure::{Engine, EngineConfig, Registry, RevisionState, SelectError};
+use egov_testkit::rebuilt;
 use jiff::civil::date;
 use sha2::Digest;
 
@@ -67,20 +68,6 @@ fn patched(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
     assert_eq!(at.len(), 1, "{from:?} occurs {} times", at.len());
     let mut out = bytes.to_vec();
     out[at[0]..at[0] + to.len()].copy_from_slice(to.as_bytes());
-    out
-}
-
-/// The same component with a custom section appended: same behaviour, another digest (a
-/// rebuilt revision).
-fn rebuilt(bytes: &[u8], tag: &str) -> Vec<u8> {
-    let name = b"egov-revision";
-    let mut payload = vec![name.len() as u8];
-    payload.extend_from_slice(name);
-    payload.extend_from_slice(tag.as_bytes());
-    let mut out = bytes.to_vec();
-    out.push(0);
-    out.push(payload.len() as u8);
-    out.extend(payload);
     out
 }
 

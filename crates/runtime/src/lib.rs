@@ -1,5 +1,6 @@
 //! What the five services share, so each service crate holds only its own API, domain and
-//! handlers (STYLE.md: `lib.rs` builds the service from its `Config`).
+//! handlers (the shape of every service crate, ARCHITECTURE.md: `lib.rs` builds the service
+//! from its `Config`).
 //!
 //! - [`Platform`]: one connection to everything a service needs (Redis, bus, verifier,
 //!   calendar, procedure definitions, clock, metrics). `egov up` builds one and gives it to all

@@ -1,4 +1,4 @@
-//! Aggregates on Redis (DESIGN.md §2 "Redis is also the system of record").
+//! Aggregates on Redis, which is also the system of record (ARCHITECTURE.md, store).
 //!
 //! [`Store::append`] is **one atomic step** (a Lua script): it checks the expected version,
 //! appends the event to the aggregate's history, writes its new state, updates secondary

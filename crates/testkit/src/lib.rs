@@ -259,3 +259,17 @@ pub mod child {
         cmd.spawn().expect("spawn child test process")
     }
 }
+
+/// The same component with a custom section appended: the same behaviour under another digest,
+/// as a rebuild of the same version would be.
+pub fn rebuilt(bytes: &[u8], tag: &str) -> Vec<u8> {
+    let name = b"egov-revision";
+    let mut payload = vec![name.len() as u8];
+    payload.extend_from_slice(name);
+    payload.extend_from_slice(tag.as_bytes());
+    let mut out = bytes.to_vec();
+    out.push(0);
+    out.push(payload.len() as u8);
+    out.extend(payload);
+    out
+}

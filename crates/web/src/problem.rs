@@ -12,7 +12,7 @@ use warp::{Rejection, Reply};
 pub struct Violation {
     /// The JSON path of the field, e.g. `documents[0].kind`.
     pub field: String,
-    /// The rule id from RULES.md, when a legal rule is violated (e.g. `PL-3`).
+    /// The rule id (README.md, "Rule ids"), when a legal rule is violated (e.g. `PL-3`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
     /// What is wrong, for a person.

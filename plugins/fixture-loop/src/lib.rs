@@ -1,4 +1,4 @@
-//! A test fixture, not a procedure of the seeds: a request is reviewed by the authorized body,
+//! A test fixture, not a procedure of the legal acts: a request is reviewed by the authorized body,
 //! which may return it; the state body resubmits, and the review opens again (its next round,
 //! its term counted afresh from the resubmission), as many rounds as it takes. Built by
 //! `make plugins` into `target/plugins/fixtures/loop.wasm` for the end-to-end tests.

@@ -1,7 +1,7 @@
 //! A DEMONSTRATION edition of the Perechen variant: version 1.1.0 of `perechen-353`, the same
 //! rules with the SI's term (PL-5) at 7 working days, in force from 1 January 2027 (its
 //! `manifest.toml`). No such act exists; it shows that a case follows the edition in force on
-//! its submission date (RULES.md §12 with AMB-X1): from 2027 the registry prefers this higher
+//! its submission date (AMB-X1): from 2027 the registry prefers this higher
 //! version, while cases submitted before keep 1.0.0. Do not deploy it.
 
 use perechen::Edition;

@@ -2,9 +2,9 @@
 //! Appendix 1 (PL-F1), the portal declaration (PL-3.c), the selection criteria of Appendix 2
 //! (PL-F3), and the portal items the SI confirms (PL-5.b).
 //!
-//! Texts of the order are quoted in Russian as in seed 001 (the seed prevails over RULES.md),
-//! followed by " — " and an English gloss. The WIT `criterion` has one `text` field and a
-//! `group` field, so:
+//! Texts of the order are quoted in Russian as published (the published text prevails over any
+//! summary or translation), followed by " — " and an English gloss. The WIT `criterion` has
+//! one `text` field and a `group` field, so:
 //! - a criterion's `text` is `"<Russian text of Appendix 2> — <English gloss>"`;
 //! - its `group` is `"<n>. <Russian group title> — <English gloss>"` (n = 1, 2, 3: the first
 //!   component of the criterion's id, which is what PL-6.a counts by).
@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::{HSC, IS};
 
-/// A criterion of Appendix 2: id, Russian text (seed 001), English gloss, the object kinds it
+/// A criterion of Appendix 2: id, Russian text (order 353/НҚ), English gloss, the object kinds it
 /// applies to (empty: both).
 pub struct CriterionText {
     pub id: &'static str,
@@ -23,9 +23,9 @@ pub struct CriterionText {
     pub applies_to: &'static [&'static str],
 }
 
-/// The groups of Appendix 2 (the "№" column): number, Russian title (seed 001), English gloss.
-/// The seed's own wording is kept, including its "аппаратно-программный комплекс (далее – АПК)"
-/// in the nominative.
+/// The groups of Appendix 2 (the "№" column): number, Russian title (order 353/НҚ), English
+/// gloss. The order's own wording is kept, including its "аппаратно-программный комплекс
+/// (далее – АПК)" in the nominative.
 pub const GROUPS: [(&str, &str, &str); 3] = [
     (
         "1",
@@ -46,18 +46,18 @@ pub const GROUPS: [(&str, &str, &str); 3] = [
 
 /// Appendix 2, word for word (line breaks of the extraction joined). Each scores 1 (met) or 0.
 ///
-/// - 1.4 (AMB-PL-6): the seed reads "всех подведомственных организаций и 20 территориальных
-///   подразделений одного ЦГО", with its "0" and "1" printed on either side of a page break.
-///   Read as the parallel criterion 1.2 reads: the "20" is an extraction artefact (no other
-///   criterion of the table has a count there, and 1.2, which lists the same units, has none),
-///   and the criterion scores 1 / 0 like every other. Flagged for legal confirmation: were "20
-///   territorial units" a real threshold, the text below would change and so would this
-///   variant's version.
+/// - 1.4 (AMB-PL-6): the published text reads "всех подведомственных организаций и 20
+///   территориальных подразделений одного ЦГО", with its "0" and "1" printed on either side of
+///   a page break. Read as the parallel criterion 1.2 reads: the "20" is an extraction artefact
+///   (no other criterion of the table has a count there, and 1.2, which lists the same units,
+///   has none), and the criterion scores 1 / 0 like every other. Flagged for legal
+///   confirmation: were "20 territorial units" a real threshold, the text below would change
+///   and so would this variant's version.
 /// - 1.3 and 1.4 speak of "данной информационной системой" but open with no restriction to one
 ///   kind; unlike 3.1 (an IS only) and 3.4 (an HSC only) they are kept for both kinds
 ///   (AMB-PL-7 names only 3.1 and 3.4 as one-kind criteria).
-/// - "более 1000" (3.1) is written as in the seed, without a thousands separator; "100 000" and
-///   "50 %" are split over two lines in the seed and joined here ("50%").
+/// - "более 1000" (3.1) is written as in the published text, without a thousands separator;
+///   "100 000" and "50 %" are split over two lines in that text and joined here ("50%").
 pub const CRITERIA: [CriterionText; 13] = [
     CriterionText {
         id: "1.1",
@@ -80,7 +80,7 @@ pub const CRITERIA: [CriterionText; 13] = [
     CriterionText {
         id: "1.4",
         ru: "Информационная система всех подведомственных организаций и территориальных подразделений одного ЦГО (в случае наличия) интегрированы с данной информационной системой для получения данных и используют их на регулярной основе",
-        en: "information systems of all subordinate organizations and territorial units of one ЦГО (where it has any) are integrated with this IS to receive data and use it regularly (the seed's stray \"20\" before \"территориальных\" is read as an artefact, AMB-PL-6)",
+        en: "information systems of all subordinate organizations and territorial units of one ЦГО (where it has any) are integrated with this IS to receive data and use it regularly (the published text's stray \"20\" before \"территориальных\" is read as an artefact, AMB-PL-6)",
         applies_to: &[],
     },
     CriterionText {
@@ -149,18 +149,18 @@ pub fn applies(c: &CriterionText, kind: &str) -> bool {
     c.applies_to.is_empty() || c.applies_to.contains(&kind)
 }
 
-/// One item the SI confirms is on the architecture portal (PL-5.b): its number in the seed's
-/// list, the Russian text of seed 001 p.5, and an English gloss.
+/// One item the SI confirms is on the architecture portal (PL-5.b): its number in the
+/// order's list, the Russian text of p.5 of the Rules, and an English gloss.
 pub struct PortalItem {
     pub n: &'static str,
     pub ru: &'static str,
     pub en: &'static str,
 }
 
-/// PL-5.b for an information system: p.5 sp.1), six items, in the seed's order.
+/// PL-5.b for an information system: p.5 sp.1), six items, in the order's sequence.
 ///
 /// Item 6 is a trial of compliance with **information-security** requirements ("требованиям
-/// информационной безопасности"), as the seed says; an expired act counts while the IS is at the
+/// информационной безопасности"), as the order says; an expired act counts while the IS is at the
 /// development stage (the SI answers `true` then).
 pub const IS_PORTAL_ITEMS: [PortalItem; 6] = [
     PortalItem {
@@ -506,7 +506,7 @@ mod tests {
         assert_eq!(portal_items(IS).len(), 6);
         assert_eq!(portal_items(HSC).len(), 2);
         assert!(portal_items("thing").is_empty());
-        // The seed (p.5 sp.1) item 6): trials for information-security requirements.
+        // The order (p.5 sp.1) item 6): trials for information-security requirements.
         assert!(
             IS_PORTAL_ITEMS[5]
                 .ru

@@ -1,5 +1,5 @@
 //! The Perechen procedure: inclusion of e-government ICI objects in the list assigned to the
-//! operator (seed 001, Rules restated by order 353/НҚ of 29.09.2022; RULES.md §4).
+//! operator (PL: the Rules as restated by order of the MDDIAI No. 353/НҚ of 29.09.2022).
 //!
 //! Editions differ in their [`Edition`]; everything else is the procedure:
 //! - `form`: the application (PL-3, PL-F1), the PL-3.c declaration, the criteria of Appendix 2
@@ -108,7 +108,7 @@ pub fn metadata(e: &Edition) -> Metadata {
 pub fn steps(e: &Edition) -> Vec<Step> {
     use Unit::WorkingDays;
     vec![
-        // PL-4: the AB checks the documents of p.3 (the seed's "point 4" is read as point 3,
+        // PL-4: the AB checks the documents of p.3 (the text's "point 4" is read as point 3,
         // AMB-PL-1) and forwards them; no branch for incomplete ones is stated (AMB-PL-10).
         step(
             "ab-check",
@@ -173,7 +173,7 @@ pub fn steps(e: &Edition) -> Vec<Step> {
                 .with_reasons()
                 .rule("PL-7.b"),
         ),
-        // PL-8: with the documents of points 3 and 5 (the seed's "points 4 and 6", AMB-PL-3).
+        // PL-8: with the documents of points 3 and 5 (the text's "points 4 and 6", AMB-PL-3).
         step(
             "operator-notification",
             "Notification of the operator, with the documents",

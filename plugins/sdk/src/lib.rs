@@ -1,4 +1,4 @@
-//! The guest SDK for egov procedure variants (DESIGN.md §4).
+//! The guest SDK for egov procedure variants (see plugins/README.md).
 //!
 //! A variant is a crate of type `cdylib` built for `wasm32-wasip2`:
 //!

@@ -1,7 +1,7 @@
 //! A template variant: one submission form, two steps with working-day terms, one decision.
 //! Copy this directory to `plugins/<your-variant>/`, rename the crate, add it to
 //! `plugins/Cargo.toml` and `scripts/build-plugins`, and replace the rules below with yours,
-//! naming every rule by its id from RULES.md. See plugins/README.md.
+//! naming every rule by its id (see "Rule ids" in README.md). See plugins/README.md.
 
 use egov_plugin_sdk::*;
 

@@ -1,6 +1,6 @@
 //! catalog: the Catalog of ICT services (LC-25, SM-103), the Register of trusted software
 //! (LC-14, -20, -26, -28), Perechen entries (PL-9, PL-10), informatization objects with their
-//! life-cycle stage (LC-9..19) and warranty (LC-16, -17) (DESIGN.md §5).
+//! life-cycle stage (LC-9..19) and warranty (LC-16, -17).
 //!
 //! This crate has the suite's shape today (API, health, OpenAPI, trimming; no consumer group
 //! yet: it will read the expertise and tender topics once it has handlers); the registries

@@ -64,6 +64,12 @@ pub fn read_json(file: &Path) -> Result<Value, Failure> {
 /// The variant in component `file`, loaded as the suite would (the shipped calendar, the
 /// system clock, default limits).
 pub fn load_component(file: &Path) -> Result<Definition, Failure> {
+    Definition::from_plugin(load_plugin(file)?).map_err(runtime)
+}
+
+/// The component at `file` loaded as a plugin (its own engine: the built-in calendar, the
+/// system clock, default limits).
+pub fn load_plugin(file: &Path) -> Result<egov_procedure::Plugin, Failure> {
     let bytes =
         std::fs::read(file).map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
     let engine = Engine::new(
@@ -72,6 +78,5 @@ pub fn load_component(file: &Path) -> Result<Definition, Failure> {
         Arc::new(SystemClock),
     )
     .map_err(runtime)?;
-    let plugin = engine.load(&bytes, Limits::default()).map_err(runtime)?;
-    Definition::from_plugin(plugin).map_err(runtime)
+    engine.load(&bytes, Limits::default()).map_err(runtime)
 }

@@ -2,11 +2,10 @@
 //! services, the shipped calendar and the system clock.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Subcommand;
-use egov_kernel::{Calendar, SystemClock, time};
-use egov_procedure::{Engine, EngineConfig, Limits, Submission};
+use egov_kernel::time;
+use egov_procedure::Submission;
 use serde_json::Value;
 
 use crate::common::{Failure, load_component, read_json, runtime};
@@ -186,15 +185,7 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
             input,
             iterations,
         } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
-            let engine = Engine::new(
-                EngineConfig::default(),
-                Arc::new(Calendar::builtin()),
-                Arc::new(SystemClock),
-            )
-            .map_err(runtime)?;
-            let plugin = engine.load(&bytes, Limits::default()).map_err(runtime)?;
+            let plugin = crate::common::load_plugin(&file)?;
             let input = match &input {
                 Some(f) => read_json(f)?.to_string(),
                 None => "{}".to_owned(),

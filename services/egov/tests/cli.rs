@@ -21,7 +21,7 @@ fn egov(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn calendar_add_prints_the_last_day_first() {
-    // RULES.md §11 worked example.
+    // Worked example on the published production calendar for 2026.
     let (code, out, _) = egov(&["calendar", "add", "2026-03-19", "15", "working-days"]);
     assert_eq!(code, 0);
     let mut lines = out.lines();

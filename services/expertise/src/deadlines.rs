@@ -1,5 +1,5 @@
-//! The deadline scheduler (DESIGN.md §2 "Deadlines are data"): one active instance, by a Redis
-//! lease, publishes `DeadlineApproaching` one working day before a term ends and
+//! The deadline scheduler (deadlines are data: ARCHITECTURE.md, expertise): one active instance,
+//! by a Redis lease, publishes `DeadlineApproaching` one working day before a term ends and
 //! `DeadlineMissed` after it ended. No deadline is a sleeping task in memory: the due instants
 //! are sorted-set indexes written with the task, and each announcement removes its index
 //! entry in the same atomic step, so it happens once.

@@ -1,4 +1,4 @@
-//! expertise: examination and decision steps (DESIGN.md §5).
+//! expertise: examination and decision steps.
 //!
 //! Cases run on the engine (`egov-engine`): `CaseSubmitted` starts a case on the variant
 //! revision intake chose (pinned by digest), and every input (a submission, a completion) is

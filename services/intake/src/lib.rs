@@ -1,4 +1,4 @@
-//! intake: the front door for submissions and the case registry (DESIGN.md §5).
+//! intake: the front door for submissions and the case registry.
 //!
 //! - `POST /api/v1/<intake path>` for every loaded procedure variant (e.g.
 //!   `perechen-applications`): validates the form by the variant in force on the day of

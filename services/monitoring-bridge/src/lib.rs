@@ -1,6 +1,6 @@
 //! monitoring-bridge: interaction with the monitoring information system for public services
-//! (seed 004, MON-*): the three integration categories, signed messages, the message log, and
-//! per-destination ordered queues while a peer is down (DESIGN.md §5).
+//! (MON-*): the three integration categories, signed messages, the message log, and
+//! per-destination ordered queues while a peer is down.
 //!
 //! This crate has the suite's shape today (API, health, OpenAPI, trimming; no consumer group
 //! yet: it will read the intake topic once it has handlers); the exchange itself comes with a

@@ -1,4 +1,4 @@
-//! tender: competitive procedures (DESIGN.md §5): commission (SM-36), announcement (SM-42),
+//! tender: competitive procedures: commission (SM-36), announcement (SM-42),
 //! application window (SM-47), applications sealed until the window closes (SM-49), the
 //! no-application ladder (SM-53-1), testing (SM-73..83), the commission's decision and formation
 //! (SM-85..88), and the catalog notification chain (SM-98).

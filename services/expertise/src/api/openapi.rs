@@ -9,14 +9,19 @@ pub(crate) fn openapi() -> Value {
         "info": {"title": "egov expertise", "version": env!("CARGO_PKG_VERSION")},
         "paths": {
             "/api/v1/tasks": {"get": {
-                "summary": "Open tasks of the caller's roles, with due date, working days left and overdue flag",
+                "summary": "Open tasks of the caller's parties (each role, and each role for the caller's agency), soonest end of term first, with due date, working days left and overdue flag",
                 "security": [{"bearer": []}],
-                "responses": {"200": {"description": "{items: [task]}"}, "401": problem, "403": problem}}},
+                "parameters": [
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+                    {"name": "after", "in": "query", "description": "The `next` cursor of the previous page", "schema": {"type": "string"}}
+                ],
+                "responses": {"200": {"description": "{items: [task], next: cursor or null}"}, "400": problem, "401": problem, "403": problem}}},
             "/api/v1/tasks/{id}": {"get": {
-                "summary": "One task; ETag for If-Match on the decision",
+                "summary": "One task; ETag (its case's version) for If-Match on the decision",
                 "security": [{"bearer": []}],
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "The task"}, "404": problem}}},
+                "parameters": [{"name": "id", "in": "path", "required": true, "description": "<case id>.<step>[~<round>]",
+                                "schema": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}\\.[A-Za-z0-9][A-Za-z0-9._-]{0,63}(~[1-9][0-9]*)?$"}}],
+                "responses": {"200": {"description": "The task"}, "400": problem, "404": problem}}},
             "/api/v1/tasks/{id}/complete": {"post": {
                 "summary": "Complete a step with one of its outcomes (reasons where the outcome requires them)",
                 "security": [{"bearer": []}],
@@ -27,10 +32,13 @@ pub(crate) fn openapi() -> Value {
                 ],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
                     "type": "object", "additionalProperties": false, "required": ["outcome"],
-                    "properties": {"outcome": {"type": "string"}, "note": {"type": "string"},
-                                   "reasons": {"type": "array", "items": {"type": "string"}}}}}}},
-                "responses": {"200": {"description": "The completed task"}, "404": problem,
-                              "409": problem, "412": problem, "422": problem}}}
+                    "properties": {"outcome": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
+                                   "note": {"type": "string", "maxLength": 20000},
+                                   "reasons": {"type": "array", "items": {"type": "string", "maxLength": 2000}},
+                                   "inputs": {"type": "object", "description": "Facts for the step's check (a step without one takes none)"}}}}}},
+                "responses": {"200": {"description": "The completed task"}, "400": problem, "404": problem,
+                              "409": problem, "411": problem, "412": problem, "413": problem, "415": problem,
+                              "422": problem, "503": problem}}}
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
