@@ -200,8 +200,9 @@ pub fn apply(
             by,
             ..
         } => {
-            let Some(t) = case.tasks.get_mut(task) else {
-                return err(format!("no task {task}"));
+            let Some(t) = case.tasks.get_mut(task).filter(|t| t.status == TaskStatus::Open)
+            else {
+                return err(format!("no open task {task}"));
             };
             t.status = TaskStatus::Completed;
             t.outcome = Some(outcome.clone());
