@@ -200,7 +200,10 @@ pub fn apply(
             by,
             ..
         } => {
-            let Some(t) = case.tasks.get_mut(task).filter(|t| t.status == TaskStatus::Open)
+            let Some(t) = case
+                .tasks
+                .get_mut(task)
+                .filter(|t| t.status == TaskStatus::Open)
             else {
                 return err(format!("no open task {task}"));
             };

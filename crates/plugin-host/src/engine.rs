@@ -61,11 +61,9 @@ impl Default for Limits {
     }
 }
 
-/// Counts instances in use, so a call waits for a slot of the pool instead of failing when
-/// more calls run at once than the pool holds.
-struct Slots {
-    free: std::sync::Mutex<u32>,
-    freed: std::sync::Condvar,
+std::thread_local! {
+    /// Set while a call runs under a permit taken by [`Engine::run`] on this thread.
+    static HOLDS_PERMIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// How long a call waits for a free instance before it is refused as busy.
@@ -75,7 +73,9 @@ const SLOT_WAIT: Duration = Duration::from_secs(5);
 pub struct Engine {
     engine: wasmtime::Engine,
     linker: Linker<State>,
-    slots: Slots,
+    /// One permit per call the pool holds. Async callers wait for one *before* the hop to the
+    /// blocking pool ([`Engine::run`]), so no blocking thread is parked waiting for an instance.
+    slots: Arc<tokio::sync::Semaphore>,
     cfg: EngineConfig,
     calendar: Arc<Calendar>,
     clock: Arc<dyn Clock>,
@@ -102,7 +102,7 @@ impl Engine {
         let n = cfg.max_instances.max(1);
         // One call instantiates a component that itself holds nested components and several
         // core modules (the WASI adapter among them): size the pool per call, generously, and
-        // let at most `n` calls run at once (`Slots`).
+        // let at most `n` calls run at once (`slots`).
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(n * 16)
             .total_core_instances(n * 48)
@@ -122,10 +122,7 @@ impl Engine {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(wt)?;
         ProcedureVariant::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(wt)?;
         let stop = Arc::new(AtomicBool::new(false));
-        let slots = Slots {
-            free: std::sync::Mutex::new(n),
-            freed: std::sync::Condvar::new(),
-        };
+        let slots = Arc::new(tokio::sync::Semaphore::new(n as usize));
         let me = Arc::new(Self {
             engine,
             linker,
@@ -183,24 +180,44 @@ impl Engine {
         Ok(plugin)
     }
 
-    /// Waits up to [`SLOT_WAIT`] for a free instance of the pool.
-    fn take_slot(&self) -> Option<SlotGuard<'_>> {
-        let mut free = self.slots.free.lock().unwrap_or_else(|e| e.into_inner());
-        let deadline = std::time::Instant::now() + SLOT_WAIT;
-        while *free == 0 {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                return None;
+    /// Runs `f` (plugin calls) on the blocking pool under a permit of the instance pool,
+    /// waiting for the permit up to [`SLOT_WAIT`] *before* the hop (then `Busy`). This is how
+    /// services call plugins: more calls than the pool holds wait here, not on blocking threads.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        label: &str,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PluginError> {
+        let permit = tokio::time::timeout(SLOT_WAIT, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| PluginError::Busy {
+                variant: label.to_owned(),
+                waited: SLOT_WAIT,
+            })?
+            .expect("the pool's semaphore is never closed");
+        tokio::task::spawn_blocking(move || {
+            /// Marks the thread as holding the permit while `f` runs, a panic included.
+            struct Held(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
+            impl Drop for Held {
+                fn drop(&mut self) {
+                    HOLDS_PERMIT.with(|h| h.set(false));
+                }
             }
-            free = self
-                .slots
-                .freed
-                .wait_timeout(free, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            HOLDS_PERMIT.with(|h| h.set(true));
+            let _held = Held(permit);
+            f()
+        })
+        .await
+        .map_err(|e| PluginError::Io(format!("plugin call did not finish: {e}")))
+    }
+
+    /// A permit for a call made outside [`Engine::run`] (tools, tests): taken at once or
+    /// refused as `Busy`; such callers do not wait for the pool.
+    fn slot_now(&self) -> Option<Option<tokio::sync::OwnedSemaphorePermit>> {
+        if HOLDS_PERMIT.with(|h| h.get()) {
+            return Some(None);
         }
-        *free -= 1;
-        Some(SlotGuard(&self.slots))
+        self.slots.clone().try_acquire_owned().ok().map(Some)
     }
 
     fn cache_path(&self, digest: &str) -> Option<PathBuf> {
@@ -271,16 +288,6 @@ impl Engine {
     }
 }
 
-/// A taken instance slot, given back when the call's store is dropped.
-struct SlotGuard<'a>(&'a Slots);
-
-impl Drop for SlotGuard<'_> {
-    fn drop(&mut self) {
-        *self.0.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        self.0.freed.notify_one();
-    }
-}
-
 /// A loaded variant: its digest and an `InstancePre`. Each call runs in a fresh store.
 #[derive(Clone)]
 pub struct Plugin {
@@ -301,6 +308,15 @@ impl std::fmt::Debug for Plugin {
 }
 
 impl Plugin {
+    /// Runs `f` with this plugin on the blocking pool under a permit ([`Engine::run`]).
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Plugin) -> T + Send + 'static,
+    ) -> Result<T, PluginError> {
+        let me = self.clone();
+        self.engine.run(&self.label, move || f(&me)).await
+    }
+
     /// The artifact's sha256.
     pub fn digest(&self) -> &str {
         &self.digest
@@ -321,10 +337,11 @@ impl Plugin {
         f: impl FnOnce(&mut Store<State>, &ProcedureVariant) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
         let e = &self.engine;
-        // Held until the store below is dropped (locals drop in reverse order).
-        let _slot = e.take_slot().ok_or_else(|| PluginError::Busy {
+        // Held until the store below is dropped (locals drop in reverse order): the permit of
+        // `Engine::run`, or one taken now.
+        let _slot = e.slot_now().ok_or_else(|| PluginError::Busy {
             variant: self.label.clone(),
-            waited: SLOT_WAIT,
+            waited: Duration::ZERO,
         })?;
         let state = State::new(
             e.calendar.clone(),

@@ -167,8 +167,8 @@ fn compiled_artifacts_are_cached_on_disk_by_digest_and_wasmtime_version() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn more_concurrent_calls_than_the_pool_holds_wait_for_a_slot_instead_of_failing() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_concurrent_calls_than_the_pool_holds_wait_for_a_permit_before_the_blocking_hop() {
     let cfg = EngineConfig {
         max_instances: 1,
         ..EngineConfig::default()
@@ -180,22 +180,44 @@ fn more_concurrent_calls_than_the_pool_holds_wait_for_a_slot_instead_of_failing(
     )
     .unwrap();
     let p = perechen(&e);
-    // The PL-7 evaluation (about 0.1 ms) from 16 threads: far more calls overlap than the pool
-    // of one call's worth of instances holds.
+    // The PL-7 evaluation (about 0.1 ms) from 16 tasks: far more calls overlap than the pool
+    // of one call's worth of instances holds; each waits for the permit, none fails.
     let input = r#"{"outcome":"include","case":{"object_kind":"information-system","criteria":{"1.1":true,"2.1":true,"3.1":true}},"steps":{"si-recommendation":{"outcome":"complies","inputs":{"portal_items":{"1":true,"2":true,"3":true,"4":true,"5":true,"6":true}}}}}"#;
-    let threads: Vec<_> = (0..16)
+    let tasks: Vec<_> = (0..16)
         .map(|_| {
             let p = p.clone();
-            std::thread::spawn(move || {
-                (0..40)
-                    .map(|_| p.decide("pl-7-decision", input))
-                    .collect::<Vec<_>>()
+            tokio::spawn(async move {
+                let mut out = Vec::new();
+                for _ in 0..40 {
+                    out.push(p.run(move |p| p.decide("pl-7-decision", input)).await);
+                }
+                out
             })
         })
         .collect();
-    for t in threads {
-        for r in t.join().unwrap() {
-            assert!(r.unwrap().is_ok());
+    for t in tasks {
+        for r in t.await.unwrap() {
+            assert!(r.unwrap().unwrap().is_ok());
         }
     }
+    // A call made outside `run` (a tool) does not wait: while the one permit is held, it is
+    // refused as busy at once.
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let holder = {
+        let p = p.clone();
+        tokio::spawn(async move {
+            p.run(move |_| {
+                held_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+            })
+            .await
+        })
+    };
+    held_rx.recv().unwrap();
+    let busy = p.decide("pl-7-decision", input).unwrap_err();
+    assert_eq!(busy.kind(), "busy", "{busy}");
+    release_tx.send(()).unwrap();
+    holder.await.unwrap().unwrap();
+    assert!(p.decide("pl-7-decision", input).unwrap().is_ok());
 }

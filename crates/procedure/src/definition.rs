@@ -462,6 +462,16 @@ impl Definition {
         self.plugin.validate(&json, &today.to_string())
     }
 
+    /// Runs `f` on the blocking pool under a permit of the plugin pool, waiting for the permit
+    /// before the hop (`Busy` after 5 s): how services call a variant.
+    pub async fn run<T: Send + 'static>(
+        self: &std::sync::Arc<Self>,
+        f: impl FnOnce(&Definition) -> T + Send + 'static,
+    ) -> Result<T, PluginError> {
+        let me = self.clone();
+        self.plugin.run(move |_| f(&me)).await
+    }
+
     /// A computed decision (blocking, bounded by its deadline).
     pub fn decide(
         &self,

@@ -57,7 +57,6 @@ fn advance_problem(e: AdvanceError) -> Problem {
             )
             .detail(format!("{e}; nothing was recorded"))
         }
-        AdvanceError::Join => Problem::internal(),
     }
 }
 

@@ -40,9 +40,6 @@ pub enum AdvanceError {
     /// The store failed or the case changed meanwhile.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The blocking call was cancelled.
-    #[error("the variant call did not finish")]
-    Join,
 }
 
 /// What an input did.
@@ -104,10 +101,9 @@ pub async fn advance(
             case.entries.clone(),
             input.clone(),
         );
-        // The variant runs off the async runtime, bounded by its deadline.
-        let verdict = tokio::task::spawn_blocking(move || a.react(&state, &i, &entries))
-            .await
-            .map_err(|_| AdvanceError::Join)??;
+        // The variant runs off the async runtime under a permit of the plugin pool (waited
+        // for before the hop), bounded by its deadline.
+        let verdict = def.run(move |_| a.react(&state, &i, &entries)).await??;
         let reaction = match verdict {
             Ok(r) => r,
             Err(v) if rounds == 1 => return Ok(Advanced::Refused(v)),

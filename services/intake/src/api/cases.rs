@@ -90,9 +90,10 @@ async fn submit_case(
     }
     // The variant's rules run in its plugin: off the async runtime, bounded by its deadline.
     let (d, sub) = (def.clone(), s.clone());
-    let verdict = tokio::task::spawn_blocking(move || d.validate(&sub, today))
+    let verdict = d
+        .run(move |d| d.validate(&sub, today))
         .await
-        .map_err(|_| Problem::internal())?
+        .map_err(|e| egov_runtime::plugin_problem(&e))?
         .map_err(|e| egov_runtime::plugin_problem(&e))?;
     let violations = verdict;
     if !violations.is_empty() {
