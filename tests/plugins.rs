@@ -81,7 +81,7 @@ async fn a_hostile_plugin_fails_its_own_requests_with_a_typed_problem_and_the_su
     install_plugin(&dir, "memory", &built.join("memory.wasm"), 1000);
     install_plugin(&dir, "trap", &built.join("trap.wasm"), 150);
     // And one built for another contract: refused at load, the others unaffected.
-    install_plugin(&dir, "contract-v2", &built.join("contract-v2.wasm"), 150);
+    install_plugin(&dir, "contract-v3", &built.join("contract-v3.wasm"), 150);
     let s = Suite::start_with("2026-03-19T10:00:00+05:00", vec![dir]).await;
     let sb = s.token(Role::StateBody, egov_e2e::AGENCY);
     let body = json!({"object_kind": "thing"});
@@ -150,13 +150,13 @@ async fn a_hostile_plugin_fails_its_own_requests_with_a_typed_problem_and_the_su
         .definitions
         .statuses()
         .into_iter()
-        .find(|r| r.manifest.ends_with("contract-v2.toml"))
+        .find(|r| r.manifest.ends_with("contract-v3.toml"))
         .unwrap();
     assert!(
         refused
             .error
             .unwrap()
-            .contains("built for contract egov:procedure@2.0.0, host supports ^1.0.0")
+            .contains("built for contract egov:procedure@3.0.0, host supports ^1.0.0 or ^2.0.0")
     );
     s.stop().await;
 }

@@ -1,8 +1,8 @@
 //! The contract version is the WIT package's (`package egov:procedure@X.Y.Z;` in
-//! `plugins/wit/procedure.wit`), written once there.
+//! `plugins/wit/v2/procedure.wit`), written once there.
 
 fn main() {
-    let wit = concat!(env!("CARGO_MANIFEST_DIR"), "/../wit/procedure.wit");
+    let wit = concat!(env!("CARGO_MANIFEST_DIR"), "/../wit/v2/procedure.wit");
     println!("cargo:rerun-if-changed={wit}");
     let text = std::fs::read_to_string(wit).expect("the WIT contract is readable");
     let Some(v) = text.lines().find_map(|l| {

@@ -8,6 +8,9 @@
 //! - [`apply`]: the pure core: one input and its reaction applied to a case (terms by the one
 //!   calendar), what changed, and the index changes from the case before and after.
 //! - [`v1`]: contract 1.x variants through the same path: `react` derived from their graph.
+//! - [`v2`]: contract 2.x variants: the plugin's own `react`, typed inputs and effects parsed
+//!   at the boundary.
+//! - [`react`]: one input to whichever contract the case's variant was built for.
 //!
 //! Each input is one `react` call and one atomic append of the case (the store's outbox step);
 //! the I/O around that lives in the services.
@@ -15,6 +18,7 @@
 pub mod apply;
 pub mod model;
 pub mod v1;
+pub mod v2;
 
 pub use apply::{ApplyError, Change, Context, apply, index_ops};
 pub use model::{
@@ -22,6 +26,24 @@ pub use model::{
     Timer, Violation,
 };
 pub use v1::GraphAdapter;
+
+use std::sync::Arc;
+
+use egov_procedure::{Contract, Definition, PluginError};
+
+/// One input to the variant `def` (either contract): the reaction, or the violations that
+/// refuse the input. Blocking (plugin calls), bounded by the variant's deadline.
+pub fn react(
+    def: &Arc<Definition>,
+    state: &serde_json::Value,
+    input: &Input,
+    entries: &[Entry],
+) -> Result<Result<Reaction, Vec<Violation>>, PluginError> {
+    match def.contract {
+        Contract::V1 => GraphAdapter::new(def.clone()).react(state, input, entries),
+        Contract::V2 => v2::react(def, state, input, entries),
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -45,6 +67,7 @@ mod tests {
             start: false,
             outcomes: vec![],
             check: None,
+            inputs: None,
         }
     }
 

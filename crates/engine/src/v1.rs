@@ -65,8 +65,9 @@ impl GraphAdapter {
                     "fields": submission["fields"],
                     "criteria": submission["criteria"],
                 });
-                let start = self.def.start_step();
-                effects.extend(Self::open(&mut state, &start.id));
+                if let Some(start) = self.def.start_step() {
+                    effects.extend(Self::open(&mut state, &start.id));
+                }
             }
             Input::TaskCompleted {
                 task,

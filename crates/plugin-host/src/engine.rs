@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
-use crate::bindings::{ProcedureVariant, ProcedureVariantPre};
+use crate::bindings::{v1, v2};
 use crate::state::State;
-use crate::{CONTRACT_VERSION, PluginError, wit};
+use crate::{PluginError, wit, wit2};
 
 /// How often the epoch advances: the granularity of call deadlines.
 const TICK: Duration = Duration::from_millis(2);
@@ -120,7 +120,11 @@ impl Engine {
         let engine = wasmtime::Engine::new(&c).map_err(wt)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(wt)?;
-        ProcedureVariant::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(wt)?;
+        // Both majors: their host imports are distinct names (`host@1.0.0`, `host@2.0.0`).
+        v1::ProcedureVariant::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
+            .map_err(wt)?;
+        v2::ProcedureVariant::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
+            .map_err(wt)?;
         let stop = Arc::new(AtomicBool::new(false));
         let slots = Arc::new(tokio::sync::Semaphore::new(n as usize));
         let me = Arc::new(Self {
@@ -154,20 +158,31 @@ impl Engine {
     pub fn load(self: &Arc<Self>, bytes: &[u8], limits: Limits) -> Result<Plugin, PluginError> {
         let digest = hex::encode(Sha256::digest(bytes));
         let component = self.compile(bytes, &digest)?;
-        self.check_contract(&component, &digest)?;
+        let major = self.check_contract(&component, &digest)?;
+        let supported = crate::supported_contracts_text();
         let pre = self
             .linker
             .instantiate_pre(&component)
             .map_err(|e| PluginError::Contract {
                 digest: digest.clone(),
                 built_for: "an unknown contract".into(),
-                supported: format!("^{CONTRACT_VERSION}: {e}"),
+                supported: format!("{supported}: {e}"),
             })?;
-        let pre = ProcedureVariantPre::new(pre).map_err(|e| PluginError::Contract {
+        let exports = |e: wasmtime::Error| PluginError::Contract {
             digest: digest.clone(),
             built_for: "an unknown contract (exports differ)".into(),
-            supported: format!("^{CONTRACT_VERSION}: {e:#}"),
-        })?;
+            supported: format!("{supported}: {e:#}"),
+        };
+        // The host import names the major; a variant that imports nothing of the host is
+        // recognised by its exports (`react` is 2.x's).
+        let pre = match major {
+            Some(1) => Pre::V1(v1::ProcedureVariantPre::new(pre).map_err(exports)?),
+            Some(_) => Pre::V2(v2::ProcedureVariantPre::new(pre).map_err(exports)?),
+            None => match v2::ProcedureVariantPre::new(pre.clone()) {
+                Ok(p) => Pre::V2(p),
+                Err(_) => Pre::V1(v1::ProcedureVariantPre::new(pre).map_err(exports)?),
+            },
+        };
         let mut plugin = Plugin {
             engine: self.clone(),
             pre,
@@ -175,8 +190,17 @@ impl Engine {
             digest,
             limits,
         };
-        let md = plugin.metadata()?;
-        plugin.label = format!("{}@{} ({})", md.id, md.version, &plugin.digest[..12]);
+        let (id, version) = match plugin.contract() {
+            Contract::V1 => {
+                let md = plugin.metadata()?;
+                (md.id, md.version)
+            }
+            Contract::V2 => {
+                let md = plugin.metadata_v2()?;
+                (md.id, md.version)
+            }
+        };
+        plugin.label = format!("{id}@{version} ({})", &plugin.digest[..12]);
         Ok(plugin)
     }
 
@@ -267,32 +291,58 @@ impl Engine {
         Ok(c)
     }
 
-    /// "Built for X, host supports Y": the version of the `egov:procedure` host import.
-    fn check_contract(&self, c: &Component, digest: &str) -> Result<(), PluginError> {
+    /// "Built for X, host supports Y": the version of the `egov:procedure` host import. Returns
+    /// the major it names (none when the variant imports nothing of the host).
+    fn check_contract(&self, c: &Component, digest: &str) -> Result<Option<u64>, PluginError> {
         let supported = crate::supported_contracts();
+        let mut major = None;
         for (name, _) in c.component_type().imports(&self.engine) {
             let Some(rest) = name.strip_prefix("egov:procedure/") else {
                 continue;
             };
             let version = rest.split('@').nth(1).unwrap_or("unversioned");
-            let fits = semver::Version::parse(version).is_ok_and(|v| supported.matches(&v));
-            if !fits {
-                return Err(PluginError::Contract {
-                    digest: digest.to_owned(),
-                    built_for: version.to_owned(),
-                    supported: supported.to_string(),
-                });
+            match semver::Version::parse(version) {
+                Ok(v) if supported.iter().any(|r| r.matches(&v)) => major = Some(v.major),
+                _ => {
+                    return Err(PluginError::Contract {
+                        digest: digest.to_owned(),
+                        built_for: version.to_owned(),
+                        supported: crate::supported_contracts_text(),
+                    });
+                }
             }
         }
-        Ok(())
+        Ok(major)
     }
+}
+
+/// The contract major a variant was built for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contract {
+    /// 1.x: a declarative step graph, a form, decisions.
+    V1,
+    /// 2.x: a pure reducer, intakes with JSON Schema forms.
+    V2,
+}
+
+/// The pre-instantiated component, by contract.
+#[derive(Clone)]
+enum Pre {
+    V1(v1::ProcedureVariantPre<State>),
+    V2(v2::ProcedureVariantPre<State>),
+}
+
+/// The instance of one call, by contract.
+enum Instance {
+    V1(v1::ProcedureVariant),
+    V2(v2::ProcedureVariant),
 }
 
 /// A loaded variant: its digest and an `InstancePre`. Each call runs in a fresh store.
 #[derive(Clone)]
 pub struct Plugin {
     engine: Arc<Engine>,
-    pre: ProcedureVariantPre<State>,
+    pre: Pre,
     digest: String,
     label: String,
     limits: Limits,
@@ -332,9 +382,59 @@ impl Plugin {
         self.limits
     }
 
+    /// The contract the variant was built for.
+    pub fn contract(&self) -> Contract {
+        match self.pre {
+            Pre::V1(_) => Contract::V1,
+            Pre::V2(_) => Contract::V2,
+        }
+    }
+
+    fn instantiate(&self, store: &mut Store<State>) -> wasmtime::Result<Instance> {
+        Ok(match &self.pre {
+            Pre::V1(p) => Instance::V1(p.instantiate(store)?),
+            Pre::V2(p) => Instance::V2(p.instantiate(store)?),
+        })
+    }
+
+    fn wrong_contract(&self, call: &str) -> PluginError {
+        PluginError::Output {
+            variant: self.label.clone(),
+            detail: format!("{call} is not a call of contract {:?}", self.contract()),
+        }
+    }
+
+    fn call1<R>(
+        &self,
+        call: &str,
+        f: impl FnOnce(&mut Store<State>, &v1::ProcedureVariant) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        if self.contract() != Contract::V1 {
+            return Err(self.wrong_contract(call));
+        }
+        self.call(|s, i| match i {
+            Instance::V1(v) => f(s, v),
+            Instance::V2(_) => unreachable!("checked above"),
+        })
+    }
+
+    fn call2<R>(
+        &self,
+        call: &str,
+        f: impl FnOnce(&mut Store<State>, &v2::ProcedureVariant) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        if self.contract() != Contract::V2 {
+            return Err(self.wrong_contract(call));
+        }
+        self.call(|s, i| match i {
+            Instance::V2(v) => f(s, v),
+            Instance::V1(_) => unreachable!("checked above"),
+        })
+    }
+
     fn call<R>(
         &self,
-        f: impl FnOnce(&mut Store<State>, &ProcedureVariant) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<State>, &Instance) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
         let e = &self.engine;
         // Held until the store below is dropped (locals drop in reverse order): the permit of
@@ -355,7 +455,6 @@ impl Plugin {
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
         let result = self
-            .pre
             .instantiate(&mut store)
             .and_then(|inst| f(&mut store, &inst));
         result.map_err(|err| self.classify(&store, err))
@@ -387,7 +486,7 @@ impl Plugin {
     fn bench(
         &self,
         n: u32,
-        call: impl Fn(&mut Store<State>, &ProcedureVariant) -> wasmtime::Result<()>,
+        call: impl Fn(&mut Store<State>, &Instance) -> wasmtime::Result<()>,
     ) -> Result<(Duration, Duration), PluginError> {
         let n = n.max(1);
         let t = std::time::Instant::now();
@@ -407,7 +506,6 @@ impl Plugin {
         store.epoch_deadline_trap();
         store.set_epoch_deadline(u64::MAX / 2);
         let inst = self
-            .pre
             .instantiate(&mut store)
             .map_err(|err| self.classify(&store, err))?;
         let t = std::time::Instant::now();
@@ -417,50 +515,114 @@ impl Plugin {
         Ok((fresh, t.elapsed() / n))
     }
 
-    /// Times `decide(name, input)` (or `metadata()` when `None`) `n` times two ways: each on a
-    /// fresh store and instance, as the engine runs every call, and all on one live instance,
-    /// a bare wasmtime call (the baseline). Returns the mean per call (fresh, live).
+    /// Times `decide(name, input)` (or `metadata()` when `None`) of a 1.x variant `n` times two
+    /// ways: each on a fresh store and instance, as the engine runs every call, and all on one
+    /// live instance, a bare wasmtime call (the baseline). Returns the mean per call (fresh,
+    /// live).
     pub fn bench_call(
         &self,
         n: u32,
         decision: Option<(&str, &str)>,
     ) -> Result<(Duration, Duration), PluginError> {
         match decision {
-            Some((name, input)) => self.bench(n, |s, v| v.call_decide(s, name, input).map(drop)),
-            None => self.bench(n, |s, v| v.call_metadata(s).map(drop)),
+            Some((name, input)) => self.bench(n, |s, i| match i {
+                Instance::V1(v) => v.call_decide(s, name, input).map(drop),
+                Instance::V2(_) => Err(wasmtime::format_err!("a 2.x variant has no decide")),
+            }),
+            None => self.bench(n, |s, i| match i {
+                Instance::V1(v) => v.call_metadata(s).map(drop),
+                Instance::V2(v) => v.call_metadata(s).map(drop),
+            }),
         }
     }
 
-    /// The variant's metadata.
+    /// Times `react(state, input, entries)` of a 2.x variant `n` times: on a fresh store and
+    /// instance each (as the engine runs it) and on one live instance (the baseline). Returns
+    /// every fresh call's time (for percentiles) and the live mean.
+    pub fn bench_react(
+        &self,
+        n: u32,
+        state: &str,
+        input: &wit2::Input,
+        entries: &[wit2::Entry],
+    ) -> Result<(Vec<Duration>, Duration), PluginError> {
+        let react = |s: &mut Store<State>, i: &Instance| match i {
+            Instance::V2(v) => v.call_react(s, state, input, entries).map(drop),
+            Instance::V1(_) => Err(wasmtime::format_err!("a 1.x variant has no react")),
+        };
+        let n = n.max(1);
+        let mut fresh = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let t = std::time::Instant::now();
+            self.call(react)?;
+            fresh.push(t.elapsed());
+        }
+        let (_, live) = self.bench(n, react)?;
+        Ok((fresh, live))
+    }
+
+    /// The variant's metadata (1.x).
     pub fn metadata(&self) -> Result<wit::Metadata, PluginError> {
-        self.call(|s, v| v.call_metadata(s))
+        self.call1("metadata", |s, v| v.call_metadata(s))
     }
 
-    /// The step graph.
+    /// The step graph (1.x).
     pub fn steps(&self) -> Result<Vec<wit::Step>, PluginError> {
-        self.call(|s, v| v.call_steps(s))
+        self.call1("steps", |s, v| v.call_steps(s))
     }
 
-    /// The submission form.
+    /// The submission form (1.x).
     pub fn form(&self) -> Result<wit::Form, PluginError> {
-        self.call(|s, v| v.call_form(s))
+        self.call1("form", |s, v| v.call_form(s))
     }
 
-    /// The violations of `submission` (JSON) submitted on `today`.
+    /// The violations of `submission` (JSON) submitted on `today` (1.x).
     pub fn validate(
         &self,
         submission: &str,
         today: &str,
     ) -> Result<Vec<wit::Violation>, PluginError> {
-        self.call(|s, v| v.call_validate(s, submission, today))
+        self.call1("validate", |s, v| v.call_validate(s, submission, today))
     }
 
-    /// A computed decision.
+    /// A computed decision (1.x).
     pub fn decide(
         &self,
         name: &str,
         input: &str,
     ) -> Result<Result<String, Vec<wit::Violation>>, PluginError> {
-        self.call(|s, v| v.call_decide(s, name, input))
+        self.call1("decide", |s, v| v.call_decide(s, name, input))
+    }
+
+    /// The variant's metadata with its intakes (2.x).
+    pub fn metadata_v2(&self) -> Result<wit2::Metadata, PluginError> {
+        self.call2("metadata", |s, v| v.call_metadata(s))
+    }
+
+    /// The steps (2.x).
+    pub fn steps_v2(&self) -> Result<Vec<wit2::Step>, PluginError> {
+        self.call2("steps", |s, v| v.call_steps(s))
+    }
+
+    /// The violations of `submission` (JSON) to `intake` submitted on `today` (2.x).
+    pub fn validate_v2(
+        &self,
+        intake: &str,
+        submission: &str,
+        today: &str,
+    ) -> Result<Vec<wit2::Violation>, PluginError> {
+        self.call2("validate", |s, v| {
+            v.call_validate(s, intake, submission, today)
+        })
+    }
+
+    /// One input to the reducer (2.x): the reaction, or the violations that refuse the input.
+    pub fn react(
+        &self,
+        state: &str,
+        input: &wit2::Input,
+        entries: &[wit2::Entry],
+    ) -> Result<Result<wit2::Reaction, Vec<wit2::Violation>>, PluginError> {
+        self.call2("react", |s, v| v.call_react(s, state, input, entries))
     }
 }

@@ -58,13 +58,22 @@ pub enum PluginError {
         /// How long the call waited.
         waited: Duration,
     },
+    /// The plugin answered what its contract does not allow (a malformed effect, a call of
+    /// the other major).
+    #[error("plugin {variant}: {detail}")]
+    Output {
+        /// `id@version (digest)`.
+        variant: String,
+        /// What is wrong with the answer.
+        detail: String,
+    },
     /// The artifact could not be read or cached.
     #[error("plugin artifact: {0}")]
     Io(String),
 }
 
 impl PluginError {
-    /// A short label for metrics: `compile`, `contract`, `trap`, `timeout`, `limit`, `busy`, `io`.
+    /// A short label for metrics: `compile`, `contract`, `trap`, `timeout`, `limit`, `busy`, `output`, `io`.
     pub fn kind(&self) -> &'static str {
         match self {
             PluginError::Compile { .. } => "compile",
@@ -73,6 +82,7 @@ impl PluginError {
             PluginError::Timeout { .. } => "timeout",
             PluginError::LimitExceeded { .. } => "limit",
             PluginError::Busy { .. } => "busy",
+            PluginError::Output { .. } => "output",
             PluginError::Io(_) => "io",
         }
     }

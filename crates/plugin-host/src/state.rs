@@ -10,7 +10,7 @@ use wasmtime_wasi::{
     HostMonotonicClock, HostWallClock, ResourceTable, WasiCtx, WasiCtxView, WasiView,
 };
 
-use crate::bindings::egov::procedure::{host, types};
+use crate::bindings::{v1, v2};
 
 /// The per-call state of a store.
 pub(crate) struct State {
@@ -113,10 +113,8 @@ impl WasiView for State {
     }
 }
 
-impl types::Host for State {}
-
-impl host::Host for State {
-    fn is_working_day(&mut self, date: String) -> Result<bool, String> {
+impl State {
+    fn is_working_day(&self, date: &str) -> Result<bool, String> {
         let d = date
             .parse()
             .map_err(|e| format!("{date:?} is not a date: {e}"))?;
@@ -126,15 +124,10 @@ impl host::Host for State {
             .map_err(|e| e.to_string())
     }
 
-    fn term_end(&mut self, date: String, count: u32, unit: types::Unit) -> Result<String, String> {
+    fn term_end(&self, date: &str, count: u32, unit: Unit) -> Result<String, String> {
         let d = date
             .parse()
             .map_err(|e| format!("{date:?} is not a date: {e}"))?;
-        let unit = match unit {
-            types::Unit::WorkingDays => Unit::WorkingDays,
-            types::Unit::CalendarDays => Unit::CalendarDays,
-            types::Unit::Months => Unit::Months,
-        };
         let term = Term::new(count.into(), unit).map_err(|e| e.to_string())?;
         self.calendar
             .due(d, term)
@@ -142,17 +135,62 @@ impl host::Host for State {
             .map_err(|e| e.to_string())
     }
 
-    fn today(&mut self) -> String {
+    fn today(&self) -> String {
         time::local_date(self.clock.now()).to_string()
     }
 
-    fn log(&mut self, level: host::Level, message: String) {
+    fn log(&self, level: tracing::Level, message: &str) {
         // Bounded: a variant cannot flood the log with one call.
         let message: String = message.chars().take(2000).collect();
         match level {
-            host::Level::Debug => tracing::debug!(variant = %self.variant, "{message}"),
-            host::Level::Info => tracing::info!(variant = %self.variant, "{message}"),
-            host::Level::Warn => tracing::warn!(variant = %self.variant, "{message}"),
+            tracing::Level::DEBUG => tracing::debug!(variant = %self.variant, "{message}"),
+            tracing::Level::INFO => tracing::info!(variant = %self.variant, "{message}"),
+            _ => tracing::warn!(variant = %self.variant, "{message}"),
         }
     }
 }
+
+/// The host imports of one contract major: the same functions over that major's types.
+macro_rules! host_imports {
+    ($major:ident) => {
+        impl $major::egov::procedure::types::Host for State {}
+
+        impl $major::egov::procedure::host::Host for State {
+            fn is_working_day(&mut self, date: String) -> Result<bool, String> {
+                State::is_working_day(self, &date)
+            }
+
+            fn term_end(
+                &mut self,
+                date: String,
+                count: u32,
+                unit: $major::egov::procedure::types::Unit,
+            ) -> Result<String, String> {
+                use $major::egov::procedure::types::Unit as U;
+                let unit = match unit {
+                    U::WorkingDays => Unit::WorkingDays,
+                    U::CalendarDays => Unit::CalendarDays,
+                    U::Months => Unit::Months,
+                };
+                State::term_end(self, &date, count, unit)
+            }
+
+            fn today(&mut self) -> String {
+                State::today(self)
+            }
+
+            fn log(&mut self, level: $major::egov::procedure::host::Level, message: String) {
+                use $major::egov::procedure::host::Level as L;
+                let level = match level {
+                    L::Debug => tracing::Level::DEBUG,
+                    L::Info => tracing::Level::INFO,
+                    L::Warn => tracing::Level::WARN,
+                };
+                State::log(self, level, &message)
+            }
+        }
+    };
+}
+
+host_imports!(v1);
+host_imports!(v2);

@@ -3,10 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::sync::Arc;
+
 use egov_kernel::{Line, Name, Role, Term, Unit};
-use egov_plugin_host::{Plugin, PluginError, wit};
+use egov_plugin_host::{Contract, Plugin, PluginError, wit, wit2};
 use jiff::civil::Date;
 use serde::Deserialize;
+use serde_json::Value;
 
 /// A procedure variant: one edition of one procedure's rules.
 #[derive(Clone, Debug)]
@@ -27,11 +30,12 @@ pub struct Definition {
     pub effective_to: Option<Date>,
     /// The act this edition implements.
     pub legal_basis: String,
-    /// How cases enter.
-    pub intake: Intake,
-    /// The submission form.
-    pub form: Form,
-    /// The step graph.
+    /// The contract major the plugin was built for.
+    pub contract: Contract,
+    /// How cases enter (a 1.x variant has one intake).
+    pub intakes: Vec<Intake>,
+    /// The steps (for 1.x, the graph the engine routes by; for 2.x, the description of what
+    /// the reducer opens).
     pub steps: Vec<Step>,
     /// The plugin's sha256.
     pub digest: String,
@@ -41,12 +45,102 @@ pub struct Definition {
 /// How cases of this procedure enter.
 #[derive(Clone, Debug)]
 pub struct Intake {
+    /// Its name in the variant (a 1.x variant's one intake is named by its path).
+    pub name: String,
+    /// A title.
+    pub title: String,
     /// The collection under `/api/v1/`, e.g. `perechen-applications`.
     pub path: String,
     /// The role that submits.
     pub role: Role,
     /// The rule that gives the submitter the right to apply.
     pub rule: String,
+    /// The submission form.
+    pub form: IntakeForm,
+}
+
+/// What a submission must look like.
+#[derive(Clone, Debug)]
+pub enum IntakeForm {
+    /// 1.x: object kinds, text fields, documents, yes/no criteria ([`Submission`]).
+    Graph(Form),
+    /// 2.x: a JSON Schema (2020-12) with the rule of each property in `x-rule`.
+    Schema(Arc<Schema>),
+}
+
+/// A compiled JSON Schema of a form or of a step's inputs. Its violations name the instance
+/// path and the rule of the nearest schema node that states one (`x-rule`).
+pub struct Schema {
+    /// The schema document.
+    pub document: Value,
+    /// The rule of the document's root (`x-rule` there, else the intake's or step's rule).
+    pub rule: String,
+    validator: jsonschema::Validator,
+}
+
+impl std::fmt::Debug for Schema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schema").field("rule", &self.rule).finish()
+    }
+}
+
+impl Schema {
+    /// Compiles `text` (JSON Schema 2020-12) whose root rule is `rule` unless it says.
+    pub fn compile(text: &str, rule: &str) -> Result<Self, String> {
+        let document: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let validator = jsonschema::draft202012::new(&document).map_err(|e| e.to_string())?;
+        let rule = document["x-rule"].as_str().unwrap_or(rule).to_owned();
+        Ok(Self {
+            document,
+            rule,
+            validator,
+        })
+    }
+
+    /// Every way `v` breaks the schema, each naming its field (a dotted path from `root`) and
+    /// the rule of the nearest schema node with an `x-rule`.
+    pub fn check(&self, v: &Value, root: &str) -> Vec<Violation> {
+        self.validator
+            .iter_errors(v)
+            .map(|e| {
+                let mut field = root.to_owned();
+                for seg in e.instance_path().to_string().split('/').skip(1) {
+                    let seg = seg.replace("~1", "/").replace("~0", "~");
+                    if seg.parse::<usize>().is_ok() {
+                        field.push_str(&format!("[{seg}]"));
+                    } else if field.is_empty() {
+                        field = seg;
+                    } else {
+                        field = format!("{field}.{seg}");
+                    }
+                }
+                // The keyword's location in the schema; the nearest node up that names a rule.
+                let mut at = e.schema_path().to_string();
+                let rule = loop {
+                    if let Some(r) = self
+                        .document
+                        .pointer(&format!("{at}/x-rule"))
+                        .and_then(Value::as_str)
+                    {
+                        break r.to_owned();
+                    }
+                    match at.rfind('/') {
+                        Some(i) => at.truncate(i),
+                        None => break self.rule.clone(),
+                    }
+                };
+                Violation {
+                    field: if field.is_empty() {
+                        "body".into()
+                    } else {
+                        field
+                    },
+                    rule,
+                    message: e.to_string(),
+                }
+            })
+            .collect()
+    }
 }
 
 /// The submission form.
@@ -144,8 +238,10 @@ pub struct Step {
     pub start: bool,
     /// Outcomes.
     pub outcomes: Vec<Outcome>,
-    /// A decision computed before an outcome is accepted.
+    /// A decision computed before an outcome is accepted (1.x).
     pub check: Option<String>,
+    /// The schema of the inputs a completion carries (2.x; none: it takes none).
+    pub inputs: Option<Arc<Schema>>,
 }
 
 /// A step's term.
@@ -223,6 +319,20 @@ pub struct DefinitionError {
     pub id: String,
     /// What is wrong.
     pub detail: String,
+    /// The plugin fault behind it, if one.
+    #[source]
+    pub source: Option<PluginError>,
+}
+
+impl DefinitionError {
+    /// A model error of `id`.
+    pub fn new(id: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            detail: detail.into(),
+            source: None,
+        }
+    }
 }
 
 fn unit(u: wit::Unit) -> Unit {
@@ -233,17 +343,61 @@ fn unit(u: wit::Unit) -> Unit {
     }
 }
 
+fn unit2(u: wit2::Unit) -> Unit {
+    match u {
+        wit2::Unit::WorkingDays => Unit::WorkingDays,
+        wit2::Unit::CalendarDays => Unit::CalendarDays,
+        wit2::Unit::Months => Unit::Months,
+    }
+}
+
+/// What a submission became once admitted: the document stored on the case and given to the
+/// reducer.
+#[derive(Clone, Debug)]
+pub enum Admitted {
+    /// A 1.x submission.
+    Graph(Submission),
+    /// A 2.x submission: a JSON document valid against the intake's form.
+    Document(Value),
+}
+
+/// Why a submission was not admitted.
+#[derive(Clone, Debug)]
+pub enum Refusal {
+    /// It is not a submission of this form's shape (a 400): the first bad value.
+    Malformed(Violation),
+    /// It breaks the form's rules (a 422): every violation.
+    Rules(Vec<Violation>),
+}
+
+impl Admitted {
+    /// The submission as JSON.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Admitted::Graph(s) => serde_json::to_value(s).expect("a submission serializes"),
+            Admitted::Document(v) => v.clone(),
+        }
+    }
+}
+
 impl Definition {
-    /// Reads the model from `plugin` (metadata, steps, form) and checks it.
+    /// Reads the model from `plugin` (metadata, steps, form or intakes) and checks it.
     pub fn from_plugin(plugin: Plugin) -> Result<Self, DefinitionError> {
-        let label = plugin.label().to_owned();
-        let err = |detail: String| DefinitionError {
-            id: label.clone(),
-            detail,
+        let d = match plugin.contract() {
+            Contract::V1 => Self::from_v1(plugin)?,
+            Contract::V2 => Self::from_v2(plugin)?,
         };
+        d.check()?;
+        Ok(d)
+    }
+
+    fn from_v1(plugin: Plugin) -> Result<Self, DefinitionError> {
+        let label = plugin.label().to_owned();
+        let err = |detail: String| DefinitionError::new(label.clone(), detail);
         let fault = |e: PluginError| DefinitionError {
             id: label.clone(),
-            detail: e.to_string(),
+            detail: "the plugin failed".into(),
+            source: Some(e),
         };
         let md = plugin.metadata().map_err(fault)?;
         let steps = plugin.steps().map_err(fault)?;
@@ -284,9 +438,159 @@ impl Definition {
                     })
                     .collect(),
                 check: s.check,
+                inputs: None,
             });
         }
-        let d = Definition {
+        let form = Form {
+            kind_rule: form.kind_rule,
+            kinds: form
+                .kinds
+                .into_iter()
+                .map(|k| ObjectKind {
+                    name: k.name,
+                    title: k.title,
+                    rule: k.rule,
+                    documents: k
+                        .documents
+                        .into_iter()
+                        .map(|d| DocumentSpec {
+                            kind: d.kind,
+                            title: d.title,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            fields: form
+                .fields
+                .into_iter()
+                .map(|f| Field {
+                    name: f.name,
+                    title: f.title,
+                    rule: f.rule,
+                    kind: match f.kind {
+                        wit::FieldType::Text => FieldType::Text,
+                        wit::FieldType::Date => FieldType::Date,
+                        wit::FieldType::Count => FieldType::Count,
+                    },
+                    required: f.required,
+                })
+                .collect(),
+            criteria: form
+                .criteria
+                .into_iter()
+                .map(|c| Criterion {
+                    id: c.id,
+                    group: c.group,
+                    text: c.text,
+                    applies_to: c.applies_to,
+                    rule: c.rule,
+                })
+                .collect(),
+        };
+        Ok(Definition {
+            id: md.id,
+            kind: md.kind,
+            semver: semver::Version::parse(&md.version).map_err(|e| {
+                err(format!(
+                    "version {:?} is not a semantic version: {e}",
+                    md.version
+                ))
+            })?,
+            version: md.version,
+            title: md.title.clone(),
+            effective_from: date("effective-from", &md.effective_from)?,
+            effective_to: md
+                .effective_to
+                .as_deref()
+                .map(|s| date("effective-to", s))
+                .transpose()?,
+            legal_basis: md.legal_basis,
+            contract: Contract::V1,
+            intakes: vec![Intake {
+                name: md.intake.path.clone(),
+                title: md.title,
+                role: role(&md.intake.role)?,
+                path: md.intake.path,
+                rule: md.intake.rule,
+                form: IntakeForm::Graph(form),
+            }],
+            steps: out_steps,
+            digest: plugin.digest().to_owned(),
+            plugin,
+        })
+    }
+
+    fn from_v2(plugin: Plugin) -> Result<Self, DefinitionError> {
+        let label = plugin.label().to_owned();
+        let err = |detail: String| DefinitionError::new(label.clone(), detail);
+        let fault = |e: PluginError| DefinitionError {
+            id: label.clone(),
+            detail: "the plugin failed".into(),
+            source: Some(e),
+        };
+        let md = plugin.metadata_v2().map_err(fault)?;
+        let steps = plugin.steps_v2().map_err(fault)?;
+        let date = |what: &str, s: &str| {
+            s.parse::<Date>()
+                .map_err(|e| err(format!("{what} {s:?}: {e}")))
+        };
+        let role = |s: &str| s.parse::<Role>().map_err(|e| err(e.to_string()));
+        let mut out_steps = Vec::with_capacity(steps.len());
+        for s in steps {
+            let term = match s.term {
+                Some(t) => Some(StepTerm {
+                    term: Term::new(t.count.into(), unit2(t.unit))
+                        .map_err(|e| err(format!("step {}: {e}", s.id)))?,
+                    from: t.start,
+                }),
+                None => None,
+            };
+            let inputs = match &s.inputs {
+                Some(text) => {
+                    Some(Arc::new(Schema::compile(text, &s.rule).map_err(|e| {
+                        err(format!("step {} inputs schema: {e}", s.id))
+                    })?))
+                }
+                None => None,
+            };
+            out_steps.push(Step {
+                role: role(&s.role)?,
+                id: s.id,
+                title: s.title,
+                service: s.service,
+                rule: s.rule,
+                term,
+                start: false,
+                outcomes: s
+                    .outcomes
+                    .into_iter()
+                    .map(|o| Outcome {
+                        name: o.name,
+                        title: o.title,
+                        next: vec![],
+                        status: None,
+                        requires_reasons: o.requires_reasons,
+                        rule: o.rule,
+                    })
+                    .collect(),
+                check: None,
+                inputs,
+            });
+        }
+        let mut intakes = Vec::with_capacity(md.intakes.len());
+        for i in md.intakes {
+            let schema = Schema::compile(&i.form, &i.rule)
+                .map_err(|e| err(format!("intake {} form schema: {e}", i.name)))?;
+            intakes.push(Intake {
+                role: role(&i.role)?,
+                name: i.name,
+                title: i.title,
+                path: i.path,
+                rule: i.rule,
+                form: IntakeForm::Schema(Arc::new(schema)),
+            });
+        }
+        Ok(Definition {
             id: md.id,
             kind: md.kind,
             semver: semver::Version::parse(&md.version).map_err(|e| {
@@ -304,73 +608,22 @@ impl Definition {
                 .map(|s| date("effective-to", s))
                 .transpose()?,
             legal_basis: md.legal_basis,
-            intake: Intake {
-                path: md.intake.path,
-                role: role(&md.intake.role)?,
-                rule: md.intake.rule,
-            },
-            form: Form {
-                kind_rule: form.kind_rule,
-                kinds: form
-                    .kinds
-                    .into_iter()
-                    .map(|k| ObjectKind {
-                        name: k.name,
-                        title: k.title,
-                        rule: k.rule,
-                        documents: k
-                            .documents
-                            .into_iter()
-                            .map(|d| DocumentSpec {
-                                kind: d.kind,
-                                title: d.title,
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-                fields: form
-                    .fields
-                    .into_iter()
-                    .map(|f| Field {
-                        name: f.name,
-                        title: f.title,
-                        rule: f.rule,
-                        kind: match f.kind {
-                            wit::FieldType::Text => FieldType::Text,
-                            wit::FieldType::Date => FieldType::Date,
-                            wit::FieldType::Count => FieldType::Count,
-                        },
-                        required: f.required,
-                    })
-                    .collect(),
-                criteria: form
-                    .criteria
-                    .into_iter()
-                    .map(|c| Criterion {
-                        id: c.id,
-                        group: c.group,
-                        text: c.text,
-                        applies_to: c.applies_to,
-                        rule: c.rule,
-                    })
-                    .collect(),
-            },
+            contract: Contract::V2,
+            intakes,
             steps: out_steps,
             digest: plugin.digest().to_owned(),
             plugin,
-        };
-        d.check()?;
-        Ok(d)
+        })
     }
 
     /// The model's checks: one start step, unique ids, outcomes that lead to known steps,
     /// a semantic version, dates in order, a non-empty form.
     pub fn check(&self) -> Result<(), DefinitionError> {
         let bad = |detail: String| {
-            Err(DefinitionError {
-                id: format!("{}@{}", self.id, self.version),
+            Err(DefinitionError::new(
+                format!("{}@{}", self.id, self.version),
                 detail,
-            })
+            ))
         };
         if let Some(to) = self.effective_to
             && to < self.effective_from
@@ -381,8 +634,23 @@ impl Definition {
         if ids.len() != self.steps.len() {
             return bad("step ids are not unique".into());
         }
-        if self.steps.iter().filter(|s| s.start).count() != 1 {
+        if self.contract == Contract::V1 && self.steps.iter().filter(|s| s.start).count() != 1 {
             return bad("exactly one step must be the start step".into());
+        }
+        if self.intakes.is_empty() {
+            return bad("the variant has no intake".into());
+        }
+        let paths: BTreeSet<&str> = self.intakes.iter().map(|i| i.path.as_str()).collect();
+        let intake_names: BTreeSet<&str> = self.intakes.iter().map(|i| i.name.as_str()).collect();
+        if paths.len() != self.intakes.len() || intake_names.len() != self.intakes.len() {
+            return bad("intake names and paths must be unique".into());
+        }
+        if let Some(i) = self
+            .intakes
+            .iter()
+            .find(|i| !i.path.split('/').all(Name::is_valid))
+        {
+            return bad(format!("intake path {:?} is not a path of names", i.path));
         }
         // Names become task ids, key parts and JSON paths: every one must parse as a Name.
         let names = self
@@ -392,20 +660,20 @@ impl Definition {
                 std::iter::once(("step", s.id.as_str()))
                     .chain(s.outcomes.iter().map(|o| ("outcome", o.name.as_str())))
             })
-            .chain(self.form.kinds.iter().flat_map(|k| {
-                std::iter::once(("object kind", k.name.as_str())).chain(
-                    k.documents
-                        .iter()
-                        .map(|d| ("document kind", d.kind.as_str())),
-                )
-            }))
-            .chain(self.form.fields.iter().map(|f| ("field", f.name.as_str())))
-            .chain(
-                self.form
-                    .criteria
+            .chain(self.graph_form().into_iter().flat_map(|form| {
+                form.kinds
                     .iter()
-                    .map(|c| ("criterion", c.id.as_str())),
-            );
+                    .flat_map(|k| {
+                        std::iter::once(("object kind", k.name.as_str())).chain(
+                            k.documents
+                                .iter()
+                                .map(|d| ("document kind", d.kind.as_str())),
+                        )
+                    })
+                    .chain(form.fields.iter().map(|f| ("field", f.name.as_str())))
+                    .chain(form.criteria.iter().map(|c| ("criterion", c.id.as_str())))
+            }))
+            .chain(self.intakes.iter().map(|i| ("intake", i.name.as_str())));
         for (what, name) in names {
             if !Name::is_valid(name) {
                 return bad(format!(
@@ -426,10 +694,33 @@ impl Definition {
                 }
             }
         }
-        if self.form.kinds.is_empty() {
+        if self.graph_form().is_some_and(|f| f.kinds.is_empty()) {
             return bad("the form has no object kinds".into());
         }
         Ok(())
+    }
+
+    /// The form of a 1.x variant's one intake.
+    pub fn graph_form(&self) -> Option<&Form> {
+        self.intakes.iter().find_map(|i| match &i.form {
+            IntakeForm::Graph(f) => Some(f),
+            IntakeForm::Schema(_) => None,
+        })
+    }
+
+    /// The intake at `path` (under `/api/v1/`).
+    pub fn intake_at(&self, path: &str) -> Option<&Intake> {
+        self.intakes.iter().find(|i| i.path == path)
+    }
+
+    /// The intake named `name`.
+    pub fn intake(&self, name: &str) -> Option<&Intake> {
+        self.intakes.iter().find(|i| i.name == name)
+    }
+
+    /// The plugin.
+    pub fn plugin(&self) -> &Plugin {
+        &self.plugin
     }
 
     /// `id@version (digest prefix)`.
@@ -437,12 +728,9 @@ impl Definition {
         self.plugin.label()
     }
 
-    /// The step opened on submission.
-    pub fn start_step(&self) -> &Step {
-        self.steps
-            .iter()
-            .find(|s| s.start)
-            .expect("checked: one start step")
+    /// The step opened on submission (1.x).
+    pub fn start_step(&self) -> Option<&Step> {
+        self.steps.iter().find(|s| s.start)
     }
 
     /// A step by id.
@@ -455,11 +743,89 @@ impl Definition {
         day >= self.effective_from && self.effective_to.is_none_or(|to| day <= to)
     }
 
-    /// The variant's verdict on a submission made on `today`: every violation (empty when
+    /// The variant's verdict on a 1.x submission made on `today`: every violation (empty when
     /// valid). Runs the plugin (blocking, bounded by its deadline).
     pub fn validate(&self, s: &Submission, today: Date) -> Result<Vec<Violation>, PluginError> {
         let json = serde_json::to_string(s).expect("a submission serializes");
         self.plugin.validate(&json, &today.to_string())
+    }
+
+    /// Admits a submission `body` to `intake` on `today`: parsed into its type (1.x: a
+    /// [`Submission`]; 2.x: a document of names and one-line-safe text, valid against the
+    /// intake's form schema), then the variant's rules. Violations refuse it. Runs the plugin
+    /// (blocking, bounded by its deadline).
+    pub fn admit(
+        &self,
+        intake: &Intake,
+        body: &Value,
+        today: Date,
+    ) -> Result<Result<Admitted, Refusal>, PluginError> {
+        let refuse = |field: String, rule: &str, message: String| {
+            Ok(Err(Refusal::Malformed(Violation {
+                field,
+                rule: rule.to_owned(),
+                message,
+            })))
+        };
+        match &intake.form {
+            IntakeForm::Graph(form) => {
+                let s: Submission = match serde_path_to_error::deserialize(body) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let path = e.path().to_string();
+                        let field = if path == "." { "body".into() } else { path };
+                        return refuse(field, &form.kind_rule, e.inner().to_string());
+                    }
+                };
+                let v = self.validate(&s, today)?;
+                Ok(if v.is_empty() {
+                    Ok(Admitted::Graph(s))
+                } else {
+                    Err(Refusal::Rules(v))
+                })
+            }
+            IntakeForm::Schema(schema) => {
+                if !body.is_object() {
+                    return refuse(
+                        "body".into(),
+                        &schema.rule,
+                        "a submission is a JSON object".into(),
+                    );
+                }
+                if let Err(e) = crate::inputs::check_document(body, "", 1) {
+                    let (field, message) = e.split_once(": ").unwrap_or(("body", &e));
+                    return refuse(
+                        if field.is_empty() {
+                            "body".into()
+                        } else {
+                            field.to_owned()
+                        },
+                        &schema.rule,
+                        message.to_owned(),
+                    );
+                }
+                let v = schema.check(body, "");
+                if !v.is_empty() {
+                    return Ok(Err(Refusal::Rules(v)));
+                }
+                let v =
+                    self.plugin
+                        .validate_v2(&intake.name, &body.to_string(), &today.to_string())?;
+                Ok(if v.is_empty() {
+                    Ok(Admitted::Document(body.clone()))
+                } else {
+                    Err(Refusal::Rules(
+                        v.into_iter()
+                            .map(|v| Violation {
+                                field: v.field,
+                                rule: v.rule,
+                                message: v.message,
+                            })
+                            .collect(),
+                    ))
+                })
+            }
+        }
     }
 
     /// Runs `f` on the blocking pool under a permit of the plugin pool, waiting for the permit

@@ -50,13 +50,13 @@ impl Definitions {
             let overlaps = d.effective_to.is_none_or(|to| to >= other.effective_from)
                 && other.effective_to.is_none_or(|to| to >= d.effective_from);
             if overlaps {
-                return Err(DefinitionError {
-                    id: format!("{}@{}", d.id, d.version),
-                    detail: format!(
+                return Err(DefinitionError::new(
+                    format!("{}@{}", d.id, d.version),
+                    format!(
                         "its period overlaps that of {} {} (kind {})",
                         other.id, other.version, d.kind
                     ),
-                });
+                ));
             }
         }
         let mut list = self.list.clone();

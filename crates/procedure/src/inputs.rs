@@ -18,32 +18,9 @@ impl StepInputs {
 
     /// Parses `map`, naming the first bad value by its path under `inputs`.
     pub fn parse(map: Map<String, Value>) -> Result<Self, String> {
-        fn walk(v: &Value, path: &str, depth: usize) -> Result<(), String> {
-            if depth > StepInputs::MAX_DEPTH {
-                return Err(format!(
-                    "{path}: nested deeper than {} levels",
-                    StepInputs::MAX_DEPTH
-                ));
-            }
-            match v {
-                Value::String(s) if s.is_empty() => Ok(()),
-                Value::String(s) => Text::parse(s.as_str())
-                    .map(|_| ())
-                    .map_err(|e| format!("{path}: {e}")),
-                Value::Array(a) => a
-                    .iter()
-                    .enumerate()
-                    .try_for_each(|(i, x)| walk(x, &format!("{path}[{i}]"), depth + 1)),
-                Value::Object(o) => o.iter().try_for_each(|(k, x)| {
-                    Name::parse(k.as_str()).map_err(|e| format!("{path}: {e}"))?;
-                    walk(x, &format!("{path}.{k}"), depth + 1)
-                }),
-                _ => Ok(()),
-            }
-        }
         for (k, v) in &map {
             Name::parse(k.as_str()).map_err(|e| format!("inputs: {e}"))?;
-            walk(v, &format!("inputs.{k}"), 1)?;
+            check_document(v, &format!("inputs.{k}"), 1)?;
         }
         Ok(Self(map))
     }
@@ -61,6 +38,40 @@ impl StepInputs {
     /// The facts, owned.
     pub fn into_map(self) -> Map<String, Value> {
         self.0
+    }
+}
+
+/// Checks a JSON document from outside at `path`, `depth` levels down: object keys are
+/// [`Name`]s, strings are [`Text`] (no control characters but line breaks and tabs), nesting
+/// is at most [`StepInputs::MAX_DEPTH`] levels. The first bad value is named by its path.
+pub fn check_document(v: &Value, path: &str, depth: usize) -> Result<(), String> {
+    if depth > StepInputs::MAX_DEPTH {
+        return Err(format!(
+            "{path}: nested deeper than {} levels",
+            StepInputs::MAX_DEPTH
+        ));
+    }
+    let child = |k: &str| {
+        if path.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        Value::String(s) if s.is_empty() => Ok(()),
+        Value::String(s) => Text::parse(s.as_str())
+            .map(|_| ())
+            .map_err(|e| format!("{path}: {e}")),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, x)| check_document(x, &format!("{path}[{i}]"), depth + 1)),
+        Value::Object(o) => o.iter().try_for_each(|(k, x)| {
+            Name::parse(k.as_str()).map_err(|e| format!("{}: {e}", child(k)))?;
+            check_document(x, &child(k), depth + 1)
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -15,10 +15,10 @@ mod inputs;
 mod registry;
 
 pub use definition::{
-    Criterion, Definition, DefinitionError, DocumentSpec, Field, FieldType, Form, Intake,
-    ObjectKind, Outcome, Step, StepTerm, Submission, Violation,
+    Admitted, Criterion, Definition, DefinitionError, DocumentSpec, Field, FieldType, Form, Intake,
+    IntakeForm, ObjectKind, Outcome, Refusal, Schema, Step, StepTerm, Submission, Violation,
 };
 pub use definitions::{Definitions, SelectError};
-pub use egov_plugin_host::{Engine, EngineConfig, Limits, Plugin, PluginError};
-pub use inputs::StepInputs;
+pub use egov_plugin_host::{Contract, Engine, EngineConfig, Limits, Plugin, PluginError, wit2};
+pub use inputs::{StepInputs, check_document};
 pub use registry::{Registry, RevisionState, RevisionStatus};

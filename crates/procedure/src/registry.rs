@@ -263,7 +263,7 @@ impl Registry {
                 .engine
                 .load(&bytes, limits)
                 .map_err(|e| e.to_string())?;
-            let def = Definition::from_plugin(plugin).map_err(|e| e.to_string())?;
+            let def = Definition::from_plugin(plugin).map_err(|e| chain(&e))?;
             check_period(&m, &def)?;
             Ok(def)
         })();
@@ -357,4 +357,16 @@ fn fingerprint(manifest: &Path) -> String {
     let meta = artifact.and_then(|a| std::fs::metadata(a).ok());
     let (len, mtime) = meta.map_or((0, None), |m| (m.len(), m.modified().ok()));
     format!("{text}\n{len}\n{mtime:?}")
+}
+
+/// An error and its sources, for the revision's status.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        next = s.source();
+    }
+    out
 }

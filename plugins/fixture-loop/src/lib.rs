@@ -3,7 +3,7 @@
 //! its term counted afresh from the resubmission), as many rounds as it takes. Built by
 //! `make plugins` into `target/plugins/fixtures/loop.wasm` for the end-to-end tests.
 
-use egov_plugin_sdk::*;
+use egov_plugin_sdk_v1::*;
 
 struct Variant;
 

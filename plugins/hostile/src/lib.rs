@@ -3,7 +3,7 @@
 //! plugins abort on panic). Its metadata is valid, so the host loads it; the fault comes on a
 //! request, where the host must type it and the service must keep serving everyone else.
 
-use egov_plugin_sdk::*;
+use egov_plugin_sdk_v1::*;
 
 #[cfg(feature = "loop")]
 const NAME: &str = "loop";

@@ -12,7 +12,7 @@
 mod decide;
 mod form;
 
-use egov_plugin_sdk::*;
+use egov_plugin_sdk_v1::*;
 
 pub use decide::{decide, score};
 pub use form::{
@@ -225,28 +225,28 @@ macro_rules! edition {
     ($edition:expr) => {
         struct Variant;
 
-        impl egov_plugin_sdk::Guest for Variant {
-            fn metadata() -> egov_plugin_sdk::Metadata {
+        impl egov_plugin_sdk_v1::Guest for Variant {
+            fn metadata() -> egov_plugin_sdk_v1::Metadata {
                 $crate::metadata(&$edition)
             }
-            fn steps() -> Vec<egov_plugin_sdk::Step> {
+            fn steps() -> Vec<egov_plugin_sdk_v1::Step> {
                 $crate::steps(&$edition)
             }
-            fn form() -> egov_plugin_sdk::Form {
+            fn form() -> egov_plugin_sdk_v1::Form {
                 $crate::form()
             }
-            fn validate(submission: String, today: String) -> Vec<egov_plugin_sdk::Violation> {
+            fn validate(submission: String, today: String) -> Vec<egov_plugin_sdk_v1::Violation> {
                 $crate::validate(&submission, &today)
             }
             fn decide(
                 name: String,
                 input: String,
-            ) -> Result<String, Vec<egov_plugin_sdk::Violation>> {
+            ) -> Result<String, Vec<egov_plugin_sdk_v1::Violation>> {
                 $crate::decide(&name, &input)
             }
         }
 
-        egov_plugin_sdk::export!(Variant);
+        egov_plugin_sdk_v1::export!(Variant);
     };
 }
 

@@ -1,8 +1,15 @@
-//! Builders for declaring a step graph and a form in code, close to how the rules read.
+//! Builders for the description (steps, outcomes, intakes) and constructors of effects and
+//! violations, so a variant reads like the rules it implements.
 
-use crate::{Criterion, DocumentSpec, Field, FieldType, ObjectKind, Outcome, Step, Term, Unit};
+use serde_json::Value;
 
-/// A step acted on by `role` in `service`, implementing `rule`.
+use crate::{
+    CloseTask, Effect, Entry, Explain, ExtendTask, Intake, Notify, OpenSlot, OpenTask, Outcome,
+    Party, SetTimer, Span, StartCase, Step, Term, Unit, Violation,
+};
+
+/// A step acted on by `role`, owned by `service`, implementing `rule`; add a term, outcomes and
+/// an inputs schema.
 pub fn step(id: &str, title: &str, role: &str, service: &str, rule: &str) -> Step {
     Step {
         id: id.into(),
@@ -11,14 +18,13 @@ pub fn step(id: &str, title: &str, role: &str, service: &str, rule: &str) -> Ste
         service: service.into(),
         rule: rule.into(),
         term: None,
-        start: false,
         outcomes: Vec::new(),
-        check: None,
+        inputs: None,
     }
 }
 
 impl Step {
-    /// With a term of `count` `unit`s from `start`.
+    /// Its legal term: `count` `unit`s from the opening of the task (`start`: the rule's words).
     pub fn term(mut self, count: u32, unit: Unit, start: &str) -> Self {
         self.term = Some(Term {
             count,
@@ -27,92 +33,177 @@ impl Step {
         });
         self
     }
-    /// The step opened on submission.
-    pub fn start(mut self) -> Self {
-        self.start = true;
-        self
-    }
-    /// With an outcome.
+
+    /// An outcome.
     pub fn outcome(mut self, o: Outcome) -> Self {
         self.outcomes.push(o);
         self
     }
-    /// With a decision the engine computes before accepting an outcome.
-    pub fn check(mut self, decision: &str) -> Self {
-        self.check = Some(decision.into());
+
+    /// The JSON Schema (2020-12) of the inputs a completion carries, `x-rule` per property.
+    pub fn inputs(mut self, schema: Value) -> Self {
+        self.inputs = Some(schema.to_string());
         self
     }
 }
 
-/// An outcome that ends its branch (add `.next(...)` to open steps).
+/// An outcome.
 pub fn outcome(name: &str, title: &str) -> Outcome {
     Outcome {
         name: name.into(),
         title: title.into(),
-        next: Vec::new(),
-        status: None,
         requires_reasons: false,
         rule: None,
     }
 }
 
 impl Outcome {
-    /// Opens these steps.
-    pub fn next(mut self, steps: &[&str]) -> Self {
-        self.next = steps.iter().map(|s| (*s).into()).collect();
-        self
-    }
-    /// Sets the case status.
-    pub fn status(mut self, s: &str) -> Self {
-        self.status = Some(s.into());
-        self
-    }
-    /// Requires reasons.
+    /// The actor must state reasons.
     pub fn with_reasons(mut self) -> Self {
         self.requires_reasons = true;
         self
     }
-    /// Under its own rule.
-    pub fn rule(mut self, r: &str) -> Self {
-        self.rule = Some(r.into());
+
+    /// The rule behind it, when not the step's.
+    pub fn rule(mut self, rule: &str) -> Self {
+        self.rule = Some(rule.into());
         self
     }
 }
 
-/// An object kind with its documents `(kind, title)`.
-pub fn object_kind(name: &str, title: &str, rule: &str, documents: &[(&str, &str)]) -> ObjectKind {
-    ObjectKind {
+/// An intake: `POST /api/v1/<path>` by `role`, under `rule`, with its form (JSON Schema
+/// 2020-12, `x-rule` per property).
+pub fn intake(name: &str, title: &str, path: &str, role: &str, rule: &str, form: Value) -> Intake {
+    Intake {
         name: name.into(),
         title: title.into(),
+        path: path.into(),
+        role: role.into(),
         rule: rule.into(),
-        documents: documents
-            .iter()
-            .map(|(k, t)| DocumentSpec {
-                kind: (*k).into(),
-                title: (*t).into(),
-            })
-            .collect(),
+        form: form.to_string(),
     }
 }
 
-/// A required field.
-pub fn field(name: &str, title: &str, rule: &str, kind: FieldType) -> Field {
-    Field {
-        name: name.into(),
-        title: title.into(),
+/// A violation of `rule` at `field`.
+pub fn violation(field: &str, rule: &str, message: impl Into<String>) -> Violation {
+    Violation {
+        field: field.into(),
         rule: rule.into(),
-        kind,
-        required: true,
+        message: message.into(),
     }
 }
 
-/// A criterion of `group`, for the object kinds in `applies_to` (empty: all).
-pub fn criterion(id: &str, group: &str, text: &str, applies_to: &[&str], rule: &str) -> Criterion {
-    Criterion {
-        id: id.into(),
-        group: group.into(),
-        text: text.into(),
-        applies_to: applies_to.iter().map(|s| (*s).into()).collect(),
-        rule: rule.into(),
+/// A party: anyone with `role`.
+pub fn role(role: &str) -> Party {
+    Party {
+        role: role.into(),
+        org: None,
     }
+}
+
+/// A party: `org` (a BIN) in `role`.
+pub fn party_of(role: &str, org: &str) -> Party {
+    Party {
+        role: role.into(),
+        org: Some(org.into()),
+    }
+}
+
+/// Opens the task `key` (its step's role acts).
+pub fn open_task(key: &str) -> Effect {
+    Effect::OpenTask(OpenTask {
+        key: key.into(),
+        party: None,
+    })
+}
+
+/// Opens the task `key` for `party`.
+pub fn open_task_for(key: &str, party: Party) -> Effect {
+    Effect::OpenTask(OpenTask {
+        key: key.into(),
+        party: Some(party),
+    })
+}
+
+/// Withdraws the open task `key`.
+pub fn close_task(key: &str, reason: &str) -> Effect {
+    Effect::CloseTask(CloseTask {
+        key: key.into(),
+        reason: reason.into(),
+    })
+}
+
+/// Moves the open task `key`'s last day `count` `unit`s later, under `rule`.
+pub fn extend_task(key: &str, count: u32, unit: Unit, rule: &str) -> Effect {
+    Effect::ExtendTask(ExtendTask {
+        key: key.into(),
+        by: Span { count, unit },
+        rule: rule.into(),
+    })
+}
+
+/// Sets the timer `name` to the end (24:00 local time of the last day) of a term counted from
+/// the input's day.
+pub fn set_timer_after(name: &str, count: u32, unit: Unit, rule: &str) -> Effect {
+    Effect::SetTimer(SetTimer {
+        name: name.into(),
+        at: None,
+        term: Some(Span { count, unit }),
+        rule: rule.into(),
+    })
+}
+
+/// Sets the timer `name` to the instant `at` (RFC 3339 with offset).
+pub fn set_timer_at(name: &str, at: &str, rule: &str) -> Effect {
+    Effect::SetTimer(SetTimer {
+        name: name.into(),
+        at: Some(at.into()),
+        term: None,
+        rule: rule.into(),
+    })
+}
+
+/// Opens the slot `name` for `party`; `sealed` keeps its inputs unreadable until unsealed.
+pub fn open_slot(name: &str, party: Party, sealed: bool, rule: &str) -> Effect {
+    Effect::OpenSlot(OpenSlot {
+        name: name.into(),
+        party,
+        sealed,
+        rule: rule.into(),
+    })
+}
+
+/// Writes a registry entry.
+pub fn put_entry(registry: &str, key: &str, body: &Value) -> Effect {
+    Effect::PutEntry(Entry {
+        registry: registry.into(),
+        key: key.into(),
+        body: body.to_string(),
+    })
+}
+
+/// Starts a linked case.
+pub fn start_case(procedure: &str, link: &str, submission: &Value) -> Effect {
+    Effect::StartCase(StartCase {
+        procedure: procedure.into(),
+        link: link.into(),
+        submission: submission.to_string(),
+    })
+}
+
+/// Tells `party` about `subject`.
+pub fn notify(party: Party, subject: &str, body: &Value) -> Effect {
+    Effect::Notify(Notify {
+        party,
+        subject: subject.into(),
+        body: body.to_string(),
+    })
+}
+
+/// Reasons added to the completed task and what the decision rests on.
+pub fn explain(reasons: Vec<String>, decision: &Value) -> Effect {
+    Effect::Explain(Explain {
+        reasons,
+        decision: decision.to_string(),
+    })
 }

@@ -1,11 +1,21 @@
-//! A template variant: one submission form, two steps with working-day terms, one decision.
-//! Copy this directory to `plugins/<your-variant>/`, rename the crate, add it to
-//! `plugins/Cargo.toml` and `scripts/build-plugins`, and replace the rules below with yours,
-//! naming every rule by its id (see "Rule ids" in README.md). See plugins/README.md.
+//! A template variant on contract 2.0: one intake with its form, two steps with working-day
+//! terms routed by a static graph, and a rule the form's schema cannot say. Copy this
+//! directory to `plugins/<your-variant>/`, rename the crate, add it to `plugins/Cargo.toml`
+//! and `scripts/build-plugins`, and replace the rules below with yours, naming every rule by
+//! its id (see "Rule ids" in README.md). See plugins/README.md.
 
 use egov_plugin_sdk::*;
+use serde_json::{Value, json};
 
 struct Variant;
+
+fn graph() -> Graph {
+    Graph::new()
+        .start(&["review"])
+        .on("review", "approve", Go::to(&["decision"]))
+        .on("review", "reject", Go::end().status("rejected"))
+        .on("decision", "agree", Go::end().status("agreed"))
+}
 
 impl Guest for Variant {
     fn metadata() -> Metadata {
@@ -17,11 +27,20 @@ impl Guest for Variant {
             effective_from: "2026-01-01".into(),
             effective_to: None,
             legal_basis: "the act and its registration number".into(),
-            intake: Intake {
-                path: "example-requests".into(),
-                role: "state-body".into(),
-                rule: "EX-1".into(),
-            },
+            intakes: vec![intake(
+                "request",
+                "A request",
+                "example-requests",
+                "state-body",
+                "EX-1",
+                json!({
+                    "type": "object", "additionalProperties": false, "required": ["subject"],
+                    "properties": {
+                        "subject": {"type": "string", "minLength": 1, "maxLength": 500, "x-rule": "EX-1"},
+                        "needed_by": {"type": "string", "format": "date", "x-rule": "EX-1.b"}
+                    }
+                }),
+            )],
         }
     }
 
@@ -35,13 +54,8 @@ impl Guest for Variant {
                 "EX-2",
             )
             .term(10, Unit::WorkingDays, "receipt of the request")
-            .start()
-            .outcome(outcome("approve", "Approved").next(&["decision"]))
-            .outcome(
-                outcome("reject", "Rejected, with reasons")
-                    .status("rejected")
-                    .with_reasons(),
-            ),
+            .outcome(outcome("approve", "Approved"))
+            .outcome(outcome("reject", "Rejected, with reasons").with_reasons()),
             step(
                 "decision",
                 "Decision",
@@ -50,55 +64,31 @@ impl Guest for Variant {
                 "EX-3",
             )
             .term(3, Unit::WorkingDays, "receipt of the review")
-            .outcome(outcome("agree", "Agreed").status("agreed")),
+            .outcome(outcome("agree", "Agreed")),
         ]
     }
 
-    fn form() -> Form {
-        Form {
-            kind_rule: "EX-1".into(),
-            kinds: vec![object_kind(
-                "request",
-                "request",
-                "EX-1",
-                &[("description", "description of the need")],
-            )],
-            fields: vec![field("subject", "Subject", "EX-1", FieldType::Text)],
-            criteria: vec![],
-        }
-    }
-
-    fn validate(submission: String, today: String) -> Vec<Violation> {
-        validate_form(&Self::form(), &submission, &today)
-    }
-
-    fn decide(name: String, input: String) -> Result<String, Vec<Violation>> {
-        match name.as_str() {
-            // A decision that uses the host calendar: the last day of the review's term.
-            "review-term-end" => {
-                let day = serde_json::from_str::<String>(&input).map_err(|e| {
-                    vec![Violation {
-                        field: "".into(),
-                        rule: "EX-2".into(),
-                        message: e.to_string(),
-                    }]
-                })?;
-                host::term_end(&day, 10, Unit::WorkingDays)
-                    .map(|d| serde_json::Value::String(d).to_string())
-                    .map_err(|e| {
-                        vec![Violation {
-                            field: "".into(),
-                            rule: "EX-2".into(),
-                            message: e,
-                        }]
-                    })
+    fn validate(_intake: String, submission: String, today: String) -> Vec<Violation> {
+        // What a schema cannot say: a date relative to the day of submission.
+        let s: Value = serde_json::from_str(&submission).unwrap_or(Value::Null);
+        match s["needed_by"].as_str() {
+            Some(d) if d < today.as_str() => {
+                vec![violation(
+                    "needed_by",
+                    "EX-1.b",
+                    format!("{d} is before the day of submission"),
+                )]
             }
-            other => Err(vec![Violation {
-                field: "name".into(),
-                rule: "".into(),
-                message: format!("no decision {other}"),
-            }]),
+            _ => vec![],
         }
+    }
+
+    fn react(
+        state: String,
+        input: Input,
+        _entries: Vec<Entry>,
+    ) -> Result<Reaction, Vec<Violation>> {
+        graph().react(&state, &input, |_, _, _| Ok(()))
     }
 }
 

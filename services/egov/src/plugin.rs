@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use egov_kernel::time;
-use egov_procedure::Submission;
+use egov_procedure::{Contract, Refusal};
 use serde_json::Value;
 
 use crate::common::{Failure, load_component, read_json, runtime};
@@ -22,9 +22,12 @@ pub enum PluginCommand {
     Validate {
         /// The component (.wasm).
         file: PathBuf,
-        /// The object kind of the form (overrides the input's `object_kind`).
+        /// The object kind of a 1.x form (overrides the input's `object_kind`).
         #[arg(long)]
         form: Option<String>,
+        /// The intake of a 2.x variant (default: its first).
+        #[arg(long)]
+        intake: Option<String>,
         /// The submission (JSON).
         #[arg(long)]
         input: PathBuf,
@@ -43,6 +46,18 @@ pub enum PluginCommand {
         #[arg(long)]
         input: PathBuf,
     },
+    /// Runs one input through a 2.x variant's reducer and prints the reaction (JSON); exit 1 if
+    /// the input is refused.
+    React {
+        /// The component (.wasm).
+        file: PathBuf,
+        /// The variant's state before the input (JSON; default null).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// The input (JSON: `{"type": "submitted", ...}`, see plugins/README.md).
+        #[arg(long)]
+        input: PathBuf,
+    },
     /// Runs the recorded cases of a directory (`*.case.json`, with `plugin.toml` naming the
     /// component); exit 1 if any fails.
     Test {
@@ -50,13 +65,15 @@ pub enum PluginCommand {
         dir: PathBuf,
     },
     /// Times one evaluation on a fresh instance against a bare wasmtime call on a live one.
+    /// For a 2.x variant, `react` per input (`--input`, default a submission of `{}`),
+    /// single-threaded and with every core busy.
     Bench {
         /// The component (.wasm).
         file: PathBuf,
-        /// A decision to time (default: `metadata`).
+        /// A 1.x decision to time (default: `metadata`).
         #[arg(long)]
         decision: Option<String>,
-        /// The decision's input (JSON).
+        /// The decision's input, or the reducer's input (JSON).
         #[arg(long)]
         input: Option<PathBuf>,
         /// Calls per measurement.
@@ -85,10 +102,13 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
             );
             println!("{}", d.title);
             println!("legal basis: {}", d.legal_basis);
-            println!(
-                "intake: POST /api/v1/{} by {} ({})",
-                d.intake.path, d.intake.role, d.intake.rule
-            );
+            println!("contract: {:?}", d.contract);
+            for i in &d.intakes {
+                println!(
+                    "intake {}: POST /api/v1/{} by {} ({})",
+                    i.name, i.path, i.role, i.rule
+                );
+            }
             println!("sha256: {}", d.digest);
             println!();
             println!(
@@ -109,6 +129,10 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
                     .outcomes
                     .iter()
                     .map(|o| {
+                        // A 2.x variant routes in its reducer: the outcome alone.
+                        if d.contract == Contract::V2 {
+                            return o.name.clone();
+                        }
                         let to = if o.next.is_empty() {
                             "end".to_owned()
                         } else {
@@ -137,6 +161,7 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
         PluginCommand::Validate {
             file,
             form,
+            intake,
             input,
             today,
         } => {
@@ -145,19 +170,29 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
             if let Some(kind) = form {
                 json["object_kind"] = Value::String(kind);
             }
-            let s: Submission = serde_json::from_value(json)
-                .map_err(|e| Failure::Input(format!("{}: {e}", input.display())))?;
             let today = match today {
                 Some(t) => t
                     .parse()
                     .map_err(|e| Failure::Input(format!("--today {t:?}: {e}")))?,
                 None => time::local_date(jiff::Timestamp::now()),
             };
-            let v = d.validate(&s, today).map_err(runtime)?;
-            if v.is_empty() {
-                println!("valid ({} {}, submitted {today})", d.id, d.version);
-                return Ok(());
-            }
+            let i = match &intake {
+                Some(name) => d
+                    .intake(name)
+                    .ok_or_else(|| Failure::Input(format!("--intake: no intake {name}")))?,
+                None => d
+                    .intakes
+                    .first()
+                    .ok_or_else(|| Failure::Input("the variant has no intake".into()))?,
+            };
+            let v = match d.admit(i, &json, today).map_err(runtime)? {
+                Ok(_) => {
+                    println!("valid ({} {}, submitted {today})", d.id, d.version);
+                    return Ok(());
+                }
+                Err(Refusal::Malformed(v)) => vec![v],
+                Err(Refusal::Rules(v)) => v,
+            };
             print_violations(&v);
             Err(Failure::Rejected(format!("{} violation(s)", v.len())))
         }
@@ -178,6 +213,27 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
                 }
             }
         }
+        PluginCommand::React { file, state, input } => {
+            let d = std::sync::Arc::new(load_component(&file)?);
+            let state = match &state {
+                Some(f) => read_json(f)?,
+                None => Value::Null,
+            };
+            let input: egov_engine::Input = serde_json::from_value(read_json(&input)?)
+                .map_err(|e| Failure::Input(format!("{}: {e}", input.display())))?;
+            match egov_engine::react(&d, &state, &input, &[]).map_err(runtime)? {
+                Ok(r) => {
+                    println!("{}", serde_json::to_string_pretty(&r).expect("JSON"));
+                    Ok(())
+                }
+                Err(v) => {
+                    for x in &v {
+                        println!("{:<28} {:<8} {}", x.field, x.rule, x.message);
+                    }
+                    Err(Failure::Rejected("the input was refused".into()))
+                }
+            }
+        }
         PluginCommand::Test { dir } => crate::plugin_cases::run(&dir),
         PluginCommand::Bench {
             file,
@@ -186,6 +242,9 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
             iterations,
         } => {
             let plugin = crate::common::load_plugin(&file)?;
+            if plugin.contract() == Contract::V2 && decision.is_none() {
+                return bench_react(&file, input.as_deref(), iterations);
+            }
             let input = match &input {
                 Some(f) => read_json(f)?.to_string(),
                 None => "{}".to_owned(),
@@ -215,4 +274,97 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// `egov plugin bench` of a 2.x variant: `react` per input on a fresh store and instance (how
+/// the engine runs it) against a bare wasmtime call on a live instance, single-threaded and
+/// then with every core running the same loop.
+fn bench_react(
+    file: &std::path::Path,
+    input: Option<&std::path::Path>,
+    iterations: u32,
+) -> Result<(), Failure> {
+    let d = load_component(file)?;
+    let plugin = d.plugin().clone();
+    let input: egov_engine::Input = match input {
+        Some(f) => serde_json::from_value(read_json(f)?)
+            .map_err(|e| Failure::Input(format!("{}: {e}", f.display())))?,
+        None => egov_engine::Input::Submitted {
+            intake: d
+                .intakes
+                .first()
+                .map(|i| i.name.clone())
+                .unwrap_or_default(),
+            submission: serde_json::json!({}),
+            by: egov_engine::Party::role(
+                d.intakes
+                    .first()
+                    .map_or(egov_kernel::Role::StateBody, |i| i.role),
+            ),
+            at: "2026-03-19T10:00:00+05:00".into(),
+        },
+    };
+    let wit_input = egov_engine::v2::input_out(&input);
+    let p50 = |mut v: Vec<std::time::Duration>| {
+        v.sort();
+        (v[v.len() / 2], v[v.len() * 99 / 100])
+    };
+    // Warm up (page-in, caches), then measure.
+    plugin
+        .bench_react(iterations.min(200), "null", &wit_input, &[])
+        .map_err(runtime)?;
+    let (fresh, live) = plugin
+        .bench_react(iterations, "null", &wit_input, &[])
+        .map_err(runtime)?;
+    let (single, single99) = p50(fresh);
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let busy: Vec<std::time::Duration> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..cores)
+            .map(|_| s.spawn(|| plugin.bench_react(iterations, "null", &wit_input, &[])))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .expect("bench thread")
+                    .map(|(f, _)| f)
+                    .unwrap_or_default()
+            })
+            .collect()
+    });
+    if busy.is_empty() {
+        return Err(Failure::Rejected("the bench on every core failed".into()));
+    }
+    let (multi, multi99) = p50(busy);
+    let us = |d: std::time::Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "{} react({}): {iterations} calls each",
+        plugin.label(),
+        input_kind(&input)
+    );
+    println!(
+        "  bare wasmtime call, live instance (baseline): {:>9.1} µs mean",
+        us(live)
+    );
+    println!(
+        "  fresh store + instance per call, 1 thread:    {:>9.1} µs p50, {:.1} µs p99 ({:.1}x the baseline)",
+        us(single),
+        us(single99),
+        us(single) / us(live).max(1e-6)
+    );
+    println!(
+        "  the same on {cores} threads at once:             {:>9.1} µs p50, {:.1} µs p99 ({:.1}x the baseline)",
+        us(multi),
+        us(multi99),
+        us(multi) / us(live).max(1e-6)
+    );
+    println!("  goal: p50 <= 50 µs per input");
+    Ok(())
+}
+
+fn input_kind(i: &egov_engine::Input) -> String {
+    serde_json::to_value(i)
+        .ok()
+        .and_then(|v| v["type"].as_str().map(str::to_owned))
+        .unwrap_or_default()
 }

@@ -12,7 +12,10 @@
 //!  "expect": {"violations": [{"field": "documents", "rule": "PL-3.b"}]}}
 //! ```
 //!
-//! A validation expected to pass says `"expect": {"valid": true}`.
+//! A validation expected to pass says `"expect": {"valid": true}`. A 2.x variant's validation
+//! names its intake (`"intake": "..."`, default the first), and its reducer is recorded as
+//! `"react": {"state": ..., "input": {"type": "submitted", ...}, "entries": []}` with an `ok`
+//! expectation on the reaction (`{"state": ..., "effects": [...]}`) or `violations`.
 //!
 //! An `ok` expectation matches when every key it gives is equal in the result (so cases stay
 //! valid when a decision adds fields); `violations` must match in order on field and rule
@@ -23,7 +26,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::common::{Failure, load_component};
+use crate::common::{Failure, load_component, runtime};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,13 +42,27 @@ struct Case {
     validate: Option<ValidateCall>,
     #[serde(default)]
     decide: Option<DecideCall>,
+    #[serde(default)]
+    react: Option<ReactCall>,
     expect: Expect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReactCall {
+    #[serde(default)]
+    state: Value,
+    input: egov_engine::Input,
+    #[serde(default)]
+    entries: Vec<egov_engine::Entry>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ValidateCall {
     today: String,
+    #[serde(default)]
+    intake: Option<String>,
     submission: Value,
 }
 
@@ -162,30 +179,48 @@ pub fn run(dir: &Path) -> Result<(), Failure> {
         let text = std::fs::read_to_string(&f).map_err(|e| input(e.to_string()))?;
         let case: Case =
             serde_json::from_str(&text).map_err(|e| input(format!("{}: {e}", f.display())))?;
-        let got = match (&case.validate, &case.decide) {
-            (Some(v), None) => {
+        let got = match (&case.validate, &case.decide, &case.react) {
+            (Some(v), None, None) => {
                 let today = v
                     .today
                     .parse()
                     .map_err(|e| input(format!("{}: today: {e}", f.display())))?;
-                let s = serde_json::from_value(v.submission.clone())
-                    .map_err(|e| input(format!("{}: {e}", f.display())))?;
-                def.validate(&s, today)
-                    .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))
-                    .map(|v| {
-                        if v.is_empty() {
-                            Ok(Value::Null)
-                        } else {
-                            Err(v)
-                        }
-                    })?
+                let intake = match &v.intake {
+                    Some(name) => def
+                        .intake(name)
+                        .ok_or_else(|| input(format!("{}: no intake {name}", f.display())))?,
+                    None => def
+                        .intakes
+                        .first()
+                        .ok_or_else(|| input("the variant has no intake".into()))?,
+                };
+                match def.admit(intake, &v.submission, today).map_err(runtime)? {
+                    Ok(_) => Ok(Value::Null),
+                    Err(egov_procedure::Refusal::Malformed(v)) => Err(vec![v]),
+                    Err(egov_procedure::Refusal::Rules(v)) => Err(v),
+                }
             }
-            (None, Some(d)) => def
+            (None, None, Some(r)) => {
+                let def = std::sync::Arc::new(def.clone());
+                egov_engine::react(&def, &r.state, &r.input, &r.entries)
+                    .map_err(runtime)?
+                    .map(|r| serde_json::to_value(r).expect("a reaction serializes"))
+                    .map_err(|v| {
+                        v.into_iter()
+                            .map(|v| egov_procedure::Violation {
+                                field: v.field,
+                                rule: v.rule,
+                                message: v.message,
+                            })
+                            .collect()
+                    })
+            }
+            (None, Some(d), None) => def
                 .decide(&d.name, &d.input)
                 .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))?,
             _ => {
                 return Err(input(format!(
-                    "{}: a case has exactly one of validate or decide",
+                    "{}: a case has exactly one of validate, decide or react",
                     f.display()
                 )));
             }

@@ -95,6 +95,8 @@ pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) 
 enum Kind {
     Approaching,
     Missed,
+    /// A variant's timer: its firing is an input to the case (`timer-fired`).
+    Timer,
 }
 
 /// The most due entries one tick handles per sorted set.
@@ -105,6 +107,7 @@ pub(crate) struct Scan {
     limit: usize,
     approaching: SetScan,
     missed: SetScan,
+    timers: SetScan,
 }
 
 impl Scan {
@@ -114,11 +117,12 @@ impl Scan {
             limit: limit.max(1),
             approaching: SetScan::default(),
             missed: SetScan::default(),
+            timers: SetScan::default(),
         }
     }
 
     /// Announces the terms (at most `limit` per set) that reached their approach or their
-    /// end; returns how many.
+    /// end, and fires the timers that came due (each one input to its case); returns how many.
     pub(crate) async fn tick(&mut self, ctx: &Ctx) -> Result<usize, StoreError> {
         let now = ctx.platform.clock.now();
         let max = now.as_second() as f64;
@@ -128,6 +132,11 @@ impl Scan {
         for (index, kind, set) in [
             (APPROACHING, Kind::Approaching, &mut self.approaching),
             (MISSED, Kind::Missed, &mut self.missed),
+            (
+                egov_engine::apply::index::TIMERS,
+                Kind::Timer,
+                &mut self.timers,
+            ),
         ] {
             let keys: Vec<String> = (0..partitions)
                 .map(|p| ctx.store.index_key(p, index))
@@ -135,7 +144,10 @@ impl Scan {
             let page = set.next(&mut conn, &keys, max, self.limit).await?;
             let mut stayed = Vec::with_capacity(page.members.len());
             for (_, id) in &page.members {
-                let done = announce(ctx, id, kind, now).await?;
+                let done = match kind {
+                    Kind::Timer => fire(ctx, id, now).await?,
+                    _ => announce(ctx, id, kind, now).await?,
+                };
                 n += usize::from(done);
                 stayed.push(!done);
             }
@@ -221,6 +233,59 @@ impl SetScan {
     }
 }
 
+/// Fires the timer `member` (`<case>:<timer>`) if it is still set and due: one `timer-fired`
+/// input to its case, whose append removes the timer and its index entry at once (so it fires
+/// once, even if the scheduler dies right after).
+async fn fire(ctx: &Ctx, member: &str, now: jiff::Timestamp) -> Result<bool, StoreError> {
+    let Some((case_id, name)) = member.split_once(':') else {
+        return Ok(false);
+    };
+    let (Ok(case_id), Ok(name)) = (
+        case_id.parse::<egov_kernel::CaseId>(),
+        egov_kernel::Name::parse(name),
+    ) else {
+        return Ok(false);
+    };
+    let Some((case, version)) = domain::load(&ctx.store, case_id).await? else {
+        return Ok(false);
+    };
+    let Some(timer) = case.timers.get(&name) else {
+        return Ok(false);
+    };
+    if egov_kernel::time::parse(&timer.fires_at).is_ok_and(|t| t > now) {
+        return Ok(false);
+    }
+    let input = egov_engine::Input::TimerFired {
+        timer: name.clone(),
+        at: timer.fires_at.clone(),
+    };
+    let actor = domain::Actor {
+        sub: "scheduler".into(),
+        note: String::new(),
+    };
+    match domain::advance(ctx, case, version, input, &actor, None).await {
+        Ok(domain::Advanced::Committed(..)) => {
+            ctx.platform
+                .deadlines
+                .announced
+                .with_label_values(&["timer", name.as_str()])
+                .inc();
+            Ok(true)
+        }
+        Ok(domain::Advanced::AlreadyApplied) => Ok(true),
+        Ok(domain::Advanced::Refused(v)) => {
+            tracing::error!(case = %case_id, timer = %name, violations = ?v, "the variant refused its own timer");
+            Ok(false)
+        }
+        Err(domain::AdvanceError::Store(StoreError::Conflict { .. })) => Ok(false),
+        Err(domain::AdvanceError::Store(e)) => Err(e),
+        Err(e) => {
+            tracing::warn!(case = %case_id, timer = %name, error = %e, "a timer could not fire yet");
+            Ok(false)
+        }
+    }
+}
+
 async fn announce(
     ctx: &Ctx,
     id: &str,
@@ -268,6 +333,7 @@ async fn announce(
             };
             (Envelope::new(crate::NAME, &msg, now), MISSED, "missed")
         }
+        Kind::Timer => return Ok(false),
     };
     let env = env.with_case(case.id.to_string());
     let case_id = case.id.to_string();

@@ -1,5 +1,6 @@
 //! expertise's HTTP API.
 
+mod cases;
 mod openapi;
 mod tasks;
 
@@ -17,5 +18,8 @@ pub(crate) fn routes(
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     tasks::list(ctx.clone())
         .or(tasks::get(ctx.clone()))
-        .or(tasks::complete(ctx))
+        .or(tasks::complete(ctx.clone()))
+        .or(cases::give(ctx.clone()))
+        .or(cases::slot(ctx.clone()))
+        .or(cases::progress(ctx))
 }

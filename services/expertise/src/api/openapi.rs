@@ -38,7 +38,32 @@ pub(crate) fn openapi() -> Value {
                                    "inputs": {"type": "object", "description": "Facts for the step's check (a step without one takes none)"}}}}}},
                 "responses": {"200": {"description": "The completed task"}, "400": problem, "404": problem,
                               "409": problem, "411": problem, "412": problem, "413": problem, "415": problem,
-                              "422": problem, "503": problem}}}
+                              "422": problem, "503": problem}}},
+            "/api/v1/cases/{id}/inputs/{slot}": {
+                "post": {
+                    "summary": "Input into an open slot of a case, by the slot's party; recorded with the sha256 of its bytes as sent. A sealed slot shows only digests and the count until the variant unseals it",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "slot", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}},
+                        {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 255}}
+                    ],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "maxProperties": 200}}}},
+                    "responses": {"201": {"description": "{seq, digest, at, sealed}"}, "400": problem, "403": problem, "404": problem,
+                                  "409": problem, "411": problem, "413": problem, "422": problem, "503": problem}},
+                "get": {
+                    "summary": "The slot as the caller sees it: a giver its own inputs; the case's readers digests and the count while sealed, every input once unsealed",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "slot", "in": "path", "required": true, "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": {"description": "The slot"}, "400": problem, "404": problem}}},
+            "/api/v1/cases/{id}/progress": {"get": {
+                "summary": "The case on the engine: status, tasks, timers, slots and the registry entries it wrote (its state body and examiners)",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The case's progress"}, "400": problem, "404": problem}}}
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},

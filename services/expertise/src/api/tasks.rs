@@ -43,7 +43,7 @@ fn store_problem(e: StoreError) -> Problem {
     }
 }
 
-fn advance_problem(e: AdvanceError) -> Problem {
+pub(super) fn advance_problem(e: AdvanceError) -> Problem {
     match e {
         AdvanceError::Store(e) => store_problem(e),
         AdvanceError::Plugin(e) => egov_runtime::plugin_problem(&e),

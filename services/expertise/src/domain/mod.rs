@@ -9,7 +9,7 @@ pub use event::Actor;
 use std::sync::Arc;
 
 use egov_bus::Envelope;
-use egov_engine::{ApplyError, Case, Context, GraphAdapter, Input, Violation};
+use egov_engine::{ApplyError, Case, Context, Input, Violation};
 use egov_kernel::{Calendar, CaseId, TaskKey, time};
 use egov_procedure::{Definition, PluginError, SelectError};
 use egov_store::{Append, Appended, Store, StoreError};
@@ -81,7 +81,6 @@ pub async fn advance(
 ) -> Result<Advanced, AdvanceError> {
     let before = (version > 0).then(|| case.clone());
     let def = variant(ctx, &case)?;
-    let adapter = Arc::new(GraphAdapter::new(def.clone()));
     let ctx_core = Context {
         steps: &def.steps,
         calendar: &ctx.platform.calendar,
@@ -95,15 +94,17 @@ pub async fn advance(
         if rounds > 1 + MAX_FOLLOW_UPS {
             return Err(ApplyError("too many follow-up inputs from one input".into()).into());
         }
-        let (a, state, entries, i) = (
-            adapter.clone(),
+        let (d, state, entries, i) = (
+            def.clone(),
             case.state.clone(),
             case.entries.clone(),
             input.clone(),
         );
         // The variant runs off the async runtime under a permit of the plugin pool (waited
         // for before the hop), bounded by its deadline.
-        let verdict = def.run(move |_| a.react(&state, &i, &entries)).await??;
+        let verdict = def
+            .run(move |_| egov_engine::react(&d, &state, &i, &entries))
+            .await??;
         let reaction = match verdict {
             Ok(r) => r,
             Err(v) if rounds == 1 => return Ok(Advanced::Refused(v)),

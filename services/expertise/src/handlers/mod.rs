@@ -68,16 +68,21 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
     // case waits for it. Retrying would dead-letter a valid submission; it goes on when the
     // revision is back (hot reload, or a rollback to it).
     let def = domain::variant(ctx, &case).map_err(|e| HandleError::Wait(e.to_string()))?;
-    let submission = json!({
+    // Events written before `submission_json` carry the 1.x parts only.
+    let submission = serde_json::from_str(&e.submission_json).unwrap_or_else(|_| json!({
         "object_kind": e.object_kind,
         "fields": e.fields,
         "criteria": e.criteria,
         "documents": e.documents.iter().map(|d| json!({"kind": d.kind, "reference": d.reference, "title": d.title})).collect::<Vec<_>>(),
-    });
+    }));
+    let intake = def
+        .intake(&e.intake)
+        .or_else(|| def.intakes.first())
+        .ok_or_else(|| reject("the variant has no intake".into()))?;
     let input = Input::Submitted {
-        intake: def.intake.path.clone(),
+        intake: intake.name.clone(),
         submission,
-        by: Party::of(def.intake.role, org),
+        by: Party::of(intake.role, org),
         at: e.received_at.clone(),
     };
     let actor = Actor {

@@ -7,7 +7,7 @@ use egov_auth::Principal;
 use egov_bus::Envelope;
 use egov_events::v1::{CaseSubmitted, DocumentRef};
 use egov_kernel::{Role, time};
-use egov_procedure::Submission;
+use egov_procedure::{Admitted, Refusal};
 use egov_store::{Append, Appended, IndexOp, StoreError};
 use egov_web::{ApiResponse, Posted, Problem, Violation};
 use serde_json::{Value, json};
@@ -40,20 +40,20 @@ pub(crate) fn submit(
                 .definitions
                 .all()
                 .iter()
-                .find(|d| d.intake.path == path)
-                .map(|d| d.kind.clone());
+                .find(|d| d.intake_at(&path).is_some())
+                .map(|d| (d.kind.clone(), path));
             async move { kind.ok_or_else(warp::reject::not_found) }
         })
         .and(warp::post())
         .and(egov_auth::authenticated(ctx.platform.verifier.clone()))
-        .and(egov_web::posted::<Submission>(egov_web::DEFAULT_BODY_LIMIT))
+        .and(egov_web::posted::<Value>(egov_web::DEFAULT_BODY_LIMIT))
         .then(
-            move |kind: String, p: Principal, post: Posted<Submission>| {
+            move |(kind, path): (String, String), p: Principal, post: Posted<Value>| {
                 let ctx = ctx.clone();
                 async move {
                     let scope = p.scope();
                     post.once(&ctx.idem, &scope, |s, key| {
-                        submit_case(&ctx, kind, p, key, s)
+                        submit_case(&ctx, kind, path, p, key, s)
                     })
                     .await
                 }
@@ -64,9 +64,10 @@ pub(crate) fn submit(
 async fn submit_case(
     ctx: &Ctx,
     kind: String,
+    path: String,
     p: Principal,
     key: Option<String>,
-    s: Submission,
+    body: Value,
 ) -> Result<ApiResponse, Problem> {
     let now = ctx.platform.clock.now();
     let today = time::local_date(now);
@@ -80,34 +81,64 @@ async fn submit_case(
         )
         .detail(e.to_string())
     })?;
-    if !p.has(def.intake.role) {
+    let intake = def.intake_at(&path).cloned().ok_or_else(|| {
+        Problem::not_found(format!(
+            "the variant in force ({} {}) takes no submissions at /api/v1/{path}",
+            def.id, def.version
+        ))
+    })?;
+    if !p.has(intake.role) {
         return Err(Problem::forbidden(format!(
             "only a {} may submit this ({})",
-            def.intake.role, def.intake.rule
+            intake.role, intake.rule
         ))
         .field("roles")
-        .rule(def.intake.rule.clone()));
+        .rule(intake.rule.clone()));
     }
     // The variant's rules run in its plugin: off the async runtime, bounded by its deadline.
-    let (d, sub) = (def.clone(), s.clone());
+    let (d, i) = (def.clone(), intake.clone());
     let verdict = d
-        .run(move |d| d.validate(&sub, today))
+        .run(move |d| d.admit(&i, &body, today))
         .await
         .map_err(|e| egov_runtime::plugin_problem(&e))?
         .map_err(|e| egov_runtime::plugin_problem(&e))?;
-    let violations = verdict;
-    if !violations.is_empty() {
-        return Err(Problem::invalid(
-            violations
-                .into_iter()
-                .map(|v| Violation {
-                    field: v.field,
-                    rule: Some(v.rule),
-                    message: v.message,
-                })
-                .collect(),
-        ));
-    }
+    let admitted = match verdict {
+        Ok(a) => a,
+        Err(Refusal::Malformed(v)) => {
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-body",
+                "A field has an invalid value",
+            )
+            .field(v.field)
+            .rule(v.rule)
+            .detail(v.message));
+        }
+        Err(Refusal::Rules(violations)) => {
+            return Err(Problem::invalid(
+                violations
+                    .into_iter()
+                    .map(|v| Violation {
+                        field: v.field,
+                        rule: Some(v.rule),
+                        message: v.message,
+                    })
+                    .collect(),
+            ));
+        }
+    };
+    let submission = admitted.to_json();
+    let empty = egov_procedure::Submission {
+        object_kind: egov_kernel::Name::parse("none").expect("a name"),
+        fields: Default::default(),
+        documents: vec![],
+        criteria: Default::default(),
+    };
+    // A 1.x submission keeps its parts on the case and the event (their readers predate 2.x).
+    let (s, graph) = match admitted {
+        Admitted::Graph(s) => (s, true),
+        Admitted::Document(_) => (empty, false),
+    };
     // With an Idempotency-Key the case id is unique per key, so a retry after a lost answer
     // finds the first case even if the key's record was lost with a crash.
     let unique = key.map(|k| {
@@ -128,7 +159,13 @@ async fn submit_case(
         org: p.org.to_string(),
         submitted_by: p.sub.clone(),
         received_at: received_at.clone(),
-        object_kind: s.object_kind.to_string(),
+        intake: intake.name.clone(),
+        submission: submission.clone(),
+        object_kind: if graph {
+            s.object_kind.to_string()
+        } else {
+            String::new()
+        },
         fields: s
             .fields
             .iter()
@@ -170,6 +207,8 @@ async fn submit_case(
             })
             .collect(),
         criteria: case.criteria.clone().into_iter().collect(),
+        intake: intake.name.clone(),
+        submission_json: submission.to_string(),
     };
     let env = Envelope::new(crate::NAME, &event, now).with_case(&id);
     let appended = ctx
@@ -280,7 +319,9 @@ async fn case_view(ctx: &Ctx, id: &str, p: &Principal) -> Result<ApiResponse, Pr
             "status": domain::status(&timeline),
             "org": case.org,
             "received_at": case.received_at,
-            "object_kind": case.object_kind,
+            "intake": case.intake,
+            "submission": case.submission,
+            "object_kind": (!case.object_kind.is_empty()).then_some(&case.object_kind),
             "fields": fields,
             "documents": documents,
             "timeline": timeline,

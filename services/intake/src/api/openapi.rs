@@ -1,46 +1,36 @@
 //! intake's OpenAPI document, with one submission path per loaded procedure variant.
 
-use egov_procedure::Registry;
+use egov_procedure::{Form, IntakeForm, Registry};
 use serde_json::{Value, json};
 
 pub(crate) fn openapi(defs: &Registry) -> Value {
     let mut paths = serde_json::Map::new();
     for d in defs.all() {
-        let kinds: Vec<&str> = d.form.kinds.iter().map(|k| k.name.as_str()).collect();
-        let fields: serde_json::Map<String, Value> = d
-            .form
-            .fields
-            .iter()
-            .map(|f| {
-                (
-                    f.name.clone(),
-                    json!({"type": "string", "description": format!("{} ({})", f.title, f.rule)}),
-                )
-            })
-            .collect();
-        paths.insert(
-            format!("/api/v1/{}", d.intake.path),
-            json!({"post": {
-                "summary": format!("Submit: {} ({})", d.title, d.intake.rule),
-                "description": format!("Role: {}. Variant chosen by the day of submission; this document lists {} {}.", d.intake.role, d.id, d.version),
-                "security": [{"bearer": []}],
-                "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 255}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {
-                    "type": "object", "additionalProperties": false, "required": ["object_kind"],
-                    "properties": {
-                        "object_kind": {"type": "string", "enum": kinds},
-                        "fields": {"type": "object", "additionalProperties": false, "properties": fields},
-                        "documents": {"type": "array", "items": {"$ref": "#/components/schemas/DocumentRef"}}
-                    }}}}},
-                "responses": {
-                    "201": {"description": "Recorded; the case id and its location"},
-                    "400": {"$ref": "#/components/responses/Problem"},
-                    "401": {"$ref": "#/components/responses/Problem"},
-                    "403": {"$ref": "#/components/responses/Problem"},
-                    "413": {"$ref": "#/components/responses/Problem"},
-                    "422": {"$ref": "#/components/responses/Problem"}
-                }}}),
-        );
+        for intake in &d.intakes {
+            let schema = match &intake.form {
+                IntakeForm::Graph(form) => graph_schema(form),
+                // OpenAPI 3.1 schemas are JSON Schema 2020-12: the form as the variant wrote
+                // it, its `x-rule`s included.
+                IntakeForm::Schema(s) => s.document.clone(),
+            };
+            paths.insert(
+                format!("/api/v1/{}", intake.path),
+                json!({"post": {
+                    "summary": format!("Submit: {} ({})", intake.title, intake.rule),
+                    "description": format!("Role: {}. Variant chosen by the day of submission; this document lists {} {}.", intake.role, d.id, d.version),
+                    "security": [{"bearer": []}],
+                    "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 255}}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": schema}}},
+                    "responses": {
+                        "201": {"description": "Recorded; the case id and its location"},
+                        "400": {"$ref": "#/components/responses/Problem"},
+                        "401": {"$ref": "#/components/responses/Problem"},
+                        "403": {"$ref": "#/components/responses/Problem"},
+                        "413": {"$ref": "#/components/responses/Problem"},
+                        "422": {"$ref": "#/components/responses/Problem"}
+                    }}}),
+            );
+        }
     }
     paths.insert(
         "/api/v1/cases/{id}".into(),
@@ -75,4 +65,37 @@ pub(crate) fn openapi(defs: &Registry) -> Value {
                 "content": {"application/problem+json": {"schema": {"type": "object"}}}}}
         }
     })
+}
+
+/// The request schema of a 1.x form (object kind, text fields, documents, yes/no criteria).
+fn graph_schema(form: &Form) -> Value {
+    let kinds: Vec<&str> = form.kinds.iter().map(|k| k.name.as_str()).collect();
+    let fields: serde_json::Map<String, Value> = form
+        .fields
+        .iter()
+        .map(|f| {
+            (
+                f.name.clone(),
+                json!({"type": "string", "description": format!("{} ({})", f.title, f.rule)}),
+            )
+        })
+        .collect();
+    let criteria: serde_json::Map<String, Value> = form
+        .criteria
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                json!({"type": "boolean", "description": format!("{} ({})", c.text, c.rule)}),
+            )
+        })
+        .collect();
+    json!({
+    "type": "object", "additionalProperties": false, "required": ["object_kind"],
+    "properties": {
+        "object_kind": {"type": "string", "enum": kinds},
+        "fields": {"type": "object", "additionalProperties": false, "properties": fields},
+        "documents": {"type": "array", "items": {"$ref": "#/components/schemas/DocumentRef"}},
+        "criteria": {"type": "object", "additionalProperties": false, "properties": criteria}
+    }})
 }

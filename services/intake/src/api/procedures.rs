@@ -35,7 +35,9 @@ pub(crate) fn list(
                     json!({
                         "id": d.id, "kind": d.kind, "version": d.version, "title": d.title,
                         "effective_from": d.effective_from, "effective_to": d.effective_to,
-                        "legal_basis": d.legal_basis, "intake": format!("/api/v1/{}", d.intake.path),
+                        "legal_basis": d.legal_basis, "intake": d.intakes.first().map(|i| format!("/api/v1/{}", i.path)),
+                        "intakes": d.intakes.iter().map(|i| json!({"name": i.name, "title": i.title, "path": format!("/api/v1/{}", i.path), "role": i.role, "rule": i.rule})).collect::<Vec<_>>(),
+                        "contract": format!("{:?}", d.contract),
                         "sha256": d.digest,
                     })
                 })

@@ -22,6 +22,12 @@ pub struct Case {
     pub org: String,
     pub submitted_by: String,
     pub received_at: String,
+    /// The intake it came through.
+    #[serde(default)]
+    pub intake: String,
+    /// The submission as the variant admitted it.
+    #[serde(default)]
+    pub submission: Value,
     pub object_kind: String,
     pub fields: BTreeMap<String, String>,
     pub documents: Vec<Document>,

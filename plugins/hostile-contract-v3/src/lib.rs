@@ -1,10 +1,10 @@
-//! A variant of a future contract major version: it imports `egov:procedure/host@2.0.0`.
-//! The host must refuse it with "built for 2.0.0, host supports ^1.0.0".
+//! A variant of a future contract major version: it imports `egov:procedure/host@3.0.0`.
+//! The host must refuse it with "built for 3.0.0, host supports ^1.0.0 || ^2.0.0".
 
 mod bindings {
     wit_bindgen::generate!({
         inline: r#"
-            package egov:procedure@2.0.0;
+            package egov:procedure@3.0.0;
             interface host {
                 today: func() -> string;
             }
