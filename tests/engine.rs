@@ -3,37 +3,7 @@
 
 use egov_e2e::{AGENCY, MINISTRY, Suite, events, eventually, install_plugin};
 use egov_kernel::Role;
-use serde_json::{Value, json};
-
-/// Completes task `id` with `body` as `token`; the answer's JSON.
-async fn complete(s: &Suite, token: &str, id: &str, body: Value) -> Value {
-    let (status, done) = s
-        .post(
-            "expertise",
-            &format!("/api/v1/tasks/{id}/complete"),
-            token,
-            &body,
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{id}: {done}");
-    done
-}
-
-/// The open task of `case` in `role`'s worklist, once it is there.
-async fn task_of(s: &Suite, role: Role, org: &str, case: &str) -> Value {
-    eventually("the case's task", || async {
-        let (_, body) = s
-            .get("expertise", "/api/v1/tasks", &s.token(role, org))
-            .await;
-        body["items"]
-            .as_array()?
-            .iter()
-            .find(|t| t["case_id"] == case)
-            .cloned()
-    })
-    .await
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn a_loop_of_return_and_resubmission_runs_three_rounds_each_term_counted_afresh() {
@@ -70,17 +40,13 @@ async fn a_loop_of_return_and_resubmission_runs_three_rounds_each_term_counted_a
         ("review~3", "2026-04-13", ""),
     ];
     for (i, (key, last_day, resubmitted_at)) in rounds.iter().enumerate() {
-        let t = task_of(&s, Role::AuthorizedBody, MINISTRY, &case).await;
+        let t = s.task_of(Role::AuthorizedBody, MINISTRY, &case).await;
         assert_eq!(t["id"], format!("{case}.{key}"), "round {}", i + 1);
         assert_eq!(t["due"]["last_day"], *last_day, "{key}");
         if i == 2 {
-            let done = complete(
-                &s,
-                &ab,
-                &format!("{case}.{key}"),
-                json!({"outcome": "approve"}),
-            )
-            .await;
+            let done = s
+                .complete(&ab, &format!("{case}.{key}"), json!({"outcome": "approve"}))
+                .await;
             assert_eq!(done["outcome"], "approve");
             break;
         }
@@ -95,8 +61,7 @@ async fn a_loop_of_return_and_resubmission_runs_three_rounds_each_term_counted_a
             )
             .await;
         assert_eq!((status, p["field"].as_str()), (422, Some("reasons")), "{p}");
-        complete(
-            &s,
+        s.complete(
             &ab,
             &format!("{case}.{key}"),
             json!({"outcome": "return", "reasons": [format!("remarks of round {}", i + 1)]}),
@@ -104,15 +69,14 @@ async fn a_loop_of_return_and_resubmission_runs_three_rounds_each_term_counted_a
         .await;
         // The state body resubmits; the next review counts from that day.
         s.set_clock(resubmitted_at);
-        let r = task_of(&s, Role::StateBody, AGENCY, &case).await;
+        let r = s.task_of(Role::StateBody, AGENCY, &case).await;
         let want = if i == 0 {
             "resubmission"
         } else {
             "resubmission~2"
         };
         assert_eq!(r["id"], format!("{case}.{want}"));
-        complete(
-            &s,
+        s.complete(
             &sb,
             &format!("{case}.{want}"),
             json!({"outcome": "resubmitted"}),

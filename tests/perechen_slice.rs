@@ -97,7 +97,7 @@ async fn pl_4_and_pl_5_an_application_reaches_the_si_recommendation_with_terms_b
     assert_eq!(case["status"], "in-examination");
     assert_eq!(
         (&case["variant"]["id"], &case["variant"]["version"]),
-        (&json!("perechen-353"), &json!("1.0.0"))
+        (&json!("perechen-353"), &json!("2.0.0"))
     );
     s.stop().await;
 }

@@ -16,7 +16,7 @@ async fn amb_x1_each_case_follows_the_edition_in_force_on_its_submission_date() 
     // 4 January 2027: the demonstration edition (PL-5: 7 working days) is in force.
     s.set_clock("2027-01-04T10:00:00+05:00");
     let new = s.submit_app(&application("2027-01-04")).await;
-    for (case, version) in [(&old, "1.0.0"), (&new, "1.1.0")] {
+    for (case, version) in [(&old, "2.0.0"), (&new, "2.1.0")] {
         let v = s.case(case).await["variant"].clone();
         assert_eq!(
             (v["id"].as_str(), v["version"].as_str()),

@@ -277,6 +277,36 @@ impl Suite {
         body["id"].as_str().unwrap().to_owned()
     }
 
+    /// Completes task `id` with `body` as `token`; the answer's JSON (asserting a 200).
+    pub async fn complete(&self, token: &str, id: &str, body: Value) -> Value {
+        let (status, done) = self
+            .post(
+                "expertise",
+                &format!("/api/v1/tasks/{id}/complete"),
+                token,
+                &body,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{id}: {done}");
+        done
+    }
+
+    /// The open task of `case` in the worklist of `role` for `org`, once it is there.
+    pub async fn task_of(&self, role: Role, org: &str, case: &str) -> Value {
+        eventually("the case's task", || async {
+            let (_, body) = self
+                .get("expertise", "/api/v1/tasks", &self.token(role, org))
+                .await;
+            body["items"]
+                .as_array()?
+                .iter()
+                .find(|t| t["case_id"] == case)
+                .cloned()
+        })
+        .await
+    }
+
     /// The open tasks of `role`.
     pub async fn tasks(&self, role: Role) -> Vec<Value> {
         let (status, body) = self

@@ -221,14 +221,14 @@ pub fn reaction_in(r: wit2::Reaction) -> Result<Reaction, String> {
 }
 
 /// What the engine checks of a completion before a 2.x reducer sees it: the outcome is one of
-/// the step's, reasons are given where the outcome requires them, and the inputs fit the step's
-/// schema (a step without one takes none).
+/// the step's, and the inputs fit the step's schema (a step without one takes none). Whether
+/// reasons are stated where the outcome requires them is checked on the reaction, which may
+/// add them (e.g. the grounds a check computed).
 pub fn check_completion(def: &Definition, input: &Input) -> Vec<Violation> {
     let Input::TaskCompleted {
         task,
         outcome,
         inputs,
-        reasons,
         ..
     } = input
     else {
@@ -248,7 +248,7 @@ pub fn check_completion(def: &Definition, input: &Input) -> Vec<Violation> {
             format!("the variant has no step {}", task.step()),
         );
     };
-    let Some(out) = step.outcome(outcome.as_str()) else {
+    if step.outcome(outcome.as_str()).is_none() {
         let names: Vec<&str> = step.outcomes.iter().map(|o| o.name.as_str()).collect();
         return v(
             "outcome",
@@ -259,13 +259,6 @@ pub fn check_completion(def: &Definition, input: &Input) -> Vec<Violation> {
                 step.id,
                 names.join(", ")
             ),
-        );
-    };
-    if out.requires_reasons && reasons.is_empty() {
-        return v(
-            "reasons",
-            out.rule.as_deref().unwrap_or(&step.rule),
-            format!("the outcome {} must state its reasons", out.name),
         );
     }
     let empty = inputs.as_object().is_none_or(|m| m.is_empty());
@@ -319,11 +312,43 @@ pub fn react(
                 message: v.message,
             })
             .collect())),
-        Ok(r) => reaction_in(r)
-            .map(Ok)
-            .map_err(|detail| PluginError::Output {
+        Ok(r) => {
+            let r = reaction_in(r).map_err(|detail| PluginError::Output {
                 variant: def.label().to_owned(),
                 detail,
-            }),
+            })?;
+            Ok(reasons_stated(def, input, &r).map(|()| r))
+        }
     }
+}
+
+/// An outcome that requires reasons has them: the actor's, or those the reaction added.
+fn reasons_stated(def: &Definition, input: &Input, r: &Reaction) -> Result<(), Vec<Violation>> {
+    let Input::TaskCompleted {
+        task,
+        outcome,
+        reasons,
+        ..
+    } = input
+    else {
+        return Ok(());
+    };
+    let Some(step) = def.step(task.step().as_str()) else {
+        return Ok(());
+    };
+    let Some(out) = step.outcome(outcome.as_str()) else {
+        return Ok(());
+    };
+    let added = r
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Explain { reasons, .. } if !reasons.is_empty()));
+    if out.requires_reasons && reasons.is_empty() && !added {
+        return Err(vec![Violation {
+            field: "reasons".into(),
+            rule: out.rule.clone().unwrap_or_else(|| step.rule.clone()),
+            message: format!("the outcome {} must state its reasons", out.name),
+        }]);
+    }
+    Ok(())
 }

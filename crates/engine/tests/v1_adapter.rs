@@ -17,8 +17,8 @@ fn perechen() -> Arc<egov_procedure::Definition> {
     .unwrap();
     let r = Registry::new(engine, vec![egov_testkit::plugins_dir().join("variants")]);
     r.reload();
-    r.select("perechen", jiff::civil::date(2026, 3, 19))
-        .unwrap()
+    // The released 1.0.0, the last Perechen edition on contract 1.x.
+    r.get("perechen-353", "1.0.0").unwrap()
 }
 
 fn submission() -> Value {

@@ -515,7 +515,7 @@ impl Plugin {
         Ok((fresh, t.elapsed() / n))
     }
 
-    /// Times `decide(name, input)` (or `metadata()` when `None`) of a 1.x variant `n` times two
+    /// Times `decide(name, input)` (or `metadata()` when `None`) `n` times two
     /// ways: each on a fresh store and instance, as the engine runs every call, and all on one
     /// live instance, a bare wasmtime call (the baseline). Returns the mean per call (fresh,
     /// live).
@@ -527,7 +527,7 @@ impl Plugin {
         match decision {
             Some((name, input)) => self.bench(n, |s, i| match i {
                 Instance::V1(v) => v.call_decide(s, name, input).map(drop),
-                Instance::V2(_) => Err(wasmtime::format_err!("a 2.x variant has no decide")),
+                Instance::V2(v) => v.call_decide(s, name, input).map(drop),
             }),
             None => self.bench(n, |s, i| match i {
                 Instance::V1(v) => v.call_metadata(s).map(drop),
@@ -585,13 +585,26 @@ impl Plugin {
         self.call1("validate", |s, v| v.call_validate(s, submission, today))
     }
 
-    /// A computed decision (1.x).
+    /// A computed decision (either contract; 2.x violations in 1.x's type, the same fields).
     pub fn decide(
         &self,
         name: &str,
         input: &str,
     ) -> Result<Result<String, Vec<wit::Violation>>, PluginError> {
-        self.call1("decide", |s, v| v.call_decide(s, name, input))
+        self.call(|s, i| match i {
+            Instance::V1(v) => v.call_decide(s, name, input),
+            Instance::V2(v) => v.call_decide(s, name, input).map(|r| {
+                r.map_err(|v| {
+                    v.into_iter()
+                        .map(|x| wit::Violation {
+                            field: x.field,
+                            rule: x.rule,
+                            message: x.message,
+                        })
+                        .collect()
+                })
+            }),
+        })
     }
 
     /// The variant's metadata with its intakes (2.x).

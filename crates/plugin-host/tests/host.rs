@@ -32,7 +32,7 @@ fn limits() -> Limits {
 }
 
 fn perechen(e: &Arc<Engine>) -> Plugin {
-    e.load(&bytes("variants/perechen-353.wasm"), limits())
+    e.load(&bytes("variants/perechen-353-1.0.0.wasm"), limits())
         .unwrap()
 }
 

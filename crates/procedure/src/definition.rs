@@ -97,12 +97,75 @@ impl Schema {
         })
     }
 
+    /// The rule of the field at `path` (dotted, `[i]` for array items): the `x-rule` of the
+    /// deepest schema node on the way that states one, else the root's.
+    pub fn rule_at(&self, path: &str) -> String {
+        let mut node = &self.document;
+        let mut rule = self.rule.clone();
+        for seg in path.split(['.', '[']).filter(|s| !s.is_empty()) {
+            let next = if seg.ends_with(']') {
+                node.get("items")
+            } else {
+                node.get("properties").and_then(|p| p.get(seg))
+            };
+            let Some(n) = next else { break };
+            node = n;
+            if let Some(r) = node.get("x-rule").and_then(Value::as_str) {
+                rule = r.to_owned();
+            }
+        }
+        rule
+    }
+
+    /// The first string of `doc` that the schema marks as one line (`"x-line": true`) and that
+    /// is not one ([`Line`]: no control character at all, no line or paragraph separator, no
+    /// bidirectional override): its path and what is wrong.
+    pub fn check_lines(&self, doc: &Value) -> Option<(String, String)> {
+        fn walk(doc: &Value, node: &Value, path: &str) -> Option<(String, String)> {
+            match doc {
+                Value::String(s) if node.get("x-line") == Some(&Value::Bool(true)) => {
+                    Line::parse(s.as_str())
+                        .err()
+                        .map(|e| (path.to_owned(), e.to_string()))
+                }
+                Value::Object(m) => m.iter().find_map(|(k, v)| {
+                    let child = node.get("properties").and_then(|p| p.get(k))?;
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(v, child, &p)
+                }),
+                Value::Array(a) => {
+                    let items = node.get("items")?;
+                    a.iter()
+                        .enumerate()
+                        .find_map(|(i, v)| walk(v, items, &format!("{path}[{i}]")))
+                }
+                _ => None,
+            }
+        }
+        walk(doc, &self.document, "")
+    }
+
     /// Every way `v` breaks the schema, each naming its field (a dotted path from `root`) and
     /// the rule of the nearest schema node with an `x-rule`.
     pub fn check(&self, v: &Value, root: &str) -> Vec<Violation> {
+        self.check_shape(v, root)
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect()
+    }
+
+    /// [`Schema::check`], each violation with whether it is of the document's shape (a value of
+    /// the wrong type, a property the schema does not know) rather than of a rule's content.
+    pub fn check_shape(&self, v: &Value, root: &str) -> Vec<(Violation, bool)> {
+        use jsonschema::error::ValidationErrorKind as K;
         self.validator
             .iter_errors(v)
             .map(|e| {
+                let shape = matches!(e.kind(), K::Type { .. } | K::AdditionalProperties { .. });
                 let mut field = root.to_owned();
                 for seg in e.instance_path().to_string().split('/').skip(1) {
                     let seg = seg.replace("~1", "/").replace("~0", "~");
@@ -116,20 +179,48 @@ impl Schema {
                 }
                 // The keyword's location in the schema; the nearest node up that names a rule.
                 let mut at = e.schema_path().to_string();
-                let rule = loop {
-                    if let Some(r) = self
-                        .document
-                        .pointer(&format!("{at}/x-rule"))
-                        .and_then(Value::as_str)
-                    {
-                        break r.to_owned();
+                // A missing or unexpected property is named itself, with its own rule when
+                // the schema states one.
+                let named = match e.kind() {
+                    jsonschema::error::ValidationErrorKind::Required { property } => {
+                        property.as_str().map(str::to_owned)
                     }
-                    match at.rfind('/') {
-                        Some(i) => at.truncate(i),
-                        None => break self.rule.clone(),
+                    jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                        unexpected.first().cloned()
                     }
+                    _ => None,
                 };
-                Violation {
+                let mut own_rule = None;
+                if let Some(name) = named {
+                    let parent = at.rsplit_once('/').map_or("", |(p, _)| p).to_owned();
+                    let escaped = name.replace('~', "~0").replace('/', "~1");
+                    own_rule = self
+                        .document
+                        .pointer(&format!("{parent}/properties/{escaped}/x-rule"))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned);
+                    field = if field.is_empty() {
+                        name
+                    } else {
+                        format!("{field}.{name}")
+                    };
+                }
+                let rule = own_rule.unwrap_or_else(|| {
+                    loop {
+                        if let Some(r) = self
+                            .document
+                            .pointer(&format!("{at}/x-rule"))
+                            .and_then(Value::as_str)
+                        {
+                            break r.to_owned();
+                        }
+                        match at.rfind('/') {
+                            Some(i) => at.truncate(i),
+                            None => break self.rule.clone(),
+                        }
+                    }
+                });
+                let v = Violation {
                     field: if field.is_empty() {
                         "body".into()
                     } else {
@@ -137,7 +228,8 @@ impl Schema {
                     },
                     rule,
                     message: e.to_string(),
-                }
+                };
+                (v, shape)
             })
             .collect()
     }
@@ -794,35 +886,41 @@ impl Definition {
                 }
                 if let Err(e) = crate::inputs::check_document(body, "", 1) {
                     let (field, message) = e.split_once(": ").unwrap_or(("body", &e));
-                    return refuse(
-                        if field.is_empty() {
-                            "body".into()
-                        } else {
-                            field.to_owned()
-                        },
-                        &schema.rule,
-                        message.to_owned(),
-                    );
+                    let field = if field.is_empty() { "body" } else { field };
+                    return refuse(field.to_owned(), &schema.rule_at(field), message.to_owned());
                 }
-                let v = schema.check(body, "");
-                if !v.is_empty() {
-                    return Ok(Err(Refusal::Rules(v)));
+                if let Some((field, message)) = schema.check_lines(body) {
+                    return refuse(field.clone(), &schema.rule_at(&field), message);
                 }
-                let v =
+                let v = schema.check_shape(body, "");
+                // A body not of the form's shape is malformed (400), like a 1.x body that does
+                // not parse; the rest breaks the form's rules (422), reported together with
+                // the variant's own verdict so the submitter sees every violation at once.
+                if let Some((first, _)) = v.iter().find(|(_, shape)| *shape) {
+                    return Ok(Err(Refusal::Malformed(first.clone())));
+                }
+                let mut v: Vec<Violation> = v.into_iter().map(|(v, _)| v).collect();
+                let own =
                     self.plugin
                         .validate_v2(&intake.name, &body.to_string(), &today.to_string())?;
+                // The variant's own verdict, less what the schema already said.
+                let by_schema = v.len();
+                for x in own {
+                    if !v[..by_schema]
+                        .iter()
+                        .any(|y| y.field == x.field && y.rule == x.rule)
+                    {
+                        v.push(Violation {
+                            field: x.field,
+                            rule: x.rule,
+                            message: x.message,
+                        });
+                    }
+                }
                 Ok(if v.is_empty() {
                     Ok(Admitted::Document(body.clone()))
                 } else {
-                    Err(Refusal::Rules(
-                        v.into_iter()
-                            .map(|v| Violation {
-                                field: v.field,
-                                rule: v.rule,
-                                message: v.message,
-                            })
-                            .collect(),
-                    ))
+                    Err(Refusal::Rules(v))
                 })
             }
         }

@@ -80,23 +80,27 @@ fn editions_are_selected_by_the_submission_date() {
             egov_testkit::plugins_dir().join("demo"),
         ],
     );
-    assert_eq!(r.reload(), 2);
-    // The demonstration edition is version 1.1.0 of the same variant, in force from 2027: the
-    // higher version in force on the day is chosen; before 2027 only 1.0.0 is in force.
+    assert_eq!(
+        r.reload(),
+        3,
+        "the released 1.0.0, 2.0.0 and the demonstration 2.1.0"
+    );
+    // The demonstration edition is version 2.1.0 of the same variant, in force from 2027: the
+    // higher version in force on the day is chosen; before 2027 only 2.0.0 is in force.
     assert_eq!(
         r.select("perechen", date(2026, 12, 31)).unwrap().version,
-        "1.0.0"
+        "2.0.0"
     );
     assert_eq!(
         r.select("perechen", date(2027, 1, 1)).unwrap().version,
-        "1.1.0"
+        "2.1.0"
     );
-    // Without the demonstration edition, 1.0.0 serves 2027 too: the real act has no end date.
+    // Without the demonstration edition, 2.0.0 serves 2027 too: the real act has no end date.
     let real = Registry::new(engine(), vec![egov_testkit::plugins_dir().join("variants")]);
     real.reload();
     assert_eq!(
         real.select("perechen", date(2027, 6, 1)).unwrap().version,
-        "1.0.0"
+        "2.0.0"
     );
     assert_eq!(
         r.select("perechen", date(2022, 10, 9)).unwrap_err(),
@@ -106,7 +110,7 @@ fn editions_are_selected_by_the_submission_date() {
         }
     );
     assert_eq!(
-        r.get("perechen-353", "1.0.0")
+        r.get("perechen-353", "2.0.0")
             .unwrap()
             .step("si-recommendation")
             .unwrap()
@@ -117,7 +121,7 @@ fn editions_are_selected_by_the_submission_date() {
         egov_kernel::Term::working_days(5)
     );
     assert_eq!(
-        r.get("perechen-353", "1.1.0")
+        r.get("perechen-353", "2.1.0")
             .unwrap()
             .step("si-recommendation")
             .unwrap()
@@ -180,12 +184,12 @@ fn a_new_revision_loads_beside_the_old_one_and_a_failed_one_keeps_the_last_good(
     assert_ne!(now.digest, first.digest);
     // A case that started on the first revision keeps it: pinned by digest, not by version.
     assert_eq!(
-        r.pinned("perechen-353", "1.0.0", &first.digest)
+        r.pinned("perechen-353", "2.0.0", &first.digest)
             .unwrap()
             .digest,
         first.digest
     );
-    assert_eq!(r.get("perechen-353", "1.0.0").unwrap().digest, now.digest);
+    assert_eq!(r.get("perechen-353", "2.0.0").unwrap().digest, now.digest);
     let states: Vec<RevisionState> = r.statuses().into_iter().map(|s| s.state).collect();
     assert_eq!(
         states,
@@ -196,7 +200,7 @@ fn a_new_revision_loads_beside_the_old_one_and_a_failed_one_keeps_the_last_good(
         ]
     );
     // The first revision's definition still works for whoever holds it.
-    assert_eq!(first.steps.len(), 7);
+    assert_eq!(first.steps.len(), 8);
 }
 
 #[test]
@@ -214,12 +218,15 @@ fn pl_ord_4_the_period_of_each_edition_is_the_one_its_manifest_states() {
         assert_eq!(m["effective_from"].as_str(), Some(from), "{text}");
         assert!(m.get("effective_to").is_none(), "{text}");
         let r = Registry::new(engine(), vec![egov_testkit::plugins_dir().join(dir)]);
-        assert_eq!(r.reload(), 1, "{:?}", r.statuses());
-        let d = &r.all()[0];
-        assert_eq!(
-            (d.effective_from.to_string(), d.effective_to),
-            (from.to_owned(), None)
-        );
+        // variants/ holds the released 1.0.0 beside the build.
+        let n = if dir == "variants" { 2 } else { 1 };
+        assert_eq!(r.reload(), n, "{:?}", r.statuses());
+        for d in r.all().iter() {
+            assert_eq!(
+                (d.effective_from.to_string(), d.effective_to),
+                (from.to_owned(), None)
+            );
+        }
     }
 }
 
@@ -229,7 +236,7 @@ fn a_manifest_whose_period_disagrees_with_the_artifact_is_refused_and_the_kind_f
     for (extra, error) in [
         (
             "effective_from = \"2022-10-11\"\n",
-            "the manifest's period 2022-10-11 .. (open) disagrees with perechen-353@1.0.0's own 2022-10-10 .. (open)",
+            "the manifest's period 2022-10-11 .. (open) disagrees with perechen-353@2.0.0's own 2022-10-10 .. (open)",
         ),
         (
             "effective_from = \"2022-10-10\"\neffective_to = \"2030-12-31\"\n",
@@ -319,7 +326,7 @@ fn a_rebuilt_revision_with_a_corrected_period_supersedes_the_older_one_for_new_c
     let now = r.select("perechen", date(2022, 10, 12)).unwrap();
     assert_ne!(now.digest, first.digest);
     assert_eq!(now.effective_from, date(2022, 10, 12));
-    assert_eq!(r.get("perechen-353", "1.0.0").unwrap().digest, now.digest);
+    assert_eq!(r.get("perechen-353", "2.0.0").unwrap().digest, now.digest);
     // Whoever holds the first revision keeps it as it was.
     assert_eq!(first.effective_from, date(2022, 10, 10));
 }

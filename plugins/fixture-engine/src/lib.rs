@@ -21,7 +21,8 @@ struct Variant;
 fn graph() -> Graph {
     let join = || Go::join(&["si-exam", "sts-exam"], &["ab-decision"]);
     Graph::new()
-        .start(&["si-exam", "sts-exam"])
+        .start_on("review", &["si-exam", "sts-exam"])
+        .start_on("tender", &[])
         .on("si-exam", "done", join())
         .on("sts-exam", "done", join())
         .on("ab-decision", "return", Go::to(&["resubmission"]))
@@ -148,10 +149,6 @@ impl Guest for Variant {
                     effects.push(open_slot("editions", s.by.clone(), false, "FX-6"));
                 }
                 Input::Submitted(s) if s.intake == "tender" => {
-                    // A tender is not a review: the graph's fork is not its.
-                    effects.retain(|e| !matches!(e, Effect::OpenTask(_)));
-                    st.open.clear();
-                    st.rounds.clear();
                     effects.push(open_slot("bids", role("supplier"), true, "FX-7"));
                     effects.push(set_timer_after("window", 15, Unit::WorkingDays, "FX-7"));
                 }
@@ -197,6 +194,10 @@ impl Guest for Variant {
             }
             Ok(())
         })
+    }
+
+    fn decide(name: String, _input: String) -> Result<String, Vec<Violation>> {
+        Err(vec![violation("name", "", format!("no decision {name:?}"))])
     }
 }
 

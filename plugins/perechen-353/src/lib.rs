@@ -5,7 +5,7 @@ use perechen::Edition;
 
 const EDITION: Edition = Edition {
     id: "perechen-353",
-    version: "1.0.0",
+    version: "2.0.0",
     title: "Inclusion in the Perechen of e-government ICI objects assigned to the operator",
     // effective_from / effective_to, with the PL-ORD-4 arithmetic and its caveat.
     manifest: include_str!("../manifest.toml"),

@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use egov_plugin_sdk_v1::Violation;
+use egov_plugin_sdk::Violation;
 use serde_json::{Map, Value, json};
 
 use crate::form::{CRITERIA, PortalItem, applies, group_of, portal_items};
@@ -489,8 +489,8 @@ fn pl_7_decision(input: &Value) -> Result<Value, Vec<Violation>> {
 /// The day of the decision: the input's `today` when given, else the host's.
 fn today(input: &Value, rule: &str) -> Result<String, Vec<Violation>> {
     match input.get("today") {
-        None | Some(Value::Null) => Ok(egov_plugin_sdk_v1::host::today()),
-        Some(Value::String(d)) if egov_plugin_sdk_v1::parse_date(d).is_some() => Ok(d.clone()),
+        None | Some(Value::Null) => Ok(egov_plugin_sdk::host::today()),
+        Some(Value::String(d)) if egov_plugin_sdk::parse_date(d).is_some() => Ok(d.clone()),
         Some(other) => Err(vec![violation(
             "today",
             rule,
@@ -515,7 +515,7 @@ fn pl_10_notice(input: &Value) -> Result<Value, Vec<Violation>> {
     let mut ended = "";
     if let Some(m) = map {
         match m.get("operation_ended_on") {
-            Some(Value::String(d)) if egov_plugin_sdk_v1::parse_date(d).is_some() => ended = d,
+            Some(Value::String(d)) if egov_plugin_sdk::parse_date(d).is_some() => ended = d,
             Some(other) => v.push(violation(
                 field,
                 "PL-10",
@@ -539,7 +539,7 @@ fn pl_10_notice(input: &Value) -> Result<Value, Vec<Violation>> {
             format!("operation cannot have ended in the future ({ended}, today is {today})"),
         )]);
     }
-    let due = egov_plugin_sdk_v1::host::term_end(ended, 10, egov_plugin_sdk_v1::Unit::WorkingDays)
+    let due = egov_plugin_sdk::host::term_end(ended, 10, egov_plugin_sdk::Unit::WorkingDays)
         .map_err(|e| vec![violation(field, "PL-10", e)])?;
     let late = today > due;
     let mut reasons = Vec::new();
@@ -551,6 +551,16 @@ fn pl_10_notice(input: &Value) -> Result<Value, Vec<Violation>> {
     Ok(
         json!({"operation_ended_on": ended, "notified_on": today, "notice_due": due, "late": late, "reasons": reasons}),
     )
+}
+
+/// A step check on its dossier (what `react` runs before it accepts a completion).
+pub fn check(name: &str, input: &Value) -> Result<Value, Vec<Violation>> {
+    match name {
+        "pl-5-recommendation" => pl_5_recommendation(input),
+        "pl-7-decision" => pl_7_decision(input),
+        "pl-10-notice" => pl_10_notice(input),
+        other => Err(vec![violation("name", "", format!("no check {other:?}"))]),
+    }
 }
 
 /// The variant's `decide`.

@@ -9,7 +9,7 @@
 //! - its `group` is `"<n>. <Russian group title> — <English gloss>"` (n = 1, 2, 3: the first
 //!   component of the criterion's id, which is what PL-6.a counts by).
 
-use egov_plugin_sdk_v1::*;
+use egov_plugin_sdk::*;
 use serde_json::Value;
 
 use crate::{HSC, IS};

@@ -12,9 +12,10 @@
 mod decide;
 mod form;
 
-use egov_plugin_sdk_v1::*;
+use egov_plugin_sdk::*;
+use serde_json::{Map, Value, json};
 
-pub use decide::{decide, score};
+pub use decide::{check, decide, score};
 pub use form::{
     CRITERIA, CriterionText, GROUPS, HSC_PORTAL_ITEMS, IS_PORTAL_ITEMS, PortalItem, form,
     portal_items, validate,
@@ -82,6 +83,30 @@ pub fn manifest_period(manifest: &str) -> Result<(String, Option<String>), Strin
     Ok((from, to))
 }
 
+/// The application of PL-3 / PL-F1: the intake a case starts from.
+pub const APPLICATION: &str = "application";
+/// The notice of PL-10 for an object already in the list (its inclusion need not have been
+/// decided here): the intake an exclusion starts from.
+pub const EXCLUSION: &str = "exclusion";
+
+/// The form of the PL-10 notice: which object, the order that included it (PL-9), and the day
+/// its operation ended.
+pub fn exclusion_form() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object", "additionalProperties": false, "x-rule": "PL-10",
+        "required": ["object_name", "inclusion_order", "operation_ended_on"],
+        "properties": {
+            "object_name": {"type": "string", "minLength": 1, "maxLength": 2000, "x-rule": "PL-10",
+                            "description": "Name of the e-government ICI object in the Perechen"},
+            "inclusion_order": {"type": "string", "minLength": 1, "maxLength": 2000, "x-rule": "PL-9",
+                                "description": "The order that included the object in the Perechen (number and date, or a reference)"},
+            "operation_ended_on": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "x-rule": "PL-10",
+                                   "description": "The day operation of the object ended (YYYY-MM-DD)"}
+        }
+    })
+}
+
 /// The edition's metadata. Its period comes from the edition's manifest; a manifest without a
 /// valid period yields an effective-from the host cannot read, so the revision is refused at
 /// load with the reason (never a guessed date).
@@ -96,17 +121,33 @@ pub fn metadata(e: &Edition) -> Metadata {
         effective_from,
         effective_to,
         legal_basis: e.legal_basis.into(),
-        intake: Intake {
-            path: "perechen-applications".into(),
-            role: "state-body".into(),
-            rule: "PL-3".into(),
-        },
+        intakes: vec![
+            intake(
+                APPLICATION,
+                "Application for inclusion in the Perechen (Appendix 1)",
+                "perechen-applications",
+                "state-body",
+                "PL-3",
+                form().schema(),
+            ),
+            intake(
+                EXCLUSION,
+                "Notice that operation of an object in the Perechen has ended (PL-10)",
+                "perechen-exclusions",
+                "state-body",
+                "PL-10",
+                exclusion_form(),
+            ),
+        ],
     }
 }
 
 /// PL-4 to PL-10. Terms count from the day the acting party received the matter (AMB-X2).
 pub fn steps(e: &Edition) -> Vec<Step> {
     use Unit::WorkingDays;
+    // The facts of a step with a check are validated strictly by the check (its violations
+    // name each path and rule); the schema says only that they are an object.
+    let facts = |rule: &str| json!({"type": "object", "x-rule": rule});
     vec![
         // PL-4: the AB checks the documents of p.3 (the text's "point 4" is read as point 3,
         // AMB-PL-1) and forwards them; no branch for incomplete ones is stated (AMB-PL-10).
@@ -118,10 +159,7 @@ pub fn steps(e: &Edition) -> Vec<Step> {
             "PL-4",
         )
         .term(5, WorkingDays, "receipt of the state body's application")
-        .start()
-        .outcome(
-            outcome("forward-to-si", "Documents forwarded to the SI").next(&["si-recommendation"]),
-        ),
+        .outcome(outcome("forward-to-si", "Documents forwarded to the SI")),
         // PL-5.a (the recommendation: the outcome) and PL-5.b (the portal items, each
         // confirmed or not: the inputs, checked by "pl-5-recommendation").
         step(
@@ -136,18 +174,13 @@ pub fn steps(e: &Edition) -> Vec<Step> {
             WorkingDays,
             "receipt of the forwarded application (AMB-PL-4)",
         )
-        .check("pl-5-recommendation")
-        .outcome(
-            outcome("complies", "Complies with the e-government architecture")
-                .next(&["ab-decision"])
-                .rule("PL-5.a"),
-        )
+        .inputs(facts("PL-5.b"))
+        .outcome(outcome("complies", "Complies with the e-government architecture").rule("PL-5.a"))
         .outcome(
             outcome(
                 "does-not-comply",
                 "Does not comply with the e-government architecture",
             )
-            .next(&["ab-decision"])
             .rule("PL-5.a"),
         ),
         // PL-7 with PL-6: the AB checks the declared criteria answers and may correct them
@@ -160,16 +193,10 @@ pub fn steps(e: &Edition) -> Vec<Step> {
             "PL-7",
         )
         .term(5, WorkingDays, "receipt of the SI recommendation")
-        .check("pl-7-decision")
-        .outcome(
-            outcome("include", "Included in the Perechen")
-                .next(&["operator-notification", "inclusion-order"])
-                .status("included")
-                .rule("PL-7.a"),
-        )
+        .inputs(facts("PL-6.a"))
+        .outcome(outcome("include", "Included in the Perechen").rule("PL-7.a"))
         .outcome(
             outcome("refuse", "Inclusion refused, with reasons")
-                .status("refused")
                 .with_reasons()
                 .rule("PL-7.b"),
         ),
@@ -183,6 +210,16 @@ pub fn steps(e: &Edition) -> Vec<Step> {
         )
         .term(5, WorkingDays, "the inclusion decision (AMB-PL-8)")
         .outcome(outcome("operator-notified", "Operator notified")),
+        // PL-8: the operator is a party: it receives the documents of points 3 and 5 with a
+        // task to acknowledge them (the Rules set it no term).
+        step(
+            "operator-receipt",
+            "Receipt by the operator of the documents of points 3 and 5",
+            "operator",
+            "expertise",
+            "PL-8",
+        )
+        .outcome(outcome("received", "Documents received")),
         step(
             "inclusion-order",
             "Order on the inclusion",
@@ -191,7 +228,7 @@ pub fn steps(e: &Edition) -> Vec<Step> {
             "PL-9",
         )
         .term(5, WorkingDays, "the inclusion decision (AMB-PL-8)")
-        .outcome(outcome("order-adopted", "Order adopted").next(&["operation-ended"])),
+        .outcome(outcome("order-adopted", "Order adopted")),
         // PL-10: the state body notifies the AB 10 working days after operation ends (read as
         // "within", AMB-PL-9). The end is not an event the engine sees, so this step has no
         // term of its own: the notice carries the end date and the check counts the 10 days.
@@ -202,10 +239,8 @@ pub fn steps(e: &Edition) -> Vec<Step> {
             "expertise",
             "PL-10",
         )
-        .check("pl-10-notice")
-        .outcome(
-            outcome("operation-ended", "Operation ended; exclusion requested").next(&["exclusion"]),
-        ),
+        .inputs(facts("PL-10"))
+        .outcome(outcome("operation-ended", "Operation ended; exclusion requested")),
         // The AB's handling of the exclusion has no term in the Rules (PL-10 [GAP], AMB-PL-9).
         step(
             "exclusion",
@@ -214,8 +249,192 @@ pub fn steps(e: &Edition) -> Vec<Step> {
             "expertise",
             "PL-10",
         )
-        .outcome(outcome("excluded", "Excluded from the Perechen").status("excluded")),
+        .outcome(outcome("excluded", "Excluded from the Perechen")),
     ]
+}
+
+/// The routing of PL-4 to PL-10.
+pub fn graph() -> Graph {
+    Graph::new()
+        .start_on(APPLICATION, &["ab-check"])
+        // The PL-10 notice of an object already listed opens the exclusion at once.
+        .start_on(EXCLUSION, &["exclusion"])
+        .on("ab-check", "forward-to-si", Go::to(&["si-recommendation"]))
+        .on("si-recommendation", "complies", Go::to(&["ab-decision"]))
+        .on(
+            "si-recommendation",
+            "does-not-comply",
+            Go::to(&["ab-decision"]),
+        )
+        .on(
+            "ab-decision",
+            "include",
+            Go::to(&["operator-notification", "inclusion-order"]).status("included"),
+        )
+        .on("ab-decision", "refuse", Go::end().status("refused"))
+        .on(
+            "operator-notification",
+            "operator-notified",
+            Go::to(&["operator-receipt"]),
+        )
+        .on(
+            "inclusion-order",
+            "order-adopted",
+            Go::to(&["operation-ended"]),
+        )
+        .on("operation-ended", "operation-ended", Go::to(&["exclusion"]))
+        .on("exclusion", "excluded", Go::end().status("excluded"))
+}
+
+/// The check a step's completion passes before it is accepted.
+fn check_of(step: &str) -> Option<&'static str> {
+    match step {
+        "si-recommendation" => Some("pl-5-recommendation"),
+        "ab-decision" => Some("pl-7-decision"),
+        "operation-ended" => Some("pl-10-notice"),
+        _ => None,
+    }
+}
+
+/// The dossier a check decides on: the application, the steps completed before, and this
+/// completion (`{case: {object_kind, fields, criteria}, steps: {<step>: {outcome, inputs}},
+/// outcome, reasons, inputs}`).
+fn dossier(st: &GraphState, step: &str, t: &TaskCompleted) -> Value {
+    let steps: Map<String, Value> = st
+        .done
+        .iter()
+        .filter(|(s, _)| s.as_str() != step)
+        .map(|(s, d)| {
+            (
+                s.clone(),
+                json!({"outcome": d["outcome"], "inputs": d["inputs"]}),
+            )
+        })
+        .collect();
+    let sub = &st.submission;
+    json!({
+        "case": {"object_kind": sub["object_kind"], "fields": sub["fields"], "criteria": sub["criteria"]},
+        "steps": steps,
+        "outcome": t.outcome,
+        "reasons": t.reasons,
+        "inputs": serde_json::from_str::<Value>(&t.inputs).unwrap_or(json!({})),
+    })
+}
+
+/// The registry key of an object of the Perechen: its name as the application gave it.
+fn object_name(st: &GraphState) -> String {
+    st.submission["fields"]["object_name"]
+        .as_str()
+        .or_else(|| st.submission["object_name"].as_str())
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+/// The variant's `react`: the graph, with the step checks (a refusal changes nothing; what a
+/// check computes is explained on the completion), the PL-8 documents to the operator, the
+/// PL-9 and PL-10 entries of the Perechen list, and the PL-10 notice of a listed object.
+pub fn react(state: &str, input: &Input) -> Result<Reaction, Vec<Violation>> {
+    graph().react(state, input, |st, input, effects| {
+        match input {
+            Input::Submitted(s) if s.intake == EXCLUSION => {
+                // The 10 working days of PL-10, counted to the day of the notice.
+                let facts = json!({
+                    "inputs": {"operation_ended_on": st.submission["operation_ended_on"]},
+                    "today": s.at.get(..10).unwrap_or_default(),
+                });
+                let d = decide::check("pl-10-notice", &facts)?;
+                effects.push(explain(reasons_of(&d), &d));
+            }
+            Input::TaskCompleted(t) => {
+                let step = t.task.split('~').next().unwrap_or(&t.task);
+                if let Some(check) = check_of(step) {
+                    let d = decide::check(check, &dossier(st, step, t))?;
+                    let added: Vec<String> = reasons_of(&d)
+                        .into_iter()
+                        .filter(|r| !t.reasons.contains(r))
+                        .collect();
+                    effects.push(explain(added, &d));
+                }
+                match (step, t.outcome.as_str()) {
+                    // PL-8: the documents of points 3 and 5 (AMB-PL-3) go to the operator.
+                    ("operator-notification", "operator-notified") => {
+                        let sub = &st.submission;
+                        effects.push(notify(
+                            role("operator"),
+                            "PL-8: the documents of points 3 and 5 on an object included in the Perechen",
+                            &json!({
+                                "object_kind": sub["object_kind"], "application": sub["fields"],
+                                "documents": sub["documents"],
+                                "si_recommendation": st.done.get("si-recommendation"),
+                            }),
+                        ));
+                    }
+                    // PL-9: the order enters the object in the list.
+                    ("inclusion-order", "order-adopted") => {
+                        let name = object_name(st);
+                        effects.push(put_entry(
+                            "perechen",
+                            &name,
+                            &json!({"object_name": name, "object_kind": st.submission["object_kind"],
+                                    "state_body": st.submission["fields"]["state_body_name"],
+                                    "included_on": t.at.get(..10), "status": "included"}),
+                        ));
+                    }
+                    // PL-10: the exclusion takes it out.
+                    ("exclusion", "excluded") => {
+                        let name = object_name(st);
+                        effects.push(put_entry(
+                            "perechen",
+                            &name,
+                            &json!({"object_name": name, "excluded_on": t.at.get(..10), "status": "excluded",
+                                    "inclusion_order": st.submission.get("inclusion_order")}),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    })
+}
+
+fn reasons_of(d: &Value) -> Vec<String> {
+    d["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The variant's `validate` of either intake.
+pub fn validate_intake(intake: &str, submission: &str, today: &str) -> Vec<Violation> {
+    match intake {
+        APPLICATION => validate(submission, today),
+        EXCLUSION => {
+            let s: Value = serde_json::from_str(submission).unwrap_or(Value::Null);
+            let day = s["operation_ended_on"].as_str().unwrap_or_default();
+            match parse_date(day) {
+                None => vec![violation(
+                    "operation_ended_on",
+                    "PL-10",
+                    format!("the day operation ended is a date YYYY-MM-DD, got {day:?}"),
+                )],
+                Some(_) if day > today || day < EARLIEST_DATE => vec![violation(
+                    "operation_ended_on",
+                    "PL-10",
+                    format!(
+                        "the day operation ended, {day}, is outside {EARLIEST_DATE} to the day of the notice ({today})"
+                    ),
+                )],
+                Some(_) => vec![],
+            }
+        }
+        other => vec![violation("intake", "", format!("no intake {other:?}"))],
+    }
 }
 
 /// Exports the Perechen procedure as the variant of one edition: `perechen::edition!(EDITION);`
@@ -225,28 +444,36 @@ macro_rules! edition {
     ($edition:expr) => {
         struct Variant;
 
-        impl egov_plugin_sdk_v1::Guest for Variant {
-            fn metadata() -> egov_plugin_sdk_v1::Metadata {
+        impl egov_plugin_sdk::Guest for Variant {
+            fn metadata() -> egov_plugin_sdk::Metadata {
                 $crate::metadata(&$edition)
             }
-            fn steps() -> Vec<egov_plugin_sdk_v1::Step> {
+            fn steps() -> Vec<egov_plugin_sdk::Step> {
                 $crate::steps(&$edition)
             }
-            fn form() -> egov_plugin_sdk_v1::Form {
-                $crate::form()
+            fn validate(
+                intake: String,
+                submission: String,
+                today: String,
+            ) -> Vec<egov_plugin_sdk::Violation> {
+                $crate::validate_intake(&intake, &submission, &today)
             }
-            fn validate(submission: String, today: String) -> Vec<egov_plugin_sdk_v1::Violation> {
-                $crate::validate(&submission, &today)
+            fn react(
+                state: String,
+                input: egov_plugin_sdk::Input,
+                _entries: Vec<egov_plugin_sdk::Entry>,
+            ) -> Result<egov_plugin_sdk::Reaction, Vec<egov_plugin_sdk::Violation>> {
+                $crate::react(&state, &input)
             }
             fn decide(
                 name: String,
                 input: String,
-            ) -> Result<String, Vec<egov_plugin_sdk_v1::Violation>> {
+            ) -> Result<String, Vec<egov_plugin_sdk::Violation>> {
                 $crate::decide(&name, &input)
             }
         }
 
-        egov_plugin_sdk_v1::export!(Variant);
+        egov_plugin_sdk::export!(Variant);
     };
 }
 
@@ -324,10 +551,11 @@ mod tests {
                 .unwrap();
             assert_eq!(t.start, "the inclusion decision (AMB-PL-8)");
         }
-        // Every step that takes inputs has a check that validates them.
+        // Every step that takes inputs has a check that validates them, and only those.
         let checks: Vec<(&str, &str)> = s
             .iter()
-            .filter_map(|x| x.check.as_deref().map(|c| (x.id.as_str(), c)))
+            .filter(|x| x.inputs.is_some())
+            .map(|x| (x.id.as_str(), check_of(&x.id).unwrap()))
             .collect();
         assert_eq!(
             checks,
@@ -337,5 +565,8 @@ mod tests {
                 ("operation-ended", "pl-10-notice")
             ]
         );
+        // The graph names only the described steps, and every one of them.
+        let described: std::collections::BTreeSet<&str> = s.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(graph().steps(), described);
     }
 }

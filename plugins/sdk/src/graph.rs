@@ -68,7 +68,8 @@ impl Go {
 /// A static graph.
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
-    start: Vec<String>,
+    /// The steps each intake's submission opens ("": every intake without its own).
+    start: BTreeMap<String, Vec<String>>,
     routes: BTreeMap<(String, String), Go>,
 }
 
@@ -144,9 +145,15 @@ impl Graph {
         Self::default()
     }
 
-    /// The steps a submission opens (several: a fork).
-    pub fn start(mut self, steps: &[&str]) -> Self {
-        self.start = steps.iter().map(|s| s.to_string()).collect();
+    /// The steps a submission opens (several: a fork), for every intake without its own.
+    pub fn start(self, steps: &[&str]) -> Self {
+        self.start_on("", steps)
+    }
+
+    /// The steps a submission through `intake` opens (none: the variant's hook decides).
+    pub fn start_on(mut self, intake: &str, steps: &[&str]) -> Self {
+        self.start
+            .insert(intake.into(), steps.iter().map(|s| s.to_string()).collect());
         self
     }
 
@@ -159,7 +166,8 @@ impl Graph {
     /// Every step the graph names, for a variant's test that its description covers them.
     pub fn steps(&self) -> BTreeSet<&str> {
         self.start
-            .iter()
+            .values()
+            .flatten()
             .map(String::as_str)
             .chain(self.routes.iter().flat_map(|((s, _), go)| {
                 std::iter::once(s.as_str())
@@ -175,7 +183,8 @@ impl Graph {
         match input {
             Input::Submitted(s) => {
                 st.submission = serde_json::from_str(&s.submission).unwrap_or(Value::Null);
-                for step in &self.start {
+                let start = self.start.get(&s.intake).or_else(|| self.start.get(""));
+                for step in start.into_iter().flatten() {
                     effects.push(st.open(step));
                 }
             }

@@ -90,6 +90,10 @@ impl Guest for Variant {
     ) -> Result<Reaction, Vec<Violation>> {
         graph().react(&state, &input, |_, _, _| Ok(()))
     }
+
+    fn decide(name: String, _input: String) -> Result<String, Vec<Violation>> {
+        Err(vec![violation("name", "", format!("no decision {name:?}"))])
+    }
 }
 
 export!(Variant);

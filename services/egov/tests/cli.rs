@@ -152,26 +152,44 @@ fn plugins() -> std::path::PathBuf {
 
 #[test]
 fn plugin_inspect_prints_metadata_and_the_steps_with_their_terms() {
+    // Contract 2.0: the intakes, and each step with its outcomes (routing is the reducer's).
     let file = plugins().join("variants/perechen-353.wasm");
     let (code, out, err) = egov(&["plugin", "inspect", file.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.starts_with("perechen-353 1.0.0  kind perechen  in force 2022-10-10 .. (open)"),
+        out.starts_with("perechen-353 2.0.0  kind perechen  in force 2022-10-10 .. (open)"),
+        "{out}"
+    );
+    for line in [
+        "contract: V2",
+        "intake application: POST /api/v1/perechen-applications by state-body (PL-3)",
+        "intake exclusion: POST /api/v1/perechen-exclusions by state-body (PL-10)",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line}: {out}");
+    }
+    let row = out.lines().find(|l| l.starts_with("ab-check ")).unwrap();
+    for cell in [
+        "authorized-body",
+        "expertise",
+        "PL-4",
+        "5 working-days",
+        "forward-to-si",
+    ] {
+        assert!(row.contains(cell), "{row}");
+    }
+    // Contract 1.x (the released 1.0.0): the graph with its routes.
+    let file = plugins().join("variants/perechen-353-1.0.0.wasm");
+    let (code, out, err) = egov(&["plugin", "inspect", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("perechen-353 1.0.0  kind perechen"),
         "{out}"
     );
     let row = out
         .lines()
         .find(|l| l.starts_with("ab-check (start)"))
         .unwrap();
-    for cell in [
-        "authorized-body",
-        "expertise",
-        "PL-4",
-        "5 working-days",
-        "forward-to-si -> si-recommendation",
-    ] {
-        assert!(row.contains(cell), "{row}");
-    }
+    assert!(row.contains("forward-to-si -> si-recommendation"), "{row}");
     assert!(
         out.contains("include -> operator-notification + inclusion-order [included]"),
         "{out}"
@@ -262,6 +280,25 @@ fn plugin_test_runs_the_recorded_cases_of_the_perechen_variant() {
 #[test]
 fn plugin_bench_times_a_fresh_instance_against_a_live_one() {
     let file = plugins().join("variants/perechen-353.wasm");
+    let (code, out, err) = egov(&[
+        "plugin",
+        "bench",
+        file.to_str().unwrap(),
+        "--iterations",
+        "20",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // A 2.0 variant: react per input, single-threaded and on every core, against the baseline.
+    for needle in [
+        "react(submitted)",
+        "bare wasmtime call, live instance (baseline)",
+        "fresh store + instance per call, 1 thread",
+        "threads at once",
+    ] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    // A 1.x variant's decision (the released 1.0.0).
+    let file = plugins().join("variants/perechen-353-1.0.0.wasm");
     let (code, out, err) = egov(&[
         "plugin",
         "bench",
