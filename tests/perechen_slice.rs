@@ -634,6 +634,33 @@ async fn pl_6_and_pl_7_the_variant_refuses_with_its_grounds_and_includes_only_wi
         .0,
         200
     );
+    // PL-8: the operator is a party: a task of its own, and the documents of points 3 and 5
+    // (the application and its documents, the SI's recommendation) on the case.
+    let receipt = format!("{included}.operator-receipt");
+    let op = s.token(Role::Operator, MINISTRY);
+    eventually("the operator's PL-8 task", || async {
+        let (_, list) = s.get("expertise", "/api/v1/tasks", &op).await;
+        list["items"]
+            .as_array()?
+            .iter()
+            .any(|t| t["id"] == receipt.as_str() && t["rule"] == "PL-8")
+            .then_some(())
+    })
+    .await;
+    s.complete(&op, &receipt, json!({"outcome": "received"}))
+        .await;
+    let c = s.case(&included).await;
+    let sent = events(&c, "PartyNotified");
+    assert_eq!(sent.len(), 1, "{c}");
+    assert_eq!(sent[0]["party"]["role"], "operator", "{c}");
+    assert_eq!(
+        sent[0]["details"]["documents"][0]["reference"],
+        "portal:doc/1001"
+    );
+    assert_eq!(
+        sent[0]["details"]["si_recommendation"]["outcome"],
+        "complies"
+    );
     // PL-9, then PL-10: once operation ends, the state body (and only it) notifies the AB.
     let order = format!("{included}.inclusion-order");
     assert_eq!(
@@ -723,6 +750,87 @@ async fn pl_6_and_pl_7_the_variant_refuses_with_its_grounds_and_includes_only_wi
     assert!(
         notice_event["reasons"].as_array().unwrap().is_empty(),
         "on time: {notice_event}"
+    );
+    // PL-9 wrote the object into the list, PL-10 took it out: one entry, as it is now.
+    let (_, p) = s
+        .get(
+            "expertise",
+            &format!("/api/v1/cases/{included}/progress"),
+            &ab,
+        )
+        .await;
+    assert_eq!(p["entries"].as_array().unwrap().len(), 1, "{p}");
+    let entry = &p["entries"][0];
+    assert_eq!(
+        (&entry["registry"], &entry["key"], &entry["body"]["status"]),
+        (&json!("perechen"), &json!("E-notary"), &json!("excluded")),
+        "{p}"
+    );
+    let puts: Vec<&Value> = events(&case, "EntryPut");
+    assert_eq!(puts.len(), 2, "included by PL-9, then excluded by PL-10");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn pl_10_the_exclusion_of_an_object_listed_before_this_suite_starts_from_its_own_intake() {
+    // An object included by an order of 2021, before this suite ran: the state body notifies
+    // the end of its operation directly; the AB's exclusion task opens at once.
+    let s = Suite::start(SUBMITTED).await;
+    let own = s.token(Role::StateBody, AGENCY);
+    let ab = s.token(Role::AuthorizedBody, MINISTRY);
+    // A notice of a day after the notice is refused, naming the field and PL-10.
+    let (status, p) = s
+        .post(
+            "intake",
+            "/api/v1/perechen-exclusions",
+            &own,
+            &json!({"object_name": "Old IS", "inclusion_order": "order No. 12 of 2021-05-04", "operation_ended_on": "2026-03-20"}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(
+        (
+            p["errors"][0]["field"].as_str(),
+            p["errors"][0]["rule"].as_str()
+        ),
+        (Some("operation_ended_on"), Some("PL-10")),
+        "{p}"
+    );
+    // Ended Monday 2 March 2026; noticed Thursday 19 March: the 10 working days (3-6, 10-13,
+    // 16 and 17 March; Sunday 8 March, International Women's Day, moves its day off to Monday
+    // 9 March) ended on 17 March, so the notice is late, and that is recorded, not refused.
+    let (status, created) = s
+        .post(
+            "intake",
+            "/api/v1/perechen-exclusions",
+            &own,
+            &json!({"object_name": "Old IS", "inclusion_order": "order No. 12 of 2021-05-04", "operation_ended_on": "2026-03-02"}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let case = created["id"].as_str().unwrap().to_owned();
+    let task = s.task_of(Role::AuthorizedBody, MINISTRY, &case).await;
+    assert_eq!(task["id"], format!("{case}.exclusion"));
+    s.complete(
+        &ab,
+        task["id"].as_str().unwrap(),
+        json!({"outcome": "excluded"}),
+    )
+    .await;
+    let (_, p) = s
+        .get("expertise", &format!("/api/v1/cases/{case}/progress"), &ab)
+        .await;
+    assert_eq!(p["status"], "excluded", "{p}");
+    assert_eq!(p["entries"][0]["key"], "Old IS", "{p}");
+    assert_eq!(p["entries"][0]["body"]["status"], "excluded", "{p}");
+    let c = s.case(&case).await;
+    let done = events(&c, "StepCompleted");
+    assert_eq!(
+        done[0]["reasons"][0],
+        "PL-10: notified on 2026-03-19, after the 10 working days that ended on 2026-03-17",
+        "{c}"
     );
     s.stop().await;
 }

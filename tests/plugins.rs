@@ -208,3 +208,97 @@ async fn a_case_keeps_the_artifact_it_started_on_when_the_same_version_is_rebuil
     s.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Completes the open task `key` of `case` (once it is in `role`'s worklist) with `body`.
+async fn act(s: &Suite, role: Role, case: &str, key: &str, body: serde_json::Value) {
+    let id = format!("{case}.{key}");
+    eventually(key, || async {
+        s.tasks(role)
+            .await
+            .iter()
+            .any(|t| t["id"] == id.as_str())
+            .then_some(())
+    })
+    .await;
+    s.complete(&s.token(role, MINISTRY), &id, body).await;
+}
+
+#[tokio::test]
+async fn a_case_submitted_under_1_x_completes_under_1_x_after_the_upgrade_to_2_0() {
+    // Before the upgrade only the released 1.0.0 (contract 1.x) is deployed.
+    let dir = std::env::temp_dir().join(format!("egov-upgrade-{}", ulid::Ulid::new()));
+    let variants = egov_testkit::plugins_dir().join("variants");
+    install_plugin(
+        &dir,
+        "perechen-353-1.0.0",
+        &variants.join("perechen-353-1.0.0.wasm"),
+        200,
+    );
+    let s = Suite::start_plugins("2026-03-19T10:00:00+05:00", vec![dir.clone()]).await;
+    let old = s.submit_app(&application("2026-03-19")).await;
+    let v = s.case(&old).await["variant"].clone();
+    assert_eq!(v["version"], "1.0.0");
+    let pinned = v["sha256"].as_str().unwrap().to_owned();
+    act(
+        &s,
+        Role::AuthorizedBody,
+        &old,
+        "ab-check",
+        json!({"outcome": "forward-to-si"}),
+    )
+    .await;
+
+    // The upgrade: 2.0.0 is deployed beside 1.0.0 (a hot reload, no restart).
+    install_plugin(
+        &dir,
+        "perechen-353",
+        &variants.join("perechen-353.wasm"),
+        200,
+    );
+    s.platform.definitions.reload();
+    s.set_clock("2026-03-20T10:00:00+05:00");
+    let new = s.submit_app(&application("2026-03-20")).await;
+    assert_eq!(s.case(&new).await["variant"]["version"], "2.0.0");
+
+    // The old case runs on to its end on the artifact it was submitted on.
+    let items = json!({"1": true, "2": true, "3": true, "4": true, "5": true, "6": true});
+    act(
+        &s,
+        Role::ServiceIntegrator,
+        &old,
+        "si-recommendation",
+        json!({"outcome": "complies", "inputs": {"portal_items": items}}),
+    )
+    .await;
+    act(
+        &s,
+        Role::AuthorizedBody,
+        &old,
+        "ab-decision",
+        json!({"outcome": "include"}),
+    )
+    .await;
+    let c = eventually("the old case included", || async {
+        let c = s.case(&old).await;
+        (c["status"] == "included").then_some(c)
+    })
+    .await;
+    assert_eq!(c["variant"]["sha256"], pinned.as_str());
+    for e in egov_e2e::events(&c, "StepOpened") {
+        let task = e["task"].as_str().unwrap();
+        // The 1.x graph has no PL-8 operator task; 2.0 added it.
+        assert!(!task.ends_with("operator-receipt"), "{c}");
+    }
+    // The new case runs on 2.0: its first step opened under the new artifact.
+    act(
+        &s,
+        Role::AuthorizedBody,
+        &new,
+        "ab-check",
+        json!({"outcome": "forward-to-si"}),
+    )
+    .await;
+    let n = s.case(&new).await;
+    assert_ne!(n["variant"]["sha256"], pinned.as_str());
+    s.stop().await;
+}

@@ -343,11 +343,16 @@ pub fn react(state: &str, input: &Input) -> Result<Reaction, Vec<Violation>> {
                     "inputs": {"operation_ended_on": st.submission["operation_ended_on"]},
                     "today": s.at.get(..10).unwrap_or_default(),
                 });
-                let d = decide::check("pl-10-notice", &facts)?;
-                effects.push(explain(reasons_of(&d), &d));
+                // Kept until the AB's exclusion, which it explains (a late notice is recorded, not
+                // refused).
+                st.data = json!({"pl-10": decide::check("pl-10-notice", &facts)?});
             }
             Input::TaskCompleted(t) => {
                 let step = t.task.split('~').next().unwrap_or(&t.task);
+                if step == "exclusion" && !st.data["pl-10"].is_null() {
+                    let d = st.data["pl-10"].clone();
+                    effects.push(explain(reasons_of(&d), &d));
+                }
                 if let Some(check) = check_of(step) {
                     let d = decide::check(check, &dossier(st, step, t))?;
                     let added: Vec<String> = reasons_of(&d)
