@@ -84,7 +84,9 @@ fn an_infinite_loop_is_interrupted_at_its_deadline_and_the_engine_keeps_serving(
     let bad = e.load(&bytes("hostile/loop.wasm"), limits()).unwrap();
     let good = perechen(&e);
     let t = Instant::now();
-    let err = bad.validate("{}", "2026-03-19").unwrap_err();
+    let err = bad
+        .validate_v2("application", "{}", "2026-03-19")
+        .unwrap_err();
     let took = t.elapsed();
     assert!(
         matches!(err, PluginError::Timeout { after, .. } if after == Duration::from_millis(100)),
@@ -107,7 +109,9 @@ fn an_infinite_loop_is_interrupted_at_its_deadline_and_the_engine_keeps_serving(
 fn unbounded_memory_growth_stops_at_the_limit() {
     let e = engine(None);
     let bad = e.load(&bytes("hostile/memory.wasm"), limits()).unwrap();
-    let err = bad.validate("{}", "2026-03-19").unwrap_err();
+    let err = bad
+        .validate_v2("application", "{}", "2026-03-19")
+        .unwrap_err();
     assert!(
         matches!(err, PluginError::LimitExceeded { limit_bytes, .. } if limit_bytes == 16 << 20),
         "{err}"

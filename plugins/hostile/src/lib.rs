@@ -1,9 +1,10 @@
-//! A variant that loads and then misbehaves in `validate` and `decide`, as its feature says:
+//! A variant that loads and then misbehaves in `validate`, `react` and `decide`, as its feature
+//! says:
 //! `loop` never returns, `memory` grows its memory without bound, `trap` panics (a trap, as
 //! plugins abort on panic). Its metadata is valid, so the host loads it; the fault comes on a
 //! request, where the host must type it and the service must keep serving everyone else.
 
-use egov_plugin_sdk_v1::*;
+use egov_plugin_sdk::*;
 
 #[cfg(feature = "loop")]
 const NAME: &str = "loop";
@@ -46,29 +47,30 @@ impl Guest for Variant {
             effective_from: "2000-01-01".into(),
             effective_to: None,
             legal_basis: "none: a test fixture".into(),
-            intake: Intake {
-                path: format!("hostile-{NAME}-applications"),
-                role: "state-body".into(),
-                rule: "TEST".into(),
-            },
+            intakes: vec![intake(
+                "application",
+                "An application",
+                &format!("hostile-{NAME}-applications"),
+                "state-body",
+                "TEST",
+                serde_json::json!({"type": "object"}),
+            )],
         }
     }
     fn steps() -> Vec<Step> {
         vec![
             step("only", "Only step", "authorized-body", "expertise", "TEST")
-                .start()
                 .outcome(outcome("done", "Done")),
         ]
     }
-    fn form() -> Form {
-        Form {
-            kind_rule: "TEST".into(),
-            kinds: vec![object_kind("thing", "thing", "TEST", &[])],
-            fields: vec![],
-            criteria: vec![],
-        }
+    fn validate(_intake: String, _submission: String, _today: String) -> Vec<Violation> {
+        misbehave()
     }
-    fn validate(_submission: String, _today: String) -> Vec<Violation> {
+    fn react(
+        _state: String,
+        _input: Input,
+        _entries: Vec<Entry>,
+    ) -> Result<Reaction, Vec<Violation>> {
         misbehave()
     }
     fn decide(_name: String, _input: String) -> Result<String, Vec<Violation>> {
