@@ -39,11 +39,11 @@ fn bad(field: &str, e: impl std::fmt::Display) -> Problem {
         .detail(e.to_string())
 }
 
-/// The case id and slot name of a path, parsed before anything is read.
-fn parse(id: &str, slot: &str) -> Result<(CaseId, Name), Problem> {
+/// The case id and slot name of a path, parsed before anything is read; else the problem.
+fn parse(id: &str, slot: &str) -> Result<(CaseId, Name), Box<Problem>> {
     Ok((
-        id.parse::<CaseId>().map_err(|e| bad("id", e))?,
-        Name::parse(slot).map_err(|e| bad("slot", e))?,
+        id.parse::<CaseId>().map_err(|e| Box::new(bad("id", e)))?,
+        Name::parse(slot).map_err(|e| Box::new(bad("slot", e)))?,
     ))
 }
 
@@ -120,7 +120,7 @@ pub(crate) fn give(
                 async move {
                     let (id, slot) = match parse(&id, &slot) {
                         Ok(x) => x,
-                        Err(e) => return e.into(),
+                        Err(e) => return (*e).into(),
                     };
                     let raw = post.body.raw.clone();
                     let scope = p.scope();
@@ -231,7 +231,7 @@ pub(crate) fn slot(
             let ctx = ctx.clone();
             async move {
                 let r = async {
-                    let (id, name) = parse(&id, &slot)?;
+                    let (id, name) = parse(&id, &slot).map_err(|e| *e)?;
                     let (case, _) = load_slot(&ctx, &id, &name, &p).await?;
                     Ok::<_, Problem>(ApiResponse::json(
                         StatusCode::OK,
