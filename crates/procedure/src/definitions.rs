@@ -1,5 +1,6 @@
 //! A snapshot of the loaded definitions: selection by procedure kind and submission date.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use jiff::civil::Date;
@@ -31,10 +32,12 @@ pub enum SelectError {
 }
 
 /// Loaded definitions, oldest revision first. Old revisions stay: a case keeps the revision
-/// (artifact digest) it started on.
+/// (artifact digest) it started on. A **retired** revision (no manifest deploys it any more:
+/// replaced, rolled back from, removed) serves only the cases pinned to it, never a new one.
 #[derive(Clone, Debug, Default)]
 pub struct Definitions {
     list: Vec<Arc<Definition>>,
+    retired: BTreeSet<String>,
 }
 
 impl Definitions {
@@ -61,12 +64,55 @@ impl Definitions {
         }
         let mut list = self.list.clone();
         list.push(Arc::new(d));
-        Ok(Self { list })
+        Ok(Self {
+            list,
+            retired: self.retired.clone(),
+        })
+    }
+
+    /// This snapshot with the revisions of `digests` retired (and every other one not).
+    pub fn retiring(&self, digests: BTreeSet<String>) -> Self {
+        Self {
+            list: self.list.clone(),
+            retired: digests,
+        }
+    }
+
+    /// The retired revisions still loaded.
+    pub fn retired(&self) -> Vec<Arc<Definition>> {
+        self.list
+            .iter()
+            .filter(|d| self.retired.contains(&d.digest))
+            .cloned()
+            .collect()
+    }
+
+    /// This snapshot without the retired revision `digest` (a deployed one is never dropped).
+    pub fn unloading(&self, digest: &str) -> Self {
+        Self {
+            list: self
+                .list
+                .iter()
+                .filter(|d| d.digest != digest || !self.retired.contains(digest))
+                .cloned()
+                .collect(),
+            retired: self.retired.clone(),
+        }
     }
 
     /// Whether a revision with this digest is loaded.
     pub fn has_digest(&self, digest: &str) -> bool {
         self.list.iter().any(|d| d.digest == digest)
+    }
+
+    /// The loaded revision with this digest.
+    pub fn by_digest(&self, digest: &str) -> Option<Arc<Definition>> {
+        self.list.iter().find(|d| d.digest == digest).cloned()
+    }
+
+    /// Every loaded revision, oldest first.
+    pub fn all_revisions(&self) -> impl Iterator<Item = &Arc<Definition>> {
+        self.list.iter()
     }
 
     /// The variant of `kind` in force on `day` (the case's submission date): the newest
@@ -76,15 +122,15 @@ impl Definitions {
     /// corrects), while cases that recorded the older one keep it through [`Self::get`].
     pub fn select(&self, kind: &str, day: Date) -> Result<Arc<Definition>, SelectError> {
         let newest = |i: usize, d: &Definition| {
-            !self.list[i + 1..]
-                .iter()
-                .any(|o| o.id == d.id && o.version == d.version)
+            !self.list[i + 1..].iter().any(|o| {
+                o.id == d.id && o.version == d.version && !self.retired.contains(&o.digest)
+            })
         };
         let mut of_kind = self
             .list
             .iter()
             .enumerate()
-            .filter(|(_, d)| d.kind == kind)
+            .filter(|(_, d)| d.kind == kind && !self.retired.contains(&d.digest))
             .filter(|(i, d)| newest(*i, d))
             .peekable();
         if of_kind.peek().is_none() {

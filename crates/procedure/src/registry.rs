@@ -183,6 +183,7 @@ impl Registry {
     /// beside the old ones. Blocking (compiles); returns how many revisions were loaded.
     pub fn reload(&self) -> usize {
         let mut loaded = 0;
+        let mut on_disk = std::collections::BTreeSet::new();
         for dir in &self.dirs {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 tracing::warn!(dir = %dir.display(), "plugin directory unreadable");
@@ -195,6 +196,7 @@ impl Registry {
             manifests.sort();
             for m in manifests {
                 let key = m.display().to_string();
+                on_disk.insert(key.clone());
                 let fp = fingerprint(&m);
                 if self
                     .seen
@@ -224,7 +226,57 @@ impl Registry {
                     .push(status);
             }
         }
+        self.retire_undeployed(&on_disk);
         loaded
+    }
+
+    /// Retires every loaded revision that no manifest on disk deploys: a manifest deploys the
+    /// last revision it loaded (a later one that failed leaves it deployed; one that names an
+    /// earlier artifact again, a rollback, deploys that one again).
+    fn retire_undeployed(&self, on_disk: &std::collections::BTreeSet<String>) {
+        let deployed: std::collections::BTreeSet<String> = self
+            .revisions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(k, _)| on_disk.contains(*k))
+            .filter_map(|(_, revs)| {
+                revs.iter()
+                    .rev()
+                    .find(|r| r.state == RevisionState::Loaded)
+                    .and_then(|r| r.digest.clone())
+            })
+            .collect();
+        let mut cur = self.current.write().unwrap_or_else(|e| e.into_inner());
+        let retired: std::collections::BTreeSet<String> = cur
+            .all_revisions()
+            .map(|d| d.digest.clone())
+            .filter(|d| !deployed.contains(d))
+            .collect();
+        let before: std::collections::BTreeSet<String> =
+            cur.retired().iter().map(|d| d.digest.clone()).collect();
+        if retired != before {
+            for d in retired.difference(&before) {
+                tracing::info!(digest = %d, "plugin revision retired: it serves only the cases pinned to it");
+            }
+            *cur = Arc::new(cur.retiring(retired));
+        }
+    }
+
+    /// The retired revisions still loaded (for the cases pinned to them).
+    pub fn retired(&self) -> Vec<Arc<Definition>> {
+        self.snapshot().retired()
+    }
+
+    /// Unloads the retired revision `digest`: the caller has made sure no open case is pinned
+    /// to it. A deployed revision is never unloaded.
+    pub fn unload(&self, digest: &str) {
+        let mut cur = self.current.write().unwrap_or_else(|e| e.into_inner());
+        *cur = Arc::new(cur.unloading(digest));
+        tracing::info!(
+            digest,
+            "plugin revision unloaded: no open case is pinned to it"
+        );
     }
 
     fn load_one(&self, manifest: &Path) -> RevisionStatus {
@@ -235,7 +287,7 @@ impl Registry {
             variant: None,
             error: None,
         };
-        let result = (|| -> Result<Definition, String> {
+        let result = (|| -> Result<Result<Definition, Arc<Definition>>, String> {
             let text = std::fs::read_to_string(manifest).map_err(|e| e.to_string())?;
             let m: Manifest = toml::from_str(&text).map_err(|e| format!("manifest: {e}"))?;
             let artifact = manifest
@@ -252,8 +304,9 @@ impl Registry {
                     m.sha256
                 ));
             }
-            if self.snapshot().has_digest(&digest) {
-                return Err("this revision is already loaded".into());
+            if let Some(d) = self.snapshot().by_digest(&digest) {
+                // Deployed again (a rollback): no reload, no restart.
+                return Ok(Err(d));
             }
             let limits = Limits {
                 timeout: Duration::from_millis(m.limits.timeout_ms),
@@ -265,10 +318,14 @@ impl Registry {
                 .map_err(|e| e.to_string())?;
             let def = Definition::from_plugin(plugin).map_err(|e| chain(&e))?;
             check_period(&m, &def)?;
-            Ok(def)
+            Ok(Ok(def))
         })();
         match result {
-            Ok(def) => {
+            Ok(Err(loaded)) => {
+                status.state = RevisionState::Loaded;
+                status.variant = Some(format!("{}@{}", loaded.id, loaded.version));
+            }
+            Ok(Ok(def)) => {
                 let variant = format!("{}@{}", def.id, def.version);
                 let mut cur = self.current.write().unwrap_or_else(|e| e.into_inner());
                 match cur.with(def) {

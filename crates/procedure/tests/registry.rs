@@ -330,3 +330,51 @@ fn a_rebuilt_revision_with_a_corrected_period_supersedes_the_older_one_for_new_c
     // Whoever holds the first revision keeps it as it was.
     assert_eq!(first.effective_from, date(2022, 10, 10));
 }
+
+#[test]
+fn a_rollback_deploys_the_earlier_revision_again_and_a_retired_one_is_unloaded_only_when_asked() {
+    let dir = tmp();
+    let original = built("variants/perechen-353.wasm");
+    install(&dir, "perechen", &original, None);
+    let r = Registry::new(engine(), vec![dir.clone()]);
+    assert_eq!(r.reload(), 1);
+    let first = r.select("perechen", date(2026, 3, 19)).unwrap();
+    assert!(r.retired().is_empty());
+
+    // An upgrade: the rebuilt revision serves new cases, the first is retired (it serves only
+    // the cases pinned to it).
+    let second = rebuilt(&original, "2");
+    install(&dir, "perechen", &second, None);
+    assert_eq!(r.reload(), 1);
+    let now = r.select("perechen", date(2026, 3, 19)).unwrap();
+    assert_ne!(now.digest, first.digest);
+    let retired: Vec<String> = r.retired().iter().map(|d| d.digest.clone()).collect();
+    assert_eq!(retired, [first.digest.clone()]);
+
+    // A rollback: the manifest names the first artifact again. It serves new cases at once,
+    // without a reload of the component or a restart; the second is retired instead.
+    install(&dir, "perechen", &original, None);
+    assert_eq!(r.reload(), 1, "{:?}", r.statuses());
+    assert_eq!(
+        r.select("perechen", date(2026, 3, 19)).unwrap().digest,
+        first.digest
+    );
+    let retired: Vec<String> = r.retired().iter().map(|d| d.digest.clone()).collect();
+    assert_eq!(retired, [now.digest.clone()]);
+    // Cases pinned to the second still find it until it is unloaded; a deployed revision is
+    // never unloaded.
+    assert!(r.pinned("perechen-353", "2.0.0", &now.digest).is_ok());
+    r.unload(&first.digest);
+    assert!(r.pinned("perechen-353", "2.0.0", &first.digest).is_ok());
+    r.unload(&now.digest);
+    assert!(r.pinned("perechen-353", "2.0.0", &now.digest).is_err());
+    assert!(r.retired().is_empty());
+
+    // A manifest removed from disk retires its revision; the kind then fails closed for new
+    // cases.
+    std::fs::remove_file(dir.join("perechen.toml")).unwrap();
+    r.reload();
+    assert_eq!(r.retired().len(), 1);
+    assert!(r.select("perechen", date(2026, 3, 19)).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -374,6 +374,20 @@ impl Store {
         Ok(out)
     }
 
+    /// How many members set index `name` has, across partitions (`SCARD`, never the members).
+    pub async fn count(&self, name: &str) -> Result<u64, StoreError> {
+        key_part(name)?;
+        let mut n = 0;
+        for p in 0..self.topic.partitions() {
+            let c: u64 = redis::cmd("SCARD")
+                .arg(self.index_key(p, name))
+                .query_async(&mut self.conn.clone())
+                .await?;
+            n += c;
+        }
+        Ok(n)
+    }
+
     /// A page of sorted-set index `name` across partitions, in `(score, member)` order: at
     /// most `limit` entries after `after` (exclusive), and whether more follow. Reads in
     /// batches from the cursor's score on, never the whole set.

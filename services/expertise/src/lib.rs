@@ -5,13 +5,15 @@
 //! one `react` of the variant and one atomic append of the case with a `CaseAdvanced` event.
 //! The step graph, roles and terms come from the variant; no procedure's rule is written here.
 //! The deadline scheduler (one active instance, by a Redis lease) publishes
-//! `DeadlineApproaching` and `DeadlineMissed`.
+//! `DeadlineApproaching` and `DeadlineMissed`, and fires the variants' timers. Retired plugin
+//! revisions are unloaded once no open case is pinned to them (`revisions`).
 
 mod api;
 mod config;
 mod deadlines;
 mod domain;
 mod handlers;
+mod revisions;
 
 use std::time::Duration;
 
@@ -41,6 +43,7 @@ pub async fn start(
         // Submissions start cases; completions advance them synchronously (api).
         handlers::spawn(ctx.clone(), "intake", attached.clone(), shutdown.clone()),
         deadlines::spawn(ctx.clone(), cfg.scheduler_tick, shutdown.clone()),
+        revisions::spawn(ctx.clone(), Duration::from_secs(30), shutdown.clone()),
         platform.bus.spawn_trimmer(
             platform.topic(NAME),
             egov_runtime::TOPIC_RETENTION,
