@@ -835,32 +835,6 @@ async fn pl_10_the_exclusion_of_an_object_listed_before_this_suite_starts_from_i
     s.stop().await;
 }
 
-/// Waits for task `id` on `role`'s worklist, then completes it with `body`.
-async fn complete_when_open(
-    s: &Suite,
-    role: Role,
-    token: &str,
-    id: &str,
-    body: &Value,
-) -> (u16, Value) {
-    eventually(id, || async {
-        s.tasks(role)
-            .await
-            .iter()
-            .any(|t| t["id"] == id)
-            .then_some(())
-    })
-    .await;
-    s.post(
-        "expertise",
-        &format!("/api/v1/tasks/{id}/complete"),
-        token,
-        body,
-        None,
-    )
-    .await
-}
-
 /// The (field, rule) of every error of a problem.
 fn errors(p: &Value) -> Vec<(String, String)> {
     p["errors"]
@@ -886,14 +860,14 @@ async fn pl_5b_and_pl_6c_the_si_confirms_each_portal_item_and_a_missing_one_refu
     let ab = s.token(Role::AuthorizedBody, MINISTRY);
     let si = s.token(Role::ServiceIntegrator, MINISTRY);
     let case = s.submit("2026-03-19").await;
-    let (status, p) = complete_when_open(
-        &s,
-        Role::AuthorizedBody,
-        &ab,
-        &format!("{case}.ab-check"),
-        &json!({"outcome": "forward-to-si"}),
-    )
-    .await;
+    let (status, p) = s
+        .complete_when_open(
+            Role::AuthorizedBody,
+            &ab,
+            &format!("{case}.ab-check"),
+            &json!({"outcome": "forward-to-si"}),
+        )
+        .await;
     assert_eq!(status, 200, "{p}");
 
     // A string "false" is neither a confirmation nor a refusal; an unknown input is refused;
@@ -913,23 +887,21 @@ async fn pl_5b_and_pl_6c_the_si_confirms_each_portal_item_and_a_missing_one_refu
             "inputs.portal_items.7",
         ),
     ] {
-        let (status, p) = complete_when_open(
-            &s,
-            Role::ServiceIntegrator,
-            &si,
-            &task,
-            &json!({"outcome": "complies", "inputs": inputs}),
-        )
-        .await;
+        let (status, p) = s
+            .complete_when_open(
+                Role::ServiceIntegrator,
+                &si,
+                &task,
+                &json!({"outcome": "complies", "inputs": inputs}),
+            )
+            .await;
         assert_eq!(status, 422, "{p}");
         assert_eq!(errors(&p), [pair(field, "PL-5.b")], "{p}");
     }
 
     // Item 6 (the information-security trial act) left unanswered: the recommendation is
     // recorded, stating the item, but it is not a confirmation.
-    let (status, p) = complete_when_open(
-        &s,
-        Role::ServiceIntegrator,
+    let (status, p) = s.complete_when_open(Role::ServiceIntegrator,
         &si,
         &task,
         &json!({"outcome": "complies", "inputs": {"portal_items": {"1": true, "2": true, "3": true, "4": true, "5": true}}}),
@@ -939,14 +911,14 @@ async fn pl_5b_and_pl_6c_the_si_confirms_each_portal_item_and_a_missing_one_refu
 
     // PL-6.c: inclusion is refused, naming the item; the refusal states it.
     let decision = format!("{case}.ab-decision");
-    let (status, p) = complete_when_open(
-        &s,
-        Role::AuthorizedBody,
-        &ab,
-        &decision,
-        &json!({"outcome": "include"}),
-    )
-    .await;
+    let (status, p) = s
+        .complete_when_open(
+            Role::AuthorizedBody,
+            &ab,
+            &decision,
+            &json!({"outcome": "include"}),
+        )
+        .await;
     assert_eq!(status, 422, "{p}");
     assert_eq!(errors(&p), [pair("outcome", "PL-6.c")], "{p}");
     assert!(

@@ -212,15 +212,10 @@ async fn a_case_keeps_the_artifact_it_started_on_when_the_same_version_is_rebuil
 /// Completes the open task `key` of `case` (once it is in `role`'s worklist) with `body`.
 async fn act(s: &Suite, role: Role, case: &str, key: &str, body: serde_json::Value) {
     let id = format!("{case}.{key}");
-    eventually(key, || async {
-        s.tasks(role)
-            .await
-            .iter()
-            .any(|t| t["id"] == id.as_str())
-            .then_some(())
-    })
-    .await;
-    s.complete(&s.token(role, MINISTRY), &id, body).await;
+    let (status, p) = s
+        .complete_when_open(role, &s.token(role, MINISTRY), &id, &body)
+        .await;
+    assert_eq!(status, 200, "{id}: {p}");
 }
 
 #[tokio::test]

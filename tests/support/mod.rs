@@ -292,6 +292,32 @@ impl Suite {
         done
     }
 
+    /// Waits for task `id` on `role`'s worklist, then completes it with `body` as `token`.
+    pub async fn complete_when_open(
+        &self,
+        role: Role,
+        token: &str,
+        id: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        eventually(id, || async {
+            self.tasks(role)
+                .await
+                .iter()
+                .any(|t| t["id"] == id)
+                .then_some(())
+        })
+        .await;
+        self.post(
+            "expertise",
+            &format!("/api/v1/tasks/{id}/complete"),
+            token,
+            body,
+            None,
+        )
+        .await
+    }
+
     /// The open task of `case` in the worklist of `role` for `org`, once it is there.
     pub async fn task_of(&self, role: Role, org: &str, case: &str) -> Value {
         eventually("the case's task", || async {

@@ -472,6 +472,99 @@ impl Admitted {
     }
 }
 
+/// What both contracts' metadata say of a variant, as the plugin wrote it.
+struct Head {
+    id: String,
+    kind: String,
+    version: String,
+    title: String,
+    effective_from: String,
+    effective_to: Option<String>,
+    legal_basis: String,
+}
+
+/// Reads a plugin's model into typed values, naming the variant in every error.
+struct Reader {
+    label: String,
+}
+
+impl Reader {
+    fn new(plugin: &Plugin) -> Self {
+        Self {
+            label: plugin.label().to_owned(),
+        }
+    }
+
+    fn err(&self, detail: String) -> DefinitionError {
+        DefinitionError::new(self.label.clone(), detail)
+    }
+
+    fn fault(&self, e: PluginError) -> DefinitionError {
+        DefinitionError {
+            id: self.label.clone(),
+            detail: "the plugin failed".into(),
+            source: Some(e),
+        }
+    }
+
+    fn date(&self, what: &str, s: &str) -> Result<Date, DefinitionError> {
+        s.parse::<Date>()
+            .map_err(|e| self.err(format!("{what} {s:?}: {e}")))
+    }
+
+    fn role(&self, s: &str) -> Result<Role, DefinitionError> {
+        s.parse::<Role>().map_err(|e| self.err(e.to_string()))
+    }
+
+    fn term(
+        &self,
+        step: &str,
+        count: u32,
+        unit: Unit,
+        from: String,
+    ) -> Result<StepTerm, DefinitionError> {
+        Ok(StepTerm {
+            term: Term::new(count.into(), unit)
+                .map_err(|e| self.err(format!("step {step}: {e}")))?,
+            from,
+        })
+    }
+
+    fn assemble(
+        &self,
+        h: Head,
+        contract: Contract,
+        intakes: Vec<Intake>,
+        steps: Vec<Step>,
+        plugin: Plugin,
+    ) -> Result<Definition, DefinitionError> {
+        Ok(Definition {
+            semver: semver::Version::parse(&h.version).map_err(|e| {
+                self.err(format!(
+                    "version {:?} is not a semantic version: {e}",
+                    h.version
+                ))
+            })?,
+            effective_from: self.date("effective-from", &h.effective_from)?,
+            effective_to: h
+                .effective_to
+                .as_deref()
+                .map(|s| self.date("effective-to", s))
+                .transpose()?,
+            id: h.id,
+            kind: h.kind,
+            version: h.version,
+            title: h.title,
+            legal_basis: h.legal_basis,
+            contract,
+            intakes,
+            steps,
+            digest: plugin.digest().to_owned(),
+            plugin,
+        })
+    }
+}
+
 impl Definition {
     /// Reads the model from `plugin` (metadata, steps, form or intakes) and checks it.
     pub fn from_plugin(plugin: Plugin) -> Result<Self, DefinitionError> {
@@ -484,33 +577,18 @@ impl Definition {
     }
 
     fn from_v1(plugin: Plugin) -> Result<Self, DefinitionError> {
-        let label = plugin.label().to_owned();
-        let err = |detail: String| DefinitionError::new(label.clone(), detail);
-        let fault = |e: PluginError| DefinitionError {
-            id: label.clone(),
-            detail: "the plugin failed".into(),
-            source: Some(e),
-        };
-        let md = plugin.metadata().map_err(fault)?;
-        let steps = plugin.steps().map_err(fault)?;
-        let form = plugin.form().map_err(fault)?;
-        let date = |what: &str, s: &str| {
-            s.parse::<Date>()
-                .map_err(|e| err(format!("{what} {s:?}: {e}")))
-        };
-        let role = |s: &str| s.parse::<Role>().map_err(|e| err(e.to_string()));
+        let r = Reader::new(&plugin);
+        let md = plugin.metadata().map_err(|e| r.fault(e))?;
+        let steps = plugin.steps().map_err(|e| r.fault(e))?;
+        let form = plugin.form().map_err(|e| r.fault(e))?;
         let mut out_steps = Vec::with_capacity(steps.len());
         for s in steps {
             let term = match s.term {
-                Some(t) => Some(StepTerm {
-                    term: Term::new(t.count.into(), unit(t.unit))
-                        .map_err(|e| err(format!("step {}: {e}", s.id)))?,
-                    from: t.start,
-                }),
+                Some(t) => Some(r.term(&s.id, t.count, unit(t.unit), t.start)?),
                 None => None,
             };
             out_steps.push(Step {
-                role: role(&s.role)?,
+                role: r.role(&s.role)?,
                 id: s.id,
                 title: s.title,
                 service: s.service,
@@ -579,74 +657,46 @@ impl Definition {
                 })
                 .collect(),
         };
-        Ok(Definition {
+        let intakes = vec![Intake {
+            name: md.intake.path.clone(),
+            title: md.title.clone(),
+            role: r.role(&md.intake.role)?,
+            path: md.intake.path,
+            rule: md.intake.rule,
+            form: IntakeForm::Graph(form),
+        }];
+        let head = Head {
             id: md.id,
             kind: md.kind,
-            semver: semver::Version::parse(&md.version).map_err(|e| {
-                err(format!(
-                    "version {:?} is not a semantic version: {e}",
-                    md.version
-                ))
-            })?,
             version: md.version,
-            title: md.title.clone(),
-            effective_from: date("effective-from", &md.effective_from)?,
-            effective_to: md
-                .effective_to
-                .as_deref()
-                .map(|s| date("effective-to", s))
-                .transpose()?,
+            title: md.title,
+            effective_from: md.effective_from,
+            effective_to: md.effective_to,
             legal_basis: md.legal_basis,
-            contract: Contract::V1,
-            intakes: vec![Intake {
-                name: md.intake.path.clone(),
-                title: md.title,
-                role: role(&md.intake.role)?,
-                path: md.intake.path,
-                rule: md.intake.rule,
-                form: IntakeForm::Graph(form),
-            }],
-            steps: out_steps,
-            digest: plugin.digest().to_owned(),
-            plugin,
-        })
+        };
+        r.assemble(head, Contract::V1, intakes, out_steps, plugin)
     }
 
     fn from_v2(plugin: Plugin) -> Result<Self, DefinitionError> {
-        let label = plugin.label().to_owned();
-        let err = |detail: String| DefinitionError::new(label.clone(), detail);
-        let fault = |e: PluginError| DefinitionError {
-            id: label.clone(),
-            detail: "the plugin failed".into(),
-            source: Some(e),
-        };
-        let md = plugin.metadata_v2().map_err(fault)?;
-        let steps = plugin.steps_v2().map_err(fault)?;
-        let date = |what: &str, s: &str| {
-            s.parse::<Date>()
-                .map_err(|e| err(format!("{what} {s:?}: {e}")))
-        };
-        let role = |s: &str| s.parse::<Role>().map_err(|e| err(e.to_string()));
+        let r = Reader::new(&plugin);
+        let md = plugin.metadata_v2().map_err(|e| r.fault(e))?;
+        let steps = plugin.steps_v2().map_err(|e| r.fault(e))?;
         let mut out_steps = Vec::with_capacity(steps.len());
         for s in steps {
             let term = match s.term {
-                Some(t) => Some(StepTerm {
-                    term: Term::new(t.count.into(), unit2(t.unit))
-                        .map_err(|e| err(format!("step {}: {e}", s.id)))?,
-                    from: t.start,
-                }),
+                Some(t) => Some(r.term(&s.id, t.count, unit2(t.unit), t.start)?),
                 None => None,
             };
             let inputs = match &s.inputs {
                 Some(text) => {
                     Some(Arc::new(Schema::compile(text, &s.rule).map_err(|e| {
-                        err(format!("step {} inputs schema: {e}", s.id))
+                        r.err(format!("step {} inputs schema: {e}", s.id))
                     })?))
                 }
                 None => None,
             };
             out_steps.push(Step {
-                role: role(&s.role)?,
+                role: r.role(&s.role)?,
                 id: s.id,
                 title: s.title,
                 service: s.service,
@@ -672,9 +722,9 @@ impl Definition {
         let mut intakes = Vec::with_capacity(md.intakes.len());
         for i in md.intakes {
             let schema = Schema::compile(&i.form, &i.rule)
-                .map_err(|e| err(format!("intake {} form schema: {e}", i.name)))?;
+                .map_err(|e| r.err(format!("intake {} form schema: {e}", i.name)))?;
             intakes.push(Intake {
-                role: role(&i.role)?,
+                role: r.role(&i.role)?,
                 name: i.name,
                 title: i.title,
                 path: i.path,
@@ -682,30 +732,16 @@ impl Definition {
                 form: IntakeForm::Schema(Arc::new(schema)),
             });
         }
-        Ok(Definition {
+        let head = Head {
             id: md.id,
             kind: md.kind,
-            semver: semver::Version::parse(&md.version).map_err(|e| {
-                err(format!(
-                    "version {:?} is not a semantic version: {e}",
-                    md.version
-                ))
-            })?,
             version: md.version,
             title: md.title,
-            effective_from: date("effective-from", &md.effective_from)?,
-            effective_to: md
-                .effective_to
-                .as_deref()
-                .map(|s| date("effective-to", s))
-                .transpose()?,
+            effective_from: md.effective_from,
+            effective_to: md.effective_to,
             legal_basis: md.legal_basis,
-            contract: Contract::V2,
-            intakes,
-            steps: out_steps,
-            digest: plugin.digest().to_owned(),
-            plugin,
-        })
+        };
+        r.assemble(head, Contract::V2, intakes, out_steps, plugin)
     }
 
     /// The model's checks: one start step, unique ids, outcomes that lead to known steps,

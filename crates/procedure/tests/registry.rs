@@ -349,7 +349,7 @@ fn a_rollback_deploys_the_earlier_revision_again_and_a_retired_one_is_unloaded_o
     let now = r.select("perechen", date(2026, 3, 19)).unwrap();
     assert_ne!(now.digest, first.digest);
     let retired: Vec<String> = r.retired().iter().map(|d| d.digest.clone()).collect();
-    assert_eq!(retired, [first.digest.clone()]);
+    assert_eq!(retired, std::slice::from_ref(&first.digest));
 
     // A rollback: the manifest names the first artifact again. It serves new cases at once,
     // without a reload of the component or a restart; the second is retired instead.
@@ -360,7 +360,7 @@ fn a_rollback_deploys_the_earlier_revision_again_and_a_retired_one_is_unloaded_o
         first.digest
     );
     let retired: Vec<String> = r.retired().iter().map(|d| d.digest.clone()).collect();
-    assert_eq!(retired, [now.digest.clone()]);
+    assert_eq!(retired, std::slice::from_ref(&now.digest));
     // Cases pinned to the second still find it until it is unloaded; a deployed revision is
     // never unloaded.
     assert!(r.pinned("perechen-353", "2.0.0", &now.digest).is_ok());

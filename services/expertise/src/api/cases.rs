@@ -12,7 +12,7 @@ use egov_auth::Principal;
 use egov_engine::apply::{SlotEntryDraft, receive};
 use egov_engine::{Case, Input, Party, Slot, TaskStatus};
 use egov_kernel::{CaseId, Name, Role, time};
-use egov_web::{ApiResponse, Posted, Problem, Violation};
+use egov_web::{ApiResponse, Posted, Problem};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use warp::http::StatusCode;
@@ -204,15 +204,7 @@ async fn give_input(
             )
             .header("location", location))
         }
-        Advanced::Refused(v) => Err(Problem::invalid(
-            v.into_iter()
-                .map(|v| Violation {
-                    field: v.field,
-                    rule: Some(v.rule).filter(|r| !r.is_empty()),
-                    message: v.message,
-                })
-                .collect(),
-        )),
+        Advanced::Refused(v) => Err(super::tasks::refused(v)),
         Advanced::AlreadyApplied => Err(Problem::internal()),
     }
 }

@@ -43,6 +43,19 @@ fn store_problem(e: StoreError) -> Problem {
     }
 }
 
+/// The variant's refusal of an input: a 422 naming every field and rule.
+pub(super) fn refused(v: Vec<egov_engine::Violation>) -> Problem {
+    Problem::invalid(
+        v.into_iter()
+            .map(|v| Violation {
+                field: v.field,
+                rule: Some(v.rule).filter(|r| !r.is_empty()),
+                message: v.message,
+            })
+            .collect(),
+    )
+}
+
 pub(super) fn advance_problem(e: AdvanceError) -> Problem {
     match e {
         AdvanceError::Store(e) => store_problem(e),
@@ -351,15 +364,7 @@ async fn complete_task(
             &view(ctx, &case, &case.tasks[id.key()]),
         )
         .header("etag", format!("\"{version}\""))),
-        Advanced::Refused(v) => Err(Problem::invalid(
-            v.into_iter()
-                .map(|v| Violation {
-                    field: v.field,
-                    rule: Some(v.rule).filter(|r| !r.is_empty()),
-                    message: v.message,
-                })
-                .collect(),
-        )),
+        Advanced::Refused(v) => Err(refused(v)),
         Advanced::AlreadyApplied => Err(Problem::internal()),
     }
 }
