@@ -305,7 +305,9 @@ impl Registry {
                 ));
             }
             if let Some(d) = self.snapshot().by_digest(&digest) {
-                // Deployed again (a rollback): no reload, no restart.
+                // Deployed again (a rollback): no reload, no restart; its manifest is checked
+                // as any other.
+                check_period(&m, &d)?;
                 return Ok(Err(d));
             }
             let limits = Limits {
