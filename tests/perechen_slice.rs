@@ -445,24 +445,8 @@ async fn to_decision(s: &Suite, case: &str, si: &str, portal_items: Value) -> St
         ),
     ] {
         let id = format!("{case}.{step}");
-        eventually(step, || async {
-            s.tasks(role)
-                .await
-                .iter()
-                .any(|t| t["id"] == id.as_str())
-                .then_some(())
-        })
-        .await;
-        let (status, p) = s
-            .post(
-                "expertise",
-                &format!("/api/v1/tasks/{id}/complete"),
-                token,
-                &body,
-                None,
-            )
-            .await;
-        assert_eq!(status, 200, "{p}");
+        let (status, p) = s.complete_when_open(role, token, &id, &body).await;
+        assert_eq!(status, 200, "{step}: {p}");
     }
     let decision = format!("{case}.ab-decision");
     eventually("decision task", || async {

@@ -315,6 +315,22 @@ pub struct Violation {
     pub message: String,
 }
 
+impl Violation {
+    /// `outcome` is not one of `step`'s: the violation naming the step's rule and its outcomes.
+    pub fn unknown_outcome(step: &egov_procedure::Step, outcome: &str) -> Self {
+        let names: Vec<&str> = step.outcomes.iter().map(|o| o.name.as_str()).collect();
+        Self {
+            field: "outcome".into(),
+            rule: step.rule.clone(),
+            message: format!(
+                "{outcome:?} is not an outcome of {}; use one of: {}",
+                step.id,
+                names.join(", ")
+            ),
+        }
+    }
+}
+
 /// The variant a case follows, pinned by digest: a rebuilt artifact of the same version is
 /// another variant revision and never takes over a case in flight.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -84,16 +84,9 @@ impl GraphAdapter {
                     )]));
                 };
                 let Some(out) = step.outcome(outcome.as_str()) else {
-                    let names: Vec<&str> = step.outcomes.iter().map(|o| o.name.as_str()).collect();
-                    return Ok(Err(vec![Self::violation(
-                        "outcome",
-                        &step.rule,
-                        format!(
-                            "{:?} is not an outcome of {}; use one of: {}",
-                            outcome.as_str(),
-                            step.id,
-                            names.join(", ")
-                        ),
+                    return Ok(Err(vec![Violation::unknown_outcome(
+                        step,
+                        outcome.as_str(),
                     )]));
                 };
                 let no_inputs = inputs.as_object().is_none_or(|m| m.is_empty());

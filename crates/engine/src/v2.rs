@@ -249,17 +249,7 @@ pub fn check_completion(def: &Definition, input: &Input) -> Vec<Violation> {
         );
     };
     if step.outcome(outcome.as_str()).is_none() {
-        let names: Vec<&str> = step.outcomes.iter().map(|o| o.name.as_str()).collect();
-        return v(
-            "outcome",
-            &step.rule,
-            format!(
-                "{:?} is not an outcome of {}; use one of: {}",
-                outcome.as_str(),
-                step.id,
-                names.join(", ")
-            ),
-        );
+        return vec![Violation::unknown_outcome(step, outcome.as_str())];
     }
     let empty = inputs.as_object().is_none_or(|m| m.is_empty());
     match &step.inputs {
