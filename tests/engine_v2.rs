@@ -212,7 +212,7 @@ async fn a_new_edition_into_the_open_case_extends_the_open_examinations() {
 }
 
 #[tokio::test]
-async fn sealed_bids_of_two_suppliers_each_see_only_their_own_until_a_timer_closes_the_window() {
+async fn sealed_bids_seen_by_their_own_supplier_until_a_timer_closes_the_window_then_tender_acts() {
     let s = suite().await;
     let si = s.token(Role::ServiceIntegrator, MINISTRY);
     let case = submit(
@@ -239,9 +239,11 @@ async fn sealed_bids_of_two_suppliers_each_see_only_their_own_until_a_timer_clos
         let s = &s;
         let case = case.clone();
         async move {
+            // The slot is the case's: any service hosting steps takes its input (the tender
+            // service here, where suppliers deal).
             let (status, r) = s
                 .post(
-                    "expertise",
+                    "tender",
                     &format!("/api/v1/cases/{case}/inputs/bids"),
                     &s.token(Role::Supplier, org),
                     &json!({"price": price, "terms": "12 months"}),
@@ -326,6 +328,45 @@ async fn sealed_bids_of_two_suppliers_each_see_only_their_own_until_a_timer_clos
         )
         .await;
     assert_eq!(v["count"], 2);
+
+    // The protocol is a step the tender service owns: it is in tender's worklist, not in
+    // expertise's, and expertise does not act on it (421, naming the service that does).
+    let commission = s.token(Role::Commission, MINISTRY);
+    let mine = |service: &'static str| {
+        let (s, commission, case) = (&s, commission.clone(), case.clone());
+        async move {
+            let (status, w) = s.get(service, "/api/v1/tasks", &commission).await;
+            assert_eq!(status, 200, "{w}");
+            w["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| t["case_id"] == case.as_str())
+                .cloned()
+                .collect::<Vec<_>>()
+        }
+    };
+    let protocol = eventually("the protocol in tender's worklist", || async {
+        mine("tender").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(
+        (&protocol["key"], &protocol["service"], &protocol["rule"]),
+        (&json!("protocol"), &json!("tender"), &json!("FX-8")),
+        "{protocol}"
+    );
+    assert!(mine("expertise").await.is_empty());
+    let id = protocol["id"].as_str().unwrap();
+    let path = format!("/api/v1/tasks/{id}/complete");
+    let signed = json!({"outcome": "signed"});
+    let (status, p) = s.post("expertise", &path, &commission, &signed, None).await;
+    assert_eq!((status, p["field"].as_str()), (421, Some("id")), "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("tender"), "{p}");
+    assert_eq!(progress(&s, &case, &si).await["status"], "awarded");
+    let (status, p) = s.post("tender", &path, &commission, &signed, None).await;
+    assert_eq!((status, &p["status"]), (200, &json!("completed")), "{p}");
+    assert_eq!(progress(&s, &case, &si).await["status"], "concluded");
+    assert!(mine("tender").await.is_empty());
     s.stop().await;
 }
 

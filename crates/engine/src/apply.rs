@@ -563,7 +563,7 @@ pub fn index_ops(before: Option<&Case>, after: &Case) -> Vec<IndexOp> {
         let moved = was.is_some_and(|w| w.due != t.due);
         if is_open && (!was_open || moved) {
             ops.push(IndexOp::Score {
-                index: t.party.worklist(),
+                index: t.party.worklist(&t.service),
                 member: member.clone(),
                 score: work_score(t),
             });
@@ -586,7 +586,7 @@ pub fn index_ops(before: Option<&Case>, after: &Case) -> Vec<IndexOp> {
         }
         if was_open && !is_open {
             ops.push(IndexOp::Unscore {
-                index: t.party.worklist(),
+                index: t.party.worklist(&t.service),
                 member: member.clone(),
             });
             ops.push(IndexOp::Unscore {

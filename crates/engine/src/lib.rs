@@ -182,7 +182,7 @@ mod tests {
             member: c.id.to_string()
         }));
         assert!(ops.iter().any(
-            |o| matches!(o, IndexOp::Score { index, .. } if index == "work:state-body:940740000911")
+            |o| matches!(o, IndexOp::Score { index, .. } if index == "work:expertise:state-body:940740000911")
         ));
     }
 

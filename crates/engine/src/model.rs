@@ -41,11 +41,19 @@ impl Party {
         roles.into_iter().any(|r| r == self.role) && self.org.as_ref().is_none_or(|o| o == org)
     }
 
-    /// The worklist index of this party: `work:<role>` or `work:<role>:<org>`.
-    pub fn worklist(&self) -> String {
+    /// The worklist index of this party in `service` (the service owning the tasks' steps):
+    /// `work:<service>:<role>` or `work:<service>:<role>:<org>`.
+    pub fn worklist(&self, service: &str) -> String {
+        format!("work:{service}:{self}")
+    }
+}
+
+/// `<role>` or `<role>:<org>`.
+impl std::fmt::Display for Party {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.org {
-            Some(org) => format!("work:{}:{org}", self.role),
-            None => format!("work:{}", self.role),
+            Some(org) => write!(f, "{}:{org}", self.role),
+            None => write!(f, "{}", self.role),
         }
     }
 }

@@ -91,8 +91,9 @@ impl Drop for Engine {
     }
 }
 
-fn wt(e: impl std::fmt::Display) -> PluginError {
-    PluginError::Io(format!("wasmtime: {e}"))
+/// A wasmtime fault while setting the engine up.
+fn wt(what: &'static str) -> impl FnOnce(wasmtime::Error) -> PluginError {
+    move |e| PluginError::host(what, e)
 }
 
 impl Engine {
@@ -117,7 +118,10 @@ impl Engine {
             // and tables with memset instead of madvise, so the next call takes no page faults
             // (and no TLB shootdowns) for them. A variant touches little more than that.
             .linear_memory_keep_resident(KEEP_RESIDENT)
-            .table_keep_resident(64 << 10);
+            .table_keep_resident(64 << 10)
+            // Where the kernel has PAGEMAP_SCAN (Linux 6.7+), reset only the pages a call
+            // dirtied instead of the whole resident prefix.
+            .pagemap_scan(wasmtime::Enabled::Auto);
         let mut c = wasmtime::Config::new();
         c.wasm_component_model(true)
             .epoch_interruption(true)
@@ -125,14 +129,14 @@ impl Engine {
             // Reserve no more address space per memory than a plugin may use, plus a guard.
             .memory_reservation(cfg.max_memory as u64)
             .memory_guard_size(64 << 10);
-        let engine = wasmtime::Engine::new(&c).map_err(wt)?;
+        let engine = wasmtime::Engine::new(&c).map_err(wt("configuring wasmtime"))?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(wt)?;
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(wt("linking WASI"))?;
         // Both majors: their host imports are distinct names (`host@1.0.0`, `host@2.0.0`).
         v1::ProcedureVariant::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
-            .map_err(wt)?;
+            .map_err(wt("linking the host imports"))?;
         v2::ProcedureVariant::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
-            .map_err(wt)?;
+            .map_err(wt("linking the host imports"))?;
         let stop = Arc::new(AtomicBool::new(false));
         let slots = Arc::new(tokio::sync::Semaphore::new(n as usize));
         let me = Arc::new(Self {
@@ -157,7 +161,7 @@ impl Engine {
                     }
                 }
             })
-            .map_err(|e| PluginError::Io(e.to_string()))?;
+            .map_err(|e| PluginError::host("starting the epoch ticker", e))?;
         Ok(me)
     }
 
@@ -240,7 +244,7 @@ impl Engine {
             f()
         })
         .await
-        .map_err(|e| PluginError::Io(format!("plugin call did not finish: {e}")))
+        .map_err(|e| PluginError::host("running a plugin call", e))
     }
 
     /// A permit for a call made outside [`Engine::run`] (tools, tests): taken at once or

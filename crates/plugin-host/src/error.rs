@@ -1,10 +1,14 @@
 //! Typed plugin faults.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+/// A fault of the host itself, shared (a fault is cloned into every revision's state).
+pub type Source = Arc<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a plugin could not be loaded or a call failed. Logged with the variant, version and
 /// digest; a fault fails that request, never the service.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum PluginError {
     /// The artifact is not a valid component for this engine.
     #[error("plugin {digest}: not a loadable component: {detail}")]
@@ -67,13 +71,32 @@ pub enum PluginError {
         /// What is wrong with the answer.
         detail: String,
     },
-    /// The artifact could not be read or cached.
-    #[error("plugin artifact: {0}")]
-    Io(String),
+    /// The host itself failed: the wasmtime engine or linker could not be set up, the epoch
+    /// ticker could not start, or a call's task did not finish (it panicked or was cancelled).
+    #[error("plugin host: {what}")]
+    Host {
+        /// What the host was doing.
+        what: &'static str,
+        /// The fault.
+        #[source]
+        source: Source,
+    },
 }
 
 impl PluginError {
-    /// A short label for metrics: `compile`, `contract`, `trap`, `timeout`, `limit`, `busy`, `output`, `io`.
+    /// A fault of the host while it was doing `what`.
+    pub fn host(
+        what: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        PluginError::Host {
+            what,
+            source: Arc::from(source.into()),
+        }
+    }
+
+    /// A short label for metrics: `compile`, `contract`, `trap`, `timeout`, `limit`, `busy`,
+    /// `output`, `host`.
     pub fn kind(&self) -> &'static str {
         match self {
             PluginError::Compile { .. } => "compile",
@@ -83,7 +106,7 @@ impl PluginError {
             PluginError::LimitExceeded { .. } => "limit",
             PluginError::Busy { .. } => "busy",
             PluginError::Output { .. } => "output",
-            PluginError::Io(_) => "io",
+            PluginError::Host { .. } => "host",
         }
     }
 }

@@ -565,6 +565,10 @@ impl Reader {
     }
 }
 
+/// The services that host steps: a step's `service` is one of them, and that service's
+/// worklist and actions serve its tasks.
+pub const STEP_HOSTS: &[&str] = &["expertise", "tender", "catalog"];
+
 impl Definition {
     /// Reads the model from `plugin` (metadata, steps, form or intakes) and checks it.
     pub fn from_plugin(plugin: Plugin) -> Result<Self, DefinitionError> {
@@ -764,6 +768,18 @@ impl Definition {
         }
         if self.contract == Contract::V1 && self.steps.iter().filter(|s| s.start).count() != 1 {
             return bad("exactly one step must be the start step".into());
+        }
+        if let Some(s) = self
+            .steps
+            .iter()
+            .find(|s| !STEP_HOSTS.contains(&s.service.as_str()))
+        {
+            return bad(format!(
+                "step {} is owned by {:?}, which hosts no steps (one of {})",
+                s.id,
+                s.service,
+                STEP_HOSTS.join(", ")
+            ));
         }
         if self.intakes.is_empty() {
             return bad("the variant has no intake".into());

@@ -12,6 +12,8 @@
 //! - `tender` (a service integrator): a sealed slot `bids` takes suppliers' bids until the timer
 //!   `window` (15 working days) fires; then the slot closes and is unsealed, and the lowest
 //!   price wins: an entry in `fixture-awards` and the status `awarded`, or `failed` with no bid.
+//!   The commission then signs the protocol (a step the tender service owns, FX-8): the status
+//!   `concluded`.
 
 use egov_plugin_sdk::*;
 use serde_json::{Value, json};
@@ -28,6 +30,7 @@ fn graph() -> Graph {
         .on("ab-decision", "return", Go::to(&["resubmission"]))
         .on("resubmission", "resubmit", Go::to(&["si-exam", "sts-exam"]))
         .on("ab-decision", "approve", Go::end().status("approved"))
+        .on("protocol", "signed", Go::end().status("concluded"))
 }
 
 fn review_form() -> Value {
@@ -124,6 +127,15 @@ impl Guest for Variant {
                 "type": "object", "additionalProperties": false, "required": ["letter"],
                 "properties": {"letter": {"type": "string", "minLength": 1, "x-rule": "FX-4.a"}}
             })),
+            step(
+                "protocol",
+                "Protocol of the results",
+                "commission",
+                "tender",
+                "FX-8",
+            )
+            .term(3, Unit::WorkingDays, "the bids' opening")
+            .outcome(outcome("signed", "Signed")),
         ]
     }
 
@@ -189,6 +201,7 @@ impl Guest for Variant {
                         &json!({"supplier": best.by.org, "price": price(best), "bids": u.inputs.len()}),
                     ));
                     effects.push(Effect::SetStatus("awarded".into()));
+                    effects.push(st.open("protocol"));
                 }
                 _ => {}
             }

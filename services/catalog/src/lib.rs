@@ -2,7 +2,8 @@
 //! (LC-14, -20, -26, -28), Perechen entries (PL-9, PL-10), informatization objects with their
 //! life-cycle stage (LC-9..19) and warranty (LC-16, -17).
 //!
-//! This crate has the suite's shape today (API, health, OpenAPI, trimming; no consumer group
+//! It serves the worklist and actions of the steps it owns (`egov-cases`). Otherwise it has the
+//! suite's shape today (API, health, OpenAPI, trimming; no consumer group
 //! yet: it will read the expertise and tender topics once it has handlers); the registries
 //! come with later issues.
 
@@ -29,11 +30,12 @@ pub async fn start(
     cfg: Config,
     shutdown: CancellationToken,
 ) -> Result<Running, StartError> {
+    let host = egov_cases::Host::new(&platform, NAME);
     egov_runtime::start_shell(
         platform,
         NAME,
         cfg.listen,
-        api::routes(),
+        api::routes(host),
         api::openapi(),
         shutdown,
     )

@@ -173,7 +173,9 @@ async fn connect(conn: &Connection) -> Result<Bus, Failure> {
         .map_err(|e| Failure::Input(format!("--redis / REDIS_URL {url:?}: {e}")))?;
     Bus::new(client, BusMetrics::unregistered())
         .await
-        .map_err(|e| Failure::Runtime(anyhow::anyhow!("connecting to {url}: {e}")))
+        .map_err(|e| {
+            Failure::Runtime(anyhow::Error::new(e).context(format!("connecting to {url}")))
+        })
 }
 
 async fn list(conn: &Connection, topic: &Topic, group: &str, limit: usize) -> Result<(), Failure> {

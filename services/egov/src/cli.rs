@@ -178,10 +178,9 @@ fn token(args: TokenArgs) -> Result<(), Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     let ttl = parse_ttl(&args.ttl)?;
     let keys = DevKeys::load_or_create(&args.home).map_err(|e| {
-        Failure::Runtime(anyhow::anyhow!(
-            "development key in {}: {e}",
-            args.home.display()
-        ))
+        Failure::Runtime(
+            anyhow::Error::new(e).context(format!("development key in {}", args.home.display())),
+        )
     })?;
     let sub = args.sub.unwrap_or_else(|| format!("dev-{}", roles[0]));
     println!(

@@ -48,9 +48,9 @@ impl Failure {
     }
 }
 
-/// A run-time failure with `e` as its message.
-pub fn runtime(e: impl std::fmt::Display) -> Failure {
-    Failure::Runtime(anyhow::anyhow!("{e}"))
+/// A run-time failure caused by `e`, its sources kept (the report prints the chain).
+pub fn runtime<E: std::error::Error + Send + Sync + 'static>(e: E) -> Failure {
+    Failure::Runtime(anyhow::Error::new(e))
 }
 
 /// The JSON in `file`; a missing file or invalid JSON is bad input.

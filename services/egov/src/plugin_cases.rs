@@ -215,9 +215,7 @@ pub fn run(dir: &Path) -> Result<(), Failure> {
                             .collect()
                     })
             }
-            (None, Some(d), None) => def
-                .decide(&d.name, &d.input)
-                .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))?,
+            (None, Some(d), None) => def.decide(&d.name, &d.input).map_err(runtime)?,
             _ => {
                 return Err(input(format!(
                     "{}: a case has exactly one of validate, decide or react",

@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::Ctx;
-use crate::domain::{self, APPROACHING, MISSED};
+use egov_cases::{self as domain, APPROACHING, MISSED};
 use egov_engine::TaskStatus;
 use egov_kernel::TaskId;
 

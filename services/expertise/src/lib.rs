@@ -11,7 +11,6 @@
 mod api;
 mod config;
 mod deadlines;
-mod domain;
 mod handlers;
 mod revisions;
 
@@ -25,7 +24,7 @@ pub use config::Config;
 /// The service name.
 pub const NAME: &str = "expertise";
 
-pub(crate) use egov_runtime::ServiceContext as Ctx;
+pub(crate) use egov_cases::Host as Ctx;
 
 /// Starts expertise: API, consumers, deadline scheduler, trimmer.
 pub async fn start(
@@ -56,7 +55,7 @@ pub async fn start(
         &platform,
         NAME,
         listener,
-        api::routes(ctx),
+        egov_cases::routes(ctx),
         api::openapi(),
         ready,
         shutdown,

@@ -3,7 +3,8 @@
 //! no-application ladder (SM-53-1), testing (SM-73..83), the commission's decision and formation
 //! (SM-85..88), and the catalog notification chain (SM-98).
 //!
-//! This crate has the suite's shape today (API, health, OpenAPI, trimming; no consumer group
+//! It serves the worklist and actions of the steps it owns (`egov-cases`). Otherwise it has the
+//! suite's shape today (API, health, OpenAPI, trimming; no consumer group
 //! yet: it will read the expertise topic once it has handlers); the tender procedures come as
 //! plugin variants in later issues.
 
@@ -30,11 +31,12 @@ pub async fn start(
     cfg: Config,
     shutdown: CancellationToken,
 ) -> Result<Running, StartError> {
+    let host = egov_cases::Host::new(&platform, NAME);
     egov_runtime::start_shell(
         platform,
         NAME,
         cfg.listen,
-        api::routes(),
+        api::routes(host),
         api::openapi(),
         shutdown,
     )

@@ -1,25 +1,7 @@
-//! expertise's HTTP API.
+//! expertise's HTTP API: the cases' API (`egov-cases`) for the steps expertise owns.
 
-mod cases;
-mod openapi;
-mod tasks;
+use serde_json::{Value, json};
 
-use std::sync::Arc;
-
-use warp::{Filter, Rejection, Reply};
-
-use crate::Ctx;
-
-pub(crate) use openapi::openapi;
-
-/// Every route of expertise's API.
-pub(crate) fn routes(
-    ctx: Arc<Ctx>,
-) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    tasks::list(ctx.clone())
-        .or(tasks::get(ctx.clone()))
-        .or(tasks::complete(ctx.clone()))
-        .or(cases::give(ctx.clone()))
-        .or(cases::slot(ctx.clone()))
-        .or(cases::progress(ctx))
+pub(crate) fn openapi() -> Value {
+    egov_cases::openapi(crate::NAME, env!("CARGO_PKG_VERSION"), json!({}))
 }

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::Ctx;
-use crate::domain::{self, Actor, AdvanceError, Advanced};
+use egov_cases::{self as domain, Actor, AdvanceError, Advanced};
 
 /// Reads `topic` as group `expertise`.
 pub(crate) fn spawn(

@@ -18,8 +18,9 @@ use sha2::{Digest, Sha256};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection};
 
-use crate::Ctx;
-use crate::domain::{self, Actor, Advanced};
+use crate::Host as Ctx;
+use crate::domain::{self, Advanced};
+use crate::event::Actor;
 
 /// Roles that read every case's progress; a state body reads its own cases'.
 const READERS: &[Role] = &[
@@ -151,12 +152,11 @@ async fn give_input(
     let (mut case, version) = load_slot(ctx, id, name, p).await?;
     let slot = &case.slots[name];
     if !slot.party.admits(p.roles.iter().copied(), &p.org) {
-        return Err(Problem::forbidden(format!(
-            "slot {name} takes inputs from {}",
-            slot.party.worklist().trim_start_matches("work:")
-        ))
-        .field("roles")
-        .rule(slot.rule.clone()));
+        return Err(
+            Problem::forbidden(format!("slot {name} takes inputs from {}", slot.party))
+                .field("roles")
+                .rule(slot.rule.clone()),
+        );
     }
     if !slot.open {
         return Err(Problem::conflict(format!("slot {name} is closed")).rule(slot.rule.clone()));

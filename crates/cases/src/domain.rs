@@ -2,10 +2,6 @@
 //! digest), the pure core's `apply`, and one atomic append of the case with a `CaseAdvanced`
 //! event and the index changes.
 
-mod event;
-
-pub use event::Actor;
-
 use std::sync::Arc;
 
 use egov_bus::Envelope;
@@ -15,7 +11,8 @@ use egov_procedure::{Definition, PluginError, SelectError};
 use egov_store::{Append, Appended, Store, StoreError};
 use jiff::civil::Date;
 
-use crate::Ctx;
+use crate::Host as Ctx;
+use crate::event::{self, Actor};
 
 pub use egov_engine::apply::index::{APPROACHING, MISSED};
 
@@ -125,7 +122,7 @@ pub async fn advance(
     }
     let event = event::advanced(&case, &first, &changes, actor);
     let at = time::parse(first.at()).unwrap_or_else(|_| ctx.platform.clock.now());
-    let mut env = Envelope::new(crate::NAME, &event, at).with_case(case.id.to_string());
+    let mut env = Envelope::new(ctx.service, &event, at).with_case(case.id.to_string());
     if let Some(c) = cause {
         env = env.caused_by(c);
     }

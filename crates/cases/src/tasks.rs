@@ -14,8 +14,9 @@ use serde_json::{Value, json};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection};
 
-use crate::Ctx;
-use crate::domain::{self, Actor, AdvanceError, Advanced};
+use crate::Host as Ctx;
+use crate::domain::{self, AdvanceError, Advanced};
+use crate::event::Actor;
 
 /// Roles that act on steps. A state body acts only on its own cases' steps (e.g. PL-10).
 const ACTORS: &[Role] = &[
@@ -102,7 +103,7 @@ fn view(ctx: &Ctx, case: &Case, t: &Task) -> Value {
     json!({
         "id": domain::task_id(case, &t.key), "case_id": case.id, "org": case.org,
         "step": t.key.step(), "key": t.key, "title": t.title,
-        "role": t.party.role, "party": t.party, "rule": t.rule, "opened_at": t.opened_at,
+        "role": t.party.role, "party": t.party, "service": t.service, "rule": t.rule, "opened_at": t.opened_at,
         "due": due, "status": t.status, "outcome": t.outcome, "completed_at": t.done_at,
         "outcomes": outcomes,
         "variant": {"id": case.variant.id, "version": case.variant.version, "sha256": case.variant.digest},
@@ -133,8 +134,8 @@ fn parse_cursor(s: &str) -> Option<(f64, TaskId)> {
 }
 
 /// `GET /api/v1/tasks`: the open tasks of the caller's parties (each role, and each role for
-/// the caller's agency), soonest end of term first, a page at a time from the per-party
-/// indexes (no scan of every open task).
+/// the caller's agency) in the steps this service owns, soonest end of term first, a page at a
+/// time from the per-party indexes (no scan of every open task).
 pub(crate) fn list(
     ctx: Arc<Ctx>,
 ) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
@@ -168,7 +169,7 @@ async fn worklist(ctx: &Ctx, p: &Principal, page: Page) -> Result<ApiResponse, P
             let (page, m) = ctx
                 .store
                 .scored_page(
-                    &party.worklist(),
+                    &party.worklist(ctx.service),
                     after_ref.as_ref().map(|(s, id)| (*s, id.as_str())),
                     limit,
                 )
@@ -195,6 +196,7 @@ async fn worklist(ctx: &Ctx, p: &Principal, page: Page) -> Result<ApiResponse, P
         };
         if let Some(t) = case.tasks.get(id.key())
             && t.status == TaskStatus::Open
+            && t.service == ctx.service
             && visible(t, p)
         {
             items.push(view(ctx, &case, t));
@@ -230,8 +232,21 @@ async fn load_for(ctx: &Ctx, id: &TaskId, p: &Principal) -> Result<(Case, u64), 
         .ok_or_else(not_found)?;
     match case.tasks.get(id.key()) {
         // A task of another party is not the caller's to see.
-        Some(t) if visible(t, p) => Ok((case, version)),
-        _ => Err(not_found()),
+        Some(t) if !visible(t, p) => Err(not_found()),
+        Some(t) if t.service == ctx.service => Ok((case, version)),
+        // The caller's task, of a step another service owns: that service serves it.
+        Some(t) => Err(Problem::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "other-service",
+            "The task is served by another service",
+        )
+        .field("id")
+        .rule(t.rule.clone())
+        .detail(format!(
+            "task {id} is a step of the {} service: act on it at that service's /api/v1/tasks/{id}",
+            t.service
+        ))),
+        None => Err(not_found()),
     }
 }
 
