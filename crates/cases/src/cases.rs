@@ -149,17 +149,60 @@ async fn give_input(
         let (field, msg) = e.split_once(": ").unwrap_or(("body", &e));
         Problem::bad_request(msg.to_owned()).field(if field.is_empty() { "body" } else { field })
     })?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match give_once(ctx, id, name, p, body.clone(), raw).await {
+            Err(Given::Changed) if attempt < super::tasks::ATTEMPTS => continue,
+            Err(Given::Changed) => {
+                return Err(Problem::new(
+                    StatusCode::CONFLICT,
+                    "busy",
+                    "The case kept changing while the input was recorded",
+                )
+                .detail("nothing was recorded; send it again"));
+            }
+            Err(Given::Problem(e)) => return Err(*e),
+            Ok(r) => return Ok(r),
+        }
+    }
+}
+
+/// Why one attempt at an input did not go through.
+enum Given {
+    /// The case changed between the load and the append: try again.
+    Changed,
+    Problem(Box<Problem>),
+}
+
+impl From<Problem> for Given {
+    fn from(p: Problem) -> Self {
+        Given::Problem(Box::new(p))
+    }
+}
+
+async fn give_once(
+    ctx: &Ctx,
+    id: &CaseId,
+    name: &Name,
+    p: &Principal,
+    body: Value,
+    raw: &[u8],
+) -> Result<ApiResponse, Given> {
     let (mut case, version) = load_slot(ctx, id, name, p).await?;
     let slot = &case.slots[name];
     if !slot.party.admits(p.roles.iter().copied(), &p.org) {
         return Err(
             Problem::forbidden(format!("slot {name} takes inputs from {}", slot.party))
                 .field("roles")
-                .rule(slot.rule.clone()),
+                .rule(slot.rule.clone())
+                .into(),
         );
     }
     if !slot.open {
-        return Err(Problem::conflict(format!("slot {name} is closed")).rule(slot.rule.clone()));
+        return Err(Problem::conflict(format!("slot {name} is closed"))
+            .rule(slot.rule.clone())
+            .into());
     }
     let (sealed, rule) = (slot.sealed, slot.rule.clone());
     let by = Party {
@@ -191,10 +234,11 @@ async fn give_input(
         sub: p.sub.clone(),
         note: String::new(),
     };
-    match domain::advance(ctx, case, version, input, &actor, None)
-        .await
-        .map_err(super::tasks::advance_problem)?
-    {
+    let advanced = match domain::advance(ctx, case, version, input, &actor, None).await {
+        Err(e) if super::tasks::is_conflict(&e) => return Err(Given::Changed),
+        other => other.map_err(super::tasks::advance_problem)?,
+    };
+    match advanced {
         Advanced::Committed(..) => {
             let location = format!("/api/v1/cases/{id}/inputs/{name}");
             Ok(ApiResponse::json(
@@ -204,8 +248,8 @@ async fn give_input(
             )
             .header("location", location))
         }
-        Advanced::Refused(v) => Err(super::tasks::refused(v)),
-        Advanced::AlreadyApplied => Err(Problem::internal()),
+        Advanced::Refused(v) => Err(super::tasks::refused(v).into()),
+        Advanced::AlreadyApplied => Err(Problem::internal().into()),
     }
 }
 

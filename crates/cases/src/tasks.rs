@@ -276,7 +276,7 @@ pub(crate) fn get(
 }
 
 /// The decision on a step.
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Completion {
     outcome: Name,
@@ -318,6 +318,16 @@ pub(crate) fn complete(
         )
 }
 
+/// How many times an input is tried when its case changed between the load and the append
+/// (the scheduler, a timer or another party wrote it meanwhile) and the caller pinned no
+/// version: each attempt reloads the case and decides afresh.
+pub(crate) const ATTEMPTS: usize = 4;
+
+/// Whether `e` is the case having changed meanwhile.
+pub(crate) fn is_conflict(e: &AdvanceError) -> bool {
+    matches!(e, AdvanceError::Store(StoreError::Conflict { .. }))
+}
+
 async fn complete_task(
     ctx: &Ctx,
     id: &TaskId,
@@ -325,61 +335,67 @@ async fn complete_task(
     if_match: Option<&str>,
     c: Completion,
 ) -> Result<ApiResponse, Problem> {
-    let (case, version) = load_for(ctx, id, p).await?;
-    if let Some(tag) = if_match
-        && tag.trim().trim_start_matches("W/").trim_matches('"') != version.to_string()
-    {
-        return Err(Problem::new(
-            StatusCode::PRECONDITION_FAILED,
-            "stale",
-            "The case changed meanwhile",
-        )
-        .field("If-Match")
-        .detail(format!("the task's case is at version {version}")));
-    }
-    let task = &case.tasks[id.key()];
-    if task.status != TaskStatus::Open {
-        return Err(Problem::conflict(format!(
-            "task {} was {} already",
-            id.key(),
-            if task.status == TaskStatus::Completed {
-                "completed"
-            } else {
-                "withdrawn"
-            }
-        ))
-        .rule(task.rule.clone()));
-    }
-    let by = Party {
-        role: task.party.role,
-        org: Some(p.org),
-    };
-    let input = Input::TaskCompleted {
-        task: id.key().clone(),
-        outcome: c.outcome,
-        inputs: Value::Object(c.inputs.into_map()),
-        reasons: c
-            .reasons
-            .into_iter()
-            .map(|r| r.as_str().trim().to_owned())
-            .collect(),
-        by,
-        at: time::format(ctx.platform.clock.now()),
-    };
-    let actor = Actor {
-        sub: p.sub.clone(),
-        note: c.note.map(Text::into_string).unwrap_or_default(),
-    };
-    match domain::advance(ctx, case, version, input, &actor, None)
-        .await
-        .map_err(advance_problem)?
-    {
-        Advanced::Committed(case, version) => Ok(ApiResponse::json(
-            StatusCode::OK,
-            &view(ctx, &case, &case.tasks[id.key()]),
-        )
-        .header("etag", format!("\"{version}\""))),
-        Advanced::Refused(v) => Err(refused(v)),
-        Advanced::AlreadyApplied => Err(Problem::internal()),
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (case, version) = load_for(ctx, id, p).await?;
+        if let Some(tag) = if_match
+            && tag.trim().trim_start_matches("W/").trim_matches('"') != version.to_string()
+        {
+            return Err(Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale",
+                "The case changed meanwhile",
+            )
+            .field("If-Match")
+            .detail(format!("the task's case is at version {version}")));
+        }
+        let task = &case.tasks[id.key()];
+        if task.status != TaskStatus::Open {
+            return Err(Problem::conflict(format!(
+                "task {} was {} already",
+                id.key(),
+                if task.status == TaskStatus::Completed {
+                    "completed"
+                } else {
+                    "withdrawn"
+                }
+            ))
+            .rule(task.rule.clone()));
+        }
+        let by = Party {
+            role: task.party.role,
+            org: Some(p.org),
+        };
+        let c = c.clone();
+        let input = Input::TaskCompleted {
+            task: id.key().clone(),
+            outcome: c.outcome,
+            inputs: Value::Object(c.inputs.into_map()),
+            reasons: c
+                .reasons
+                .into_iter()
+                .map(|r| r.as_str().trim().to_owned())
+                .collect(),
+            by,
+            at: time::format(ctx.platform.clock.now()),
+        };
+        let actor = Actor {
+            sub: p.sub.clone(),
+            note: c.note.map(Text::into_string).unwrap_or_default(),
+        };
+        let advanced = match domain::advance(ctx, case, version, input, &actor, None).await {
+            Err(e) if is_conflict(&e) && if_match.is_none() && attempt < ATTEMPTS => continue,
+            other => other.map_err(advance_problem)?,
+        };
+        return match advanced {
+            Advanced::Committed(case, version) => Ok(ApiResponse::json(
+                StatusCode::OK,
+                &view(ctx, &case, &case.tasks[id.key()]),
+            )
+            .header("etag", format!("\"{version}\""))),
+            Advanced::Refused(v) => Err(refused(v)),
+            Advanced::AlreadyApplied => Err(Problem::internal()),
+        };
     }
 }

@@ -1,10 +1,13 @@
 //! The working-day calendar of Kazakhstan, as data.
 //!
-//! Published years come from `data/kz-calendar.toml` (shipped) and optionally a file that adds or
-//! replaces whole years. A year with no published data follows the statutory rules of the Law
-//! "On holidays" (fixed holidays, and a holiday on a Saturday or Sunday moves the day off to the
-//! next working day; religious days off are never moved and Kurban Ait, whose date is set each
-//! year, is unknown), and every answer that looked at such a year is marked `provisional`.
+//! Published years (2019 to 2026 shipped) come from `data/kz-calendar.toml` and optionally a file
+//! that adds or replaces whole years. A year with no published data follows the statutory rules of
+//! the Law "On holidays" as in force since 2023 (fixed holidays, and a holiday on a Saturday or
+//! Sunday moves the day off to the next working day; religious days off are never moved and Kurban
+//! Ait, whose date is set each year, is unknown), and every answer that looked at such a year is
+//! marked `provisional`. Those rules are today's: for a year before 2019 without data they can
+//! differ from the law then in force (from 2012 to 2021, for one, 1 December and 17 December were
+//! days off and 25 October was not).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,7 +22,8 @@ pub const FIRST_YEAR: i16 = 2000;
 /// The last year the calendar answers for.
 pub const LAST_YEAR: i16 = 2100;
 
-/// Fixed public holidays that are days off (month, day, name, moved when on a weekend).
+/// Fixed public holidays that are days off, as in force since 2023 (month, day, name, moved when on
+/// a weekend).
 const STATUTORY: &[(i8, i8, &str, bool)] = &[
     (1, 1, "New Year", true),
     (1, 2, "New Year", true),
@@ -132,7 +136,7 @@ pub struct Calendar {
 }
 
 impl Calendar {
-    /// The calendar shipped with egov (2024, 2025 and 2026 published).
+    /// The calendar shipped with egov (2019 to 2026 published).
     pub fn builtin() -> Self {
         let mut cal = Self::statutory();
         cal.merge_toml(BUILTIN)

@@ -59,6 +59,19 @@ pub struct Intake {
     pub form: IntakeForm,
 }
 
+/// A form's reference to another case (`x-case`, see [`Schema::case_refs`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseRef {
+    /// The top-level property holding the case id.
+    pub field: String,
+    /// Its rule.
+    pub rule: String,
+    /// The procedure kind of the case referred to.
+    pub kind: String,
+    /// The statuses it may be in.
+    pub status: Vec<String>,
+}
+
 /// What a submission must look like.
 #[derive(Clone, Debug)]
 pub enum IntakeForm {
@@ -95,6 +108,51 @@ impl Schema {
             rule,
             validator,
         })
+    }
+
+    /// The references to other cases the form makes: each top-level string property with
+    /// `"x-case": {"kind": K, "status": [S, ...]}` names a case of the submitter's agency, of
+    /// procedure kind K, in one of the statuses (e.g. TOR-12: an addendum to an agreed TOR).
+    /// Intake checks them before it records the submission.
+    pub fn case_refs(&self) -> Result<Vec<CaseRef>, String> {
+        let Some(props) = self.document.get("properties").and_then(Value::as_object) else {
+            return Ok(Vec::new());
+        };
+        let mut refs = Vec::new();
+        for (field, node) in props {
+            let Some(x) = node.get("x-case") else {
+                continue;
+            };
+            let kind = x.get("kind").and_then(Value::as_str);
+            let status: Option<Vec<String>> = x.get("status").and_then(Value::as_array).map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            });
+            match (kind, status) {
+                (Some(kind), Some(status))
+                    if !status.is_empty() && node.get("type") == Some(&Value::from("string")) =>
+                {
+                    refs.push(CaseRef {
+                        field: field.clone(),
+                        rule: node
+                            .get("x-rule")
+                            .and_then(Value::as_str)
+                            .unwrap_or(&self.rule)
+                            .to_owned(),
+                        kind: kind.to_owned(),
+                        status,
+                    })
+                }
+                _ => {
+                    return Err(format!(
+                        "x-case of {field}: a string property with {{\"kind\": K, \"status\": [S, ...]}}"
+                    ));
+                }
+            }
+        }
+        Ok(refs)
     }
 
     /// The rule of the field at `path` (dotted, `[i]` for array items): the `x-rule` of the
@@ -726,6 +784,9 @@ impl Definition {
         let mut intakes = Vec::with_capacity(md.intakes.len());
         for i in md.intakes {
             let schema = Schema::compile(&i.form, &i.rule)
+                .map_err(|e| r.err(format!("intake {} form schema: {e}", i.name)))?;
+            schema
+                .case_refs()
                 .map_err(|e| r.err(format!("intake {} form schema: {e}", i.name)))?;
             intakes.push(Intake {
                 role: r.role(&i.role)?,

@@ -15,9 +15,9 @@ mod inputs;
 mod registry;
 
 pub use definition::{
-    Admitted, Criterion, Definition, DefinitionError, DocumentSpec, Field, FieldType, Form, Intake,
-    IntakeForm, ObjectKind, Outcome, Refusal, STEP_HOSTS, Schema, Step, StepTerm, Submission,
-    Violation,
+    Admitted, CaseRef, Criterion, Definition, DefinitionError, DocumentSpec, Field, FieldType,
+    Form, Intake, IntakeForm, ObjectKind, Outcome, Refusal, STEP_HOSTS, Schema, Step, StepTerm,
+    Submission, Violation,
 };
 pub use definitions::{Definitions, SelectError};
 pub use egov_plugin_host::{Contract, Engine, EngineConfig, Limits, Plugin, PluginError, wit2};

@@ -82,8 +82,9 @@ fn editions_are_selected_by_the_submission_date() {
     );
     assert_eq!(
         r.reload(),
-        3,
-        "the released 1.0.0, 2.0.0 and the demonstration 2.1.0"
+        7,
+        "the released 1.0.0, 2.0.0 and the demonstration 2.1.0 of perechen-353, and the two \
+         editions each of the TOR and the service model"
     );
     // The demonstration edition is version 2.1.0 of the same variant, in force from 2027: the
     // higher version in force on the day is chosen; before 2027 only 2.0.0 is in force.
@@ -207,26 +208,46 @@ fn a_new_revision_loads_beside_the_old_one_and_a_failed_one_keeps_the_last_good(
 fn pl_ord_4_the_period_of_each_edition_is_the_one_its_manifest_states() {
     // `make plugins` copies plugins/<crate>/manifest.toml, period included, into the deployed
     // manifest; the variant built from the same file has the same period, so it loads.
-    for (dir, name, from) in [
-        ("variants", "perechen-353", "2022-10-10"),
-        ("demo", "perechen-demo-2027", "2027-01-01"),
+    for (dir, name, from, to) in [
+        ("variants", "perechen-353", "2022-10-10", None),
+        ("demo", "perechen-demo-2027", "2027-01-01", None),
+        // TOR-ORD-5 for orders 360/НҚ and 521/НҚ; the 2022 edition ends the day before.
+        ("variants", "tor-143-2022", "2022-10-10", Some("2024-09-06")),
+        ("variants", "tor-143-2024", "2024-09-07", None),
+        // SM-ORD-5 for order 101/НҚ; AMB-X1: order 471/НҚ from 2023-01-01.
+        ("variants", "sm-101-2022", "2022-04-10", Some("2022-12-31")),
+        ("variants", "sm-2023-closed", "2023-01-01", None),
     ] {
         let text =
             std::fs::read_to_string(egov_testkit::plugins_dir().join(format!("{dir}/{name}.toml")))
                 .unwrap();
         let m: toml::Value = toml::from_str(&text).unwrap();
         assert_eq!(m["effective_from"].as_str(), Some(from), "{text}");
-        assert!(m.get("effective_to").is_none(), "{text}");
+        assert_eq!(m.get("effective_to").and_then(|t| t.as_str()), to, "{text}");
         let r = Registry::new(engine(), vec![egov_testkit::plugins_dir().join(dir)]);
-        // variants/ holds the released 1.0.0 beside the build.
-        let n = if dir == "variants" { 2 } else { 1 };
-        assert_eq!(r.reload(), n, "{:?}", r.statuses());
-        for d in r.all().iter() {
-            assert_eq!(
-                (d.effective_from.to_string(), d.effective_to),
-                (from.to_owned(), None)
-            );
-        }
+        r.reload();
+        let statuses = r.statuses();
+        let all = r.all();
+        // The id of an edition is its crate's name, except the demonstration's (a version of
+        // perechen-353).
+        let id = if name == "perechen-demo-2027" {
+            "perechen-353"
+        } else {
+            name
+        };
+        let d = all
+            .iter()
+            .filter(|d| d.id == id)
+            .max_by_key(|d| d.semver.clone())
+            .unwrap_or_else(|| panic!("{name} did not load: {statuses:?}"));
+        assert_eq!(
+            (
+                d.effective_from.to_string(),
+                d.effective_to.map(|t| t.to_string())
+            ),
+            (from.to_owned(), to.map(str::to_owned)),
+            "{name}"
+        );
     }
 }
 

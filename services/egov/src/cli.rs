@@ -8,7 +8,7 @@ use egov_auth::dev::{DevKeys, TokenRequest};
 use egov_kernel::{Bin, Calendar, Role, Term, Unit, time};
 use jiff::civil::Date;
 
-use crate::common::Failure;
+use crate::common::{Failure, runtime};
 
 /// egov: e-government informatization procedures of the Republic of Kazakhstan.
 #[derive(Parser, Debug)]
@@ -27,6 +27,9 @@ enum Command {
     Token(TokenArgs),
     /// Runs the suite on this machine: Redis (or REDIS_URL), development keys, the five services.
     Up(crate::up::UpArgs),
+    /// Leaves samples of every procedure at interesting stages in a running suite (`make up`),
+    /// through its public APIs with development tokens.
+    Demo(DemoArgs),
     /// Tools for plugin authors: inspect, validate, run, test, bench.
     #[command(subcommand)]
     Plugin(crate::plugin::PluginCommand),
@@ -140,6 +143,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Token(args) => token(args),
         Command::Up(args) => crate::up::run(args).map_err(Failure::Runtime),
+        Command::Demo(args) => demo(args),
         Command::Plugin(cmd) => crate::plugin::run(cmd),
         Command::Bus(cmd) => crate::bus::run(cmd),
         Command::Serve { service } => {
@@ -191,6 +195,74 @@ fn token(args: TokenArgs) -> Result<(), Failure> {
             roles,
             ttl
         })
+    );
+    Ok(())
+}
+
+/// `egov demo` options.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Where the development key of `egov up` lives.
+    #[arg(long, env = "EGOV_HOME", default_value = ".egov")]
+    home: PathBuf,
+    /// intake's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8081")]
+    intake: String,
+    /// expertise's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8082")]
+    expertise: String,
+}
+
+/// Development tokens of `egov up`'s key.
+struct DevTokens(DevKeys);
+
+impl egov::demo::Tokens for DevTokens {
+    fn token(&self, role: Role, org: &str) -> String {
+        self.0.mint(&TokenRequest {
+            sub: format!("demo-{role}"),
+            org: Bin::parse(org).expect("the demo's agencies are valid BINs"),
+            roles: vec![role],
+            ttl: Duration::from_secs(3600),
+        })
+    }
+}
+
+fn demo(args: DemoArgs) -> Result<(), Failure> {
+    let keys = DevKeys::load_or_create(&args.home).map_err(|e| {
+        Failure::Runtime(
+            anyhow::Error::new(e).context(format!("development key in {}", args.home.display())),
+        )
+    })?;
+    let targets = egov::demo::Targets {
+        intake: args.intake.clone(),
+        expertise: args.expertise.clone(),
+    };
+    let today = time::local_date(egov_kernel::Clock::now(&egov_kernel::SystemClock)).to_string();
+    let rt = tokio::runtime::Runtime::new().map_err(runtime)?;
+    let samples = rt
+        .block_on(egov::demo::run(&targets, &DevTokens(keys), &today))
+        .map_err(Failure::Runtime)?;
+    for s in &samples {
+        let case = if s.case.is_empty() {
+            "-"
+        } else {
+            s.case.as_str()
+        };
+        println!("{:<20} {:<26} {}", s.procedure, case, s.stage);
+    }
+    println!();
+    println!("See a case (its timeline) and the worklists:");
+    println!(
+        "  curl -s {}/api/v1/cases/<CASE> -H \"Authorization: Bearer $(cargo run -q -p egov -- token --home {} --role state-body --org {})\"",
+        args.intake,
+        args.home.display(),
+        egov::demo::STATE_BODY
+    );
+    println!(
+        "  curl -s {}/api/v1/tasks -H \"Authorization: Bearer $(cargo run -q -p egov -- token --home {} --role authorized-body --org {})\"",
+        args.expertise,
+        args.home.display(),
+        egov::demo::MINISTRY
     );
     Ok(())
 }

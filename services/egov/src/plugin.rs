@@ -111,10 +111,14 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
             }
             println!("sha256: {}", d.digest);
             println!();
-            println!(
-                "{:<26} {:<24} {:<10} {:<6} {:<22} OUTCOMES",
-                "STEP", "ROLE", "SERVICE", "RULE", "TERM"
-            );
+            let mut rows = vec![[
+                "STEP".to_owned(),
+                "ROLE".into(),
+                "SERVICE".into(),
+                "RULE".into(),
+                "TERM".into(),
+                "OUTCOMES".into(),
+            ]];
             for s in &d.steps {
                 let id = if s.start {
                     format!("{} (start)", s.id)
@@ -124,14 +128,19 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
                 let term = s
                     .term
                     .as_ref()
-                    .map_or("-".to_owned(), |t| t.term().to_string());
+                    .map_or("-".to_owned(), |t| format!("{} from {}", t.term(), t.from));
                 let outcomes: Vec<String> = s
                     .outcomes
                     .iter()
                     .map(|o| {
+                        let rule = o
+                            .rule
+                            .as_deref()
+                            .map(|r| format!(" ({r})"))
+                            .unwrap_or_default();
                         // A 2.x variant routes in its reducer: the outcome alone.
                         if d.contract == Contract::V2 {
-                            return o.name.clone();
+                            return format!("{}{rule}", o.name);
                         }
                         let to = if o.next.is_empty() {
                             "end".to_owned()
@@ -146,14 +155,32 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
                         format!("{} -> {to}{status}", o.name)
                     })
                     .collect();
-                println!(
-                    "{:<26} {:<24} {:<10} {:<6} {:<22} {}",
+                rows.push([
                     id,
-                    s.role.as_str(),
-                    s.service,
-                    s.rule,
+                    s.role.as_str().to_owned(),
+                    s.service.clone(),
+                    s.rule.clone(),
                     term,
-                    outcomes.join("; ")
+                    outcomes.join("; "),
+                ]);
+            }
+            // Columns as wide as their widest cell.
+            let width = |c: usize| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0);
+            let w: Vec<usize> = (0..5).map(width).collect();
+            for r in &rows {
+                println!(
+                    "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {:<w4$}  {}",
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    w0 = w[0],
+                    w1 = w[1],
+                    w2 = w[2],
+                    w3 = w[3],
+                    w4 = w[4]
                 );
             }
             Ok(())

@@ -197,6 +197,87 @@ fn plugin_inspect_prints_metadata_and_the_steps_with_their_terms() {
 }
 
 #[test]
+fn plugin_inspect_shows_every_step_of_the_tor_and_service_model_variants_with_rule_and_term() {
+    // (edition, [(step, rule, term with its start)]) for every step of each variant.
+    type Steps = &'static [(&'static str, &'static str, &'static str)];
+    let expected: &[(&str, Steps)] = &[
+        (
+            "tor-143-2024",
+            &[
+                (
+                    "referral",
+                    "TOR-7",
+                    "1 working-days from receipt of the complete package",
+                ),
+                (
+                    "si-exam",
+                    "TOR-9",
+                    "12 working-days from the examiner's receipt of the TOR",
+                ),
+                (
+                    "sts-exam",
+                    "TOR-10",
+                    "12 working-days from the examiner's receipt of the TOR",
+                ),
+                (
+                    "si-reexam",
+                    "TOR-9-1",
+                    "12 working-days from the examiner's receipt of the resubmitted TOR",
+                ),
+                (
+                    "sts-reexam",
+                    "TOR-10-1",
+                    "12 working-days from the examiner's receipt of the resubmitted TOR",
+                ),
+                (
+                    "ab-decision",
+                    "TOR-11",
+                    "5 working-days from receipt of both examination conclusions",
+                ),
+                ("resubmission", "TOR-9-1", "-"),
+            ],
+        ),
+        (
+            "tor-143-2022",
+            &[
+                ("si-exam", "TOR-9", "12 working-days"),
+                ("ab-decision", "TOR-11", "5 working-days"),
+            ],
+        ),
+        (
+            "sm-101-2022",
+            &[
+                ("si-conclusion", "SM-11", "15 working-days"),
+                ("ab-decision", "SM-13", "3 working-days"),
+                ("design-assignment", "SM-18", "20 working-days"),
+                ("si-analysis", "SM-91", "15 working-days"),
+            ],
+        ),
+    ];
+    for (edition, steps) in expected {
+        let file = plugins().join(format!("variants/{edition}.wasm"));
+        let (code, out, err) = egov(&["plugin", "inspect", file.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        for (step, rule, term) in *steps {
+            let row = out
+                .lines()
+                .find(|l| l.split_whitespace().next() == Some(step))
+                .unwrap_or_else(|| panic!("{edition}: no step {step}: {out}"));
+            let cells: Vec<&str> = row
+                .split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect();
+            assert!(
+                cells.iter().any(|c| c.starts_with(rule)),
+                "{edition} {step}: {rule}: {row}"
+            );
+            assert!(row.contains(term), "{edition} {step}: {term}: {row}");
+        }
+    }
+}
+
+#[test]
 fn plugin_validate_and_run_report_violations_with_exit_1_and_results_with_exit_0() {
     let dir = std::env::temp_dir().join(format!("egov-cli-plugin-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -128,6 +128,7 @@ async fn submit_case(
         }
     };
     let submission = admitted.to_json();
+    check_case_refs(ctx, &intake, &submission, &p).await?;
     let empty = egov_procedure::Submission {
         object_kind: egov_kernel::Name::parse("none").expect("a name"),
         fields: Default::default(),
@@ -245,6 +246,70 @@ async fn submit_case(
         }),
     )
     .header("location", location))
+}
+
+/// The cases the submission refers to (`x-case` in its form, e.g. TOR-12's agreed TOR): each
+/// must be a case of the submitter's agency, of the kind and in a status the form names. A case
+/// of another agency is answered as no case at all.
+async fn check_case_refs(
+    ctx: &Ctx,
+    intake: &egov_procedure::Intake,
+    submission: &Value,
+    p: &Principal,
+) -> Result<(), Problem> {
+    let egov_procedure::IntakeForm::Schema(schema) = &intake.form else {
+        return Ok(());
+    };
+    let refs = schema.case_refs().map_err(|e| {
+        tracing::error!(error = %e, "a loaded form's x-case is invalid");
+        Problem::internal()
+    })?;
+    let store = ctx.platform.store(egov_cases::HOME);
+    let mut violations = Vec::new();
+    for r in refs {
+        let Some(text) = submission.get(&r.field).and_then(Value::as_str) else {
+            continue;
+        };
+        let refuse = |message: String| Violation {
+            field: r.field.clone(),
+            rule: Some(r.rule.clone()),
+            message,
+        };
+        let Ok(id) = text.parse::<egov_kernel::CaseId>() else {
+            violations.push(refuse(format!("{text:?} is not a case id")));
+            continue;
+        };
+        let case = egov_cases::load(&store, id)
+            .await
+            .map_err(egov_runtime::store_problem)?
+            .map(|(c, _)| c)
+            .filter(|c| c.org == p.org);
+        match case {
+            None => violations.push(refuse(format!("your agency has no case {id}"))),
+            Some(c) if c.procedure != r.kind => violations.push(refuse(format!(
+                "case {id} is a {} case, not a {} one",
+                c.procedure, r.kind
+            ))),
+            Some(c)
+                if !c
+                    .status
+                    .as_ref()
+                    .is_some_and(|s| r.status.iter().any(|x| x == s.as_str())) =>
+            {
+                violations.push(refuse(format!(
+                    "case {id} is {}, and must be {}",
+                    c.status.as_ref().map_or("under way", |s| s.as_str()),
+                    r.status.join(" or ")
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::invalid(violations))
+    }
 }
 
 pub(crate) fn store_problem(e: StoreError) -> Problem {

@@ -1,0 +1,58 @@
+//! `egov demo` against the suite: every sample it reports is where it says, through the same
+//! public APIs.
+
+use egov_e2e::Suite;
+use egov_kernel::Role;
+
+struct SuiteTokens<'a>(&'a Suite);
+
+impl egov::demo::Tokens for SuiteTokens<'_> {
+    fn token(&self, role: Role, org: &str) -> String {
+        self.0.token(role, org)
+    }
+}
+
+#[tokio::test]
+async fn the_demo_leaves_a_sample_of_every_procedure_at_each_stage() {
+    let s = Suite::start("2026-04-13T10:00:00+05:00").await;
+    let to = egov::demo::Targets {
+        intake: s.url("intake", ""),
+        expertise: s.url("expertise", ""),
+    };
+    let samples = egov::demo::run(&to, &SuiteTokens(&s), "2026-04-13")
+        .await
+        .unwrap();
+    let of = |p: &str| samples.iter().filter(|x| x.procedure == p).count();
+    assert_eq!(
+        (
+            of("perechen"),
+            of("terms-of-reference"),
+            of("service-model")
+        ),
+        (3, 5, 1),
+        "{samples:?}"
+    );
+    // The agreed TOR is agreed, and the automation request was refused with the pointer.
+    let ab = s.token(Role::AuthorizedBody, egov::demo::MINISTRY);
+    let agreed = samples
+        .iter()
+        .find(|x| x.stage.starts_with("agreed"))
+        .unwrap();
+    let (_, p) = s
+        .get(
+            "expertise",
+            &format!("/api/v1/cases/{}/progress", agreed.case),
+            &ab,
+        )
+        .await;
+    assert_eq!(p["status"], "agreed", "{p}");
+    let refused = samples
+        .iter()
+        .find(|x| x.procedure == "service-model")
+        .unwrap();
+    assert!(
+        refused.stage.contains("422") && refused.stage.contains("LC-8"),
+        "{refused:?}"
+    );
+    s.stop().await;
+}
