@@ -13,4 +13,4 @@ const EDITION: Edition = Edition {
     si_recommendation_days: 5,
 };
 
-perechen::edition!(EDITION);
+egov_plugin_sdk::export_variant!(EDITION);

@@ -15,4 +15,4 @@ const EDITION: Edition = Edition {
     si_recommendation_days: 7,
 };
 
-perechen::edition!(EDITION);
+egov_plugin_sdk::export_variant!(EDITION);

@@ -400,44 +400,22 @@ pub fn validate_intake(intake: &str, submission: &str, today: &str) -> Vec<Viola
     }
 }
 
-/// Exports the Perechen procedure as the variant of one edition: `perechen::edition!(EDITION);`
-/// in the edition's `cdylib` crate.
-#[macro_export]
-macro_rules! edition {
-    ($edition:expr) => {
-        struct Variant;
-
-        impl egov_plugin_sdk::Guest for Variant {
-            fn metadata() -> egov_plugin_sdk::Metadata {
-                $crate::metadata(&$edition)
-            }
-            fn steps() -> Vec<egov_plugin_sdk::Step> {
-                $crate::steps(&$edition)
-            }
-            fn validate(
-                intake: String,
-                submission: String,
-                today: String,
-            ) -> Vec<egov_plugin_sdk::Violation> {
-                $crate::validate_intake(&intake, &submission, &today)
-            }
-            fn react(
-                state: String,
-                input: egov_plugin_sdk::Input,
-                _entries: Vec<egov_plugin_sdk::Entry>,
-            ) -> Result<egov_plugin_sdk::Reaction, Vec<egov_plugin_sdk::Violation>> {
-                $crate::react(&state, &input)
-            }
-            fn decide(
-                name: String,
-                input: String,
-            ) -> Result<String, Vec<egov_plugin_sdk::Violation>> {
-                $crate::decide(&name, &input)
-            }
-        }
-
-        egov_plugin_sdk::export!(Variant);
-    };
+impl Variant for Edition {
+    fn metadata(&self) -> Metadata {
+        metadata(self)
+    }
+    fn steps(&self) -> Vec<Step> {
+        steps(self)
+    }
+    fn validate(&self, intake: &str, submission: &str, today: &str) -> Vec<Violation> {
+        validate_intake(intake, submission, today)
+    }
+    fn react(&self, state: &str, input: &Input, _: &[Entry]) -> Result<Reaction, Vec<Violation>> {
+        react(state, input)
+    }
+    fn decide(&self, name: &str, input: &str) -> Result<String, Vec<Violation>> {
+        decide(name, input)
+    }
 }
 
 #[cfg(test)]

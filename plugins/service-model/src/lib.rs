@@ -487,46 +487,6 @@ pub fn decide(name: &str, input: &str) -> Result<String, Vec<Violation>> {
     Ok(json!({"reasons": a.reasons, "decision": a.decision}).to_string())
 }
 
-/// Exports the service-model procedure as the variant of one edition:
-/// `service_model::edition!(EDITION);` in the edition's `cdylib` crate.
-#[macro_export]
-macro_rules! edition {
-    ($edition:expr) => {
-        struct Variant;
-
-        impl egov_plugin_sdk::Guest for Variant {
-            fn metadata() -> egov_plugin_sdk::Metadata {
-                $crate::metadata(&$edition)
-            }
-            fn steps() -> Vec<egov_plugin_sdk::Step> {
-                $crate::steps(&$edition)
-            }
-            fn validate(
-                intake: String,
-                submission: String,
-                today: String,
-            ) -> Vec<egov_plugin_sdk::Violation> {
-                $crate::validate_intake(&intake, &submission, &today)
-            }
-            fn react(
-                state: String,
-                input: egov_plugin_sdk::Input,
-                _entries: Vec<egov_plugin_sdk::Entry>,
-            ) -> Result<egov_plugin_sdk::Reaction, Vec<egov_plugin_sdk::Violation>> {
-                $crate::react(&state, &input)
-            }
-            fn decide(
-                name: String,
-                input: String,
-            ) -> Result<String, Vec<egov_plugin_sdk::Violation>> {
-                $crate::decide(&name, &input)
-            }
-        }
-
-        egov_plugin_sdk::export!(Variant);
-    };
-}
-
 /// An edition that keeps the intakes' paths after the Rules ceased (AMB-X1) and refuses every
 /// submission with the rule now in force.
 pub struct Closed {
@@ -579,44 +539,40 @@ pub fn closed_validate(c: &Closed) -> Vec<Violation> {
     vec![violation("", c.rule, c.refusal)]
 }
 
-/// Exports a closed edition: `service_model::closed!(CLOSED);` in its `cdylib` crate. It has
-/// no steps; `react` and `decide` refuse everything (no case ever starts on it).
-#[macro_export]
-macro_rules! closed {
-    ($closed:expr) => {
-        struct Variant;
+impl Variant for Edition {
+    fn metadata(&self) -> Metadata {
+        metadata(self)
+    }
+    fn steps(&self) -> Vec<Step> {
+        steps(self)
+    }
+    fn validate(&self, intake: &str, submission: &str, today: &str) -> Vec<Violation> {
+        validate_intake(intake, submission, today)
+    }
+    fn react(&self, state: &str, input: &Input, _: &[Entry]) -> Result<Reaction, Vec<Violation>> {
+        react(state, input)
+    }
+    fn decide(&self, name: &str, input: &str) -> Result<String, Vec<Violation>> {
+        decide(name, input)
+    }
+}
 
-        impl egov_plugin_sdk::Guest for Variant {
-            fn metadata() -> egov_plugin_sdk::Metadata {
-                $crate::closed_metadata(&$closed)
-            }
-            fn steps() -> Vec<egov_plugin_sdk::Step> {
-                Vec::new()
-            }
-            fn validate(
-                _intake: String,
-                _submission: String,
-                _today: String,
-            ) -> Vec<egov_plugin_sdk::Violation> {
-                $crate::closed_validate(&$closed)
-            }
-            fn react(
-                _state: String,
-                _input: egov_plugin_sdk::Input,
-                _entries: Vec<egov_plugin_sdk::Entry>,
-            ) -> Result<egov_plugin_sdk::Reaction, Vec<egov_plugin_sdk::Violation>> {
-                Err($crate::closed_validate(&$closed))
-            }
-            fn decide(
-                _name: String,
-                _input: String,
-            ) -> Result<String, Vec<egov_plugin_sdk::Violation>> {
-                Err($crate::closed_validate(&$closed))
-            }
-        }
-
-        egov_plugin_sdk::export!(Variant);
-    };
+impl Variant for Closed {
+    fn metadata(&self) -> Metadata {
+        closed_metadata(self)
+    }
+    fn steps(&self) -> Vec<Step> {
+        Vec::new()
+    }
+    fn validate(&self, _: &str, _: &str, _: &str) -> Vec<Violation> {
+        closed_validate(self)
+    }
+    fn react(&self, _: &str, _: &Input, _: &[Entry]) -> Result<Reaction, Vec<Violation>> {
+        Err(closed_validate(self))
+    }
+    fn decide(&self, _: &str, _: &str) -> Result<String, Vec<Violation>> {
+        Err(closed_validate(self))
+    }
 }
 
 #[cfg(test)]

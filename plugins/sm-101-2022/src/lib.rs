@@ -18,4 +18,4 @@ const EDITION: Edition = Edition {
     si_conclusion_days: 15,
 };
 
-service_model::edition!(EDITION);
+egov_plugin_sdk::export_variant!(EDITION);

@@ -18,4 +18,4 @@ const CLOSED: Closed = Closed {
     rule: "LC-8",
 };
 
-service_model::closed!(CLOSED);
+egov_plugin_sdk::export_variant!(CLOSED);

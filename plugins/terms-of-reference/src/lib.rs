@@ -767,47 +767,19 @@ fn new_edition(
     Ok(())
 }
 
-/// Exports the TOR procedure as the variant of one edition: `terms_of_reference::edition!(E);`.
-#[macro_export]
-macro_rules! edition {
-    ($edition:expr) => {
-        struct Variant;
-
-        impl egov_plugin_sdk::Guest for Variant {
-            fn metadata() -> egov_plugin_sdk::Metadata {
-                $crate::metadata(&$edition)
-            }
-            fn steps() -> Vec<egov_plugin_sdk::Step> {
-                $crate::steps(&$edition)
-            }
-            fn validate(
-                intake: String,
-                submission: String,
-                _today: String,
-            ) -> Vec<egov_plugin_sdk::Violation> {
-                $crate::validate_intake(&intake, &submission)
-            }
-            fn react(
-                state: String,
-                input: egov_plugin_sdk::Input,
-                _entries: Vec<egov_plugin_sdk::Entry>,
-            ) -> Result<egov_plugin_sdk::Reaction, Vec<egov_plugin_sdk::Violation>> {
-                $crate::react(&state, &input, &$crate::Host)
-            }
-            fn decide(
-                name: String,
-                _input: String,
-            ) -> Result<String, Vec<egov_plugin_sdk::Violation>> {
-                Err(vec![egov_plugin_sdk::violation(
-                    "name",
-                    "",
-                    format!("no decision {name:?}"),
-                )])
-            }
-        }
-
-        egov_plugin_sdk::export!(Variant);
-    };
+impl Variant for Edition {
+    fn metadata(&self) -> Metadata {
+        metadata(self)
+    }
+    fn steps(&self) -> Vec<Step> {
+        steps(self)
+    }
+    fn validate(&self, intake: &str, submission: &str, _today: &str) -> Vec<Violation> {
+        validate_intake(intake, submission)
+    }
+    fn react(&self, state: &str, input: &Input, _: &[Entry]) -> Result<Reaction, Vec<Violation>> {
+        react(state, input, &Host)
+    }
 }
 
 #[cfg(test)]

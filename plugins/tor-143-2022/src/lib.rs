@@ -15,4 +15,4 @@ const EDITION: Edition = Edition {
     data_structure: None,
 };
 
-terms_of_reference::edition!(EDITION);
+egov_plugin_sdk::export_variant!(EDITION);

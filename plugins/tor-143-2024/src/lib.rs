@@ -17,4 +17,4 @@ const EDITION: Edition = Edition {
     ),
 };
 
-terms_of_reference::edition!(EDITION);
+egov_plugin_sdk::export_variant!(EDITION);
