@@ -178,6 +178,31 @@ impl Demo<'_> {
         c
     }
 
+    /// A TOR of `object` submitted, referred (TOR-7) and concluded on by each (role, step,
+    /// outcome) of `conclusions` (TOR-8).
+    async fn tor_case(
+        &self,
+        object: &str,
+        conclusions: &[(Role, &str, &str)],
+    ) -> anyhow::Result<String> {
+        let c = self
+            .submit("/api/v1/terms-of-reference", &self.tor(object))
+            .await?;
+        self.complete(
+            Role::AuthorizedBody,
+            MINISTRY,
+            &c,
+            "referral",
+            json!({"outcome": "referred"}),
+        )
+        .await?;
+        for (role, step, outcome) in conclusions {
+            self.complete(*role, MINISTRY, &c, step, Self::conclusion(outcome))
+                .await?;
+        }
+        Ok(c)
+    }
+
     async fn run(&self) -> anyhow::Result<Vec<Sample>> {
         let mut out = Vec::new();
         let mut made = |procedure, case: &str, stage: &str| {
@@ -248,61 +273,28 @@ impl Demo<'_> {
             &c,
             "waiting for the AB's referral to the SI and the STS (TOR-7)",
         );
-        let c = self.submit(t, &self.tor("IS \"E-archive\"")).await?;
-        self.complete(ab, MINISTRY, &c, "referral", json!({"outcome": "referred"}))
+        let c = self
+            .tor_case("IS \"E-archive\"", &[(sts, "sts-exam", "no-remarks")])
             .await?;
-        self.complete(
-            sts,
-            MINISTRY,
-            &c,
-            "sts-exam",
-            Self::conclusion("no-remarks"),
-        )
-        .await?;
         made(
             "terms-of-reference",
             &c,
             "under examination: the STS concluded, the SI's conclusion is due (TOR-8)",
         );
-        let c = self.submit(t, &self.tor("IS \"E-permits\"")).await?;
-        self.complete(ab, MINISTRY, &c, "referral", json!({"outcome": "referred"}))
+        let both = |si_outcome| [(si, "si-exam", si_outcome), (sts, "sts-exam", "no-remarks")];
+        let c = self.tor_case("IS \"E-permits\"", &both("remarks")).await?;
+        let remarks =
+            json!({"outcome": "return", "reasons": ["Align section 4 with the architecture"]});
+        self.complete(ab, MINISTRY, &c, "ab-decision", remarks)
             .await?;
-        self.complete(si, MINISTRY, &c, "si-exam", Self::conclusion("remarks"))
-            .await?;
-        self.complete(
-            sts,
-            MINISTRY,
-            &c,
-            "sts-exam",
-            Self::conclusion("no-remarks"),
-        )
-        .await?;
-        self.complete(
-            ab,
-            MINISTRY,
-            &c,
-            "ab-decision",
-            json!({"outcome": "return", "reasons": ["Align section 4 with the architecture"]}),
-        )
-        .await?;
         made(
             "terms-of-reference",
             &c,
             "returned with the remarks, waiting for the resubmission (TOR-11.b)",
         );
-        let c = self.submit(t, &self.tor("IS \"E-inspections\"")).await?;
-        self.complete(ab, MINISTRY, &c, "referral", json!({"outcome": "referred"}))
+        let c = self
+            .tor_case("IS \"E-inspections\"", &both("no-remarks"))
             .await?;
-        self.complete(si, MINISTRY, &c, "si-exam", Self::conclusion("no-remarks"))
-            .await?;
-        self.complete(
-            sts,
-            MINISTRY,
-            &c,
-            "sts-exam",
-            Self::conclusion("no-remarks"),
-        )
-        .await?;
         self.complete(ab, MINISTRY, &c, "ab-decision", json!({"outcome": "agree"}))
             .await?;
         made("terms-of-reference", &c, "agreed (TOR-11.a)");
