@@ -427,6 +427,15 @@ async fn an_idempotency_key_gives_one_case_however_often_it_is_sent() {
 
 /// Takes a case through PL-4 and PL-5 (the SI gives `si` and its PL-5.b answers per portal
 /// item); returns the id of the AB's decision task once it is open.
+/// The entries listed in the Perechen, as the catalog service keeps them.
+async fn listed(s: &Suite, token: &str) -> Vec<Value> {
+    let (status, l) = s
+        .get("catalog", "/api/v1/registries/perechen/entries", token)
+        .await;
+    assert_eq!(status, 200, "{l}");
+    l["items"].as_array().unwrap().clone()
+}
+
 async fn to_decision(s: &Suite, case: &str, si: &str, portal_items: Value) -> String {
     let ab = s.token(Role::AuthorizedBody, MINISTRY);
     let si_token = s.token(Role::ServiceIntegrator, MINISTRY);
@@ -659,6 +668,17 @@ async fn pl_6_and_pl_7_the_variant_refuses_with_its_grounds_and_includes_only_wi
         .0,
         200
     );
+    // PL-9: the catalog service records the order's entry in the Perechen list.
+    let items = eventually("the Perechen list entry", || async {
+        let items = listed(&s, &ab).await;
+        (!items.is_empty()).then_some(items)
+    })
+    .await;
+    assert_eq!(
+        (&items[0]["key"], &items[0]["listed"], &items[0]["case_id"]),
+        (&json!("E-notary"), &json!(true), &json!(included)),
+        "{items:?}"
+    );
     let notice = format!("{included}.operation-ended");
     let own = s.token(Role::StateBody, AGENCY);
     eventually("the state body's PL-10 task", || async {
@@ -752,6 +772,53 @@ async fn pl_6_and_pl_7_the_variant_refuses_with_its_grounds_and_includes_only_wi
     );
     let puts: Vec<&Value> = events(&case, "EntryPut");
     assert_eq!(puts.len(), 2, "included by PL-9, then excluded by PL-10");
+    // PL-10: the exclusion takes it out of the list; the entry says so, with both writes, and
+    // the change feed holds it once, at its latest write.
+    eventually("the exclusion in the catalog", || async {
+        listed(&s, &ab).await.is_empty().then_some(())
+    })
+    .await;
+    let (status, e) = s
+        .get(
+            "catalog",
+            "/api/v1/registries/perechen/entry?key=E-notary",
+            &ab,
+        )
+        .await;
+    assert_eq!(status, 200, "{e}");
+    assert_eq!(
+        (&e["listed"], &e["writes"], &e["body"]["status"]),
+        (&json!(false), &json!(2), &json!("excluded")),
+        "{e}"
+    );
+    let (_, feed) = s.get("catalog", "/api/v1/registry-changes", &ab).await;
+    let keys: Vec<&Value> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["key"])
+        .collect();
+    assert_eq!(keys, [&json!("E-notary")], "{feed}");
+    let (_, later) = s
+        .get(
+            "catalog",
+            &format!(
+                "/api/v1/registry-changes?since={}",
+                feed["cursor"].as_str().unwrap()
+            ),
+            &ab,
+        )
+        .await;
+    assert_eq!(later["items"], json!([]), "{later}");
+    assert_eq!(later["cursor"], feed["cursor"]);
+    for bad in [
+        "/api/v1/registries/per%20echen/entries",
+        "/api/v1/registry-changes?since=x",
+        "/api/v1/registry-changes?limit=100000",
+    ] {
+        let (status, p) = s.get("catalog", bad, &ab).await;
+        assert_eq!(status, 400, "{bad}: {p}");
+    }
     s.stop().await;
 }
 

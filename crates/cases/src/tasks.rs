@@ -126,11 +126,8 @@ pub(crate) struct Page {
 
 /// A cursor: the score and the task id of the last item of the previous page.
 fn parse_cursor(s: &str) -> Option<(f64, TaskId)> {
-    let (score, id) = s.split_once('~')?;
-    Some((
-        score.parse().ok().filter(|x: &f64| x.is_finite())?,
-        id.parse().ok()?,
-    ))
+    let (score, id) = egov_store::split_cursor(s)?;
+    Some((score, id.parse().ok()?))
 }
 
 /// `GET /api/v1/tasks`: the open tasks of the caller's parties (each role, and each role for
@@ -203,7 +200,7 @@ async fn worklist(ctx: &Ctx, p: &Principal, page: Page) -> Result<ApiResponse, P
         }
     }
     let next = more
-        .then(|| entries.last().map(|(m, s)| format!("{s}~{m}")))
+        .then(|| entries.last().map(|(m, s)| egov_store::cursor(*s, m)))
         .flatten();
     Ok(ApiResponse::json(
         StatusCode::OK,

@@ -322,7 +322,7 @@ where
 }
 
 /// Starts a service that has no handlers yet: it serves its API with health, readiness and
-/// metrics, and trims its own topic: the shape tender, catalog and monitoring-bridge share until
+/// metrics, and trims its own topic: the shape tender and monitoring-bridge share until
 /// their procedures come.
 ///
 /// It attaches **no consumer group**. A group is created when the service first has handlers

@@ -163,6 +163,20 @@ pub struct Loaded<S> {
     pub version: u64,
 }
 
+/// The cursor of a [`Store::scored_page`] page: the score and the member of its last item
+/// (`<score>~<member>`), given back as `after` for the next page.
+pub fn cursor(score: f64, member: &str) -> String {
+    format!("{score}~{member}")
+}
+
+/// A cursor's score and member, or `None` when it is not one (the score holds no `~`; the
+/// member, everything after the first, is for the caller to parse into its type).
+pub fn split_cursor(s: &str) -> Option<(f64, &str)> {
+    let (score, member) = s.split_once('~')?;
+    let score: f64 = score.parse().ok().filter(|x: &f64| x.is_finite())?;
+    (!member.is_empty()).then_some((score, member))
+}
+
 /// The aggregate store of one service.
 #[derive(Clone)]
 pub struct Store {

@@ -2,16 +2,20 @@
 //! (LC-14, -20, -26, -28), Perechen entries (PL-9, PL-10), informatization objects with their
 //! life-cycle stage (LC-9..19) and warranty (LC-16, -17).
 //!
-//! It serves the worklist and actions of the steps it owns (`egov-cases`). Otherwise it has the
-//! suite's shape today (API, health, OpenAPI, trimming; no consumer group
-//! yet: it will read the expertise and tender topics once it has handlers); the registries
-//! come with later issues.
+//! Today it owns the registry writes of cases: every `put-entry` of a variant (an `EntryPut`
+//! change of expertise's `CaseAdvanced`) becomes an entry aggregate here, exactly once per
+//! write, listed in its registry or taken out of it (PL-10), with a change feed. It serves the
+//! worklist and actions of the steps it owns (`egov-cases`). The Catalog of ICT services, the
+//! Register, the life cycle and search come with the rest of its issue.
 
 mod api;
 mod config;
 mod domain;
+mod handlers;
 
-use egov_runtime::{Platform, Running, StartError};
+use std::time::Duration;
+
+use egov_runtime::{Flag, Platform, Running, StartError};
 use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
@@ -19,25 +23,47 @@ pub use config::Config;
 /// The service name.
 pub const NAME: &str = "catalog";
 
-/// The topics it will read once it has handlers. It attaches no consumer group before
-/// (see `egov_runtime::start_shell`), so its groups, when created, start at the beginning of
-/// these topics and it reads what was published before.
-pub const READS: &[&str] = &["expertise", "tender"];
+/// The topics it reads (expertise: the cases' registry writes). The tender topic joins when
+/// tender publishes (SM-98).
+pub const READS: &[&str] = &["expertise"];
 
-/// Starts catalog: API, health and trimmer; no consumer group until it has handlers.
+pub(crate) use egov_runtime::ServiceContext as Ctx;
+
+/// Starts catalog: API, the consumer of the cases' registry writes, trimmer.
 pub async fn start(
     platform: Platform,
     cfg: Config,
     shutdown: CancellationToken,
 ) -> Result<Running, StartError> {
+    let listener = egov_runtime::bind(cfg.listen).await?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(cfg.listen, e))?;
+    let ctx = Ctx::new(&platform, NAME);
     let host = egov_cases::Host::new(&platform, NAME);
-    egov_runtime::start_shell(
-        platform,
+    let attached = Flag::default();
+    let mut tasks = vec![
+        handlers::spawn(ctx.clone(), "expertise", attached.clone(), shutdown.clone()),
+        platform.bus.spawn_trimmer(
+            platform.topic(NAME),
+            egov_runtime::TOPIC_RETENTION,
+            Duration::from_secs(60),
+            shutdown.clone(),
+        ),
+    ];
+    let ready = vec![attached.check("consumers", "consumer groups not attached yet")];
+    tasks.push(egov_runtime::serve(
+        &platform,
         NAME,
-        cfg.listen,
-        api::routes(host),
+        listener,
+        api::routes(ctx, host),
         api::openapi(),
+        ready,
         shutdown,
-    )
-    .await
+    ));
+    Ok(Running {
+        name: NAME,
+        addr,
+        tasks,
+    })
 }
