@@ -23,9 +23,9 @@ pub use config::Config;
 /// The service name.
 pub const NAME: &str = "catalog";
 
-/// The topics it reads (expertise: the cases' registry writes). The tender topic joins when
-/// tender publishes (SM-98).
-pub const READS: &[&str] = &["expertise"];
+/// The topics it reads: expertise (the cases' registry writes) and tender (SM-98.b, the ICT
+/// services to include in the Catalog).
+pub const READS: &[&str] = &["expertise", "tender"];
 
 pub(crate) use egov_runtime::ServiceContext as Ctx;
 
@@ -41,9 +41,10 @@ pub async fn start(
         .map_err(|e| StartError::Bind(cfg.listen, e))?;
     let ctx = Ctx::new(&platform, NAME);
     let host = egov_cases::Host::new(&platform, NAME);
-    let attached = Flag::default();
+    let (cases, tender) = (Flag::default(), Flag::default());
     let mut tasks = vec![
-        handlers::spawn(ctx.clone(), "expertise", attached.clone(), shutdown.clone()),
+        handlers::spawn(ctx.clone(), "expertise", cases.clone(), shutdown.clone()),
+        handlers::spawn(ctx.clone(), "tender", tender.clone(), shutdown.clone()),
         platform.bus.spawn_trimmer(
             platform.topic(NAME),
             egov_runtime::TOPIC_RETENTION,
@@ -51,7 +52,16 @@ pub async fn start(
             shutdown.clone(),
         ),
     ];
-    let ready = vec![attached.check("consumers", "consumer groups not attached yet")];
+    let ready = vec![
+        cases.check(
+            "consumers",
+            "the expertise consumer group is not attached yet",
+        ),
+        tender.check(
+            "tender-consumer",
+            "the tender consumer group is not attached yet",
+        ),
+    ];
     tasks.push(egov_runtime::serve(
         &platform,
         NAME,

@@ -13,7 +13,7 @@ use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
 use crate::Ctx;
-use crate::domain::{CHANGES, ENTRY, Entry, entry_id, listed_index};
+use crate::domain::{CHANGES, ENTRY, Entry, entry_id, ict, listed_index};
 
 /// The largest page.
 const MAX_PAGE: usize = 200;
@@ -30,7 +30,9 @@ pub(crate) fn routes(
         })
         .or(entries(ctx.clone()))
         .or(entry(ctx.clone()))
-        .or(changes(ctx))
+        .or(changes(ctx.clone()))
+        .or(ict_services(ctx.clone()))
+        .or(ict_service(ctx))
         .or(egov_cases::routes(host))
 }
 
@@ -177,6 +179,122 @@ fn changes(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = Rejec
         })
 }
 
+fn ict_view(s: &ict::IctService, today: jiff::civil::Date) -> Value {
+    json!({
+        "id": s.id, "name": s.name, "type": s.service_type,
+        "type_text": ict::TYPES.iter().find(|(t, _)| *t == s.service_type).map(|(_, d)| *d),
+        "origin": s.origin, "supplier": s.supplier, "customer": s.customer,
+        "software_product": s.software_product,
+        "monthly_price_tenge": format!("{}.{:02}", s.monthly_price_tiyn / 100, s.monthly_price_tiyn % 100),
+        "rental_start": s.rental_start, "ownership_transfer_required": s.ownership_transfer_required,
+        "commissioning_protocol": s.commissioning_protocol, "protocol_signed_on": s.protocol_signed_on,
+        "three_years_on": s.three_years_on,
+        "milestones": ict::milestones(s, today),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogQuery {
+    #[serde(default, rename = "type")]
+    service_type: Option<String>,
+    #[serde(default)]
+    limit: Option<usize>,
+    #[serde(default)]
+    after: Option<String>,
+}
+
+/// `GET /api/v1/ict-services[?type=]`: the Catalog of ICT services, by rental start, each with
+/// its three-year dates as of today (SM-103-1, SM-103-2).
+fn ict_services(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
+    warp::path!("api" / "v1" / "ict-services")
+        .and(warp::get())
+        .and(reader(&ctx))
+        .and(warp::query::<CatalogQuery>())
+        .then(move |_: Principal, q: CatalogQuery| {
+            let ctx = ctx.clone();
+            async move { catalog_page(&ctx, q).await.unwrap_or_else(Into::into) }
+        })
+}
+
+async fn catalog_page(ctx: &Ctx, q: CatalogQuery) -> Result<ApiResponse, Problem> {
+    if let Some(t) = &q.service_type
+        && !ict::TYPES.iter().any(|(x, _)| x == t)
+    {
+        return Err(Problem::bad_request(
+            "one of the three types of LC-25: infrastructure, software, technological-platform",
+        )
+        .field("type")
+        .rule("LC-25"));
+    }
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Problem::bad_request(format!("limit is 1 to {MAX_PAGE}")).field("limit"));
+    }
+    let after = match q.after.as_deref() {
+        None => None,
+        Some(c) => Some(
+            egov_store::split_cursor(c)
+                .ok_or_else(|| Problem::bad_request("not a cursor of this list").field("after"))?,
+        ),
+    };
+    let today = egov_kernel::time::local_date(ctx.platform.clock.now());
+    let (members, more) = ctx
+        .store
+        .scored_page(ict::CATALOG, after, limit)
+        .await
+        .map_err(store_problem)?;
+    let mut items = Vec::new();
+    for (id, _) in &members {
+        if let Some(l) = ctx
+            .store
+            .load::<ict::IctService>(ict::ICT_SERVICE, id)
+            .await
+            .map_err(store_problem)?
+            && q.service_type
+                .as_ref()
+                .is_none_or(|t| *t == l.state.service_type)
+        {
+            items.push(ict_view(&l.state, today));
+        }
+    }
+    let next = more
+        .then(|| members.last().map(|(m, s)| egov_store::cursor(*s, m)))
+        .flatten();
+    Ok(ApiResponse::json(
+        StatusCode::OK,
+        &json!({"items": items, "next": next}),
+    ))
+}
+
+/// `GET /api/v1/ict-services/{id}`: one Catalog entry.
+fn ict_service(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
+    warp::path!("api" / "v1" / "ict-services" / String)
+        .and(warp::get())
+        .and(reader(&ctx))
+        .then(move |id: String, _: Principal| {
+            let ctx = ctx.clone();
+            async move {
+                let id = match id.parse::<egov_kernel::CaseId>() {
+                    Ok(id) => id.to_string(),
+                    Err(e) => return Problem::bad_request(e.to_string()).field("id").into(),
+                };
+                let today = egov_kernel::time::local_date(ctx.platform.clock.now());
+                match ctx
+                    .store
+                    .load::<ict::IctService>(ict::ICT_SERVICE, &id)
+                    .await
+                {
+                    Ok(Some(l)) => ApiResponse::json(StatusCode::OK, &ict_view(&l.state, today)),
+                    Ok(None) => {
+                        Problem::not_found(format!("no ICT service {id} in the Catalog")).into()
+                    }
+                    Err(e) => store_problem(e).into(),
+                }
+            }
+        })
+}
+
 pub(crate) fn openapi() -> Value {
     let problem = json!({"$ref": "#/components/responses/Problem"});
     let paging = json!([
@@ -201,6 +319,16 @@ pub(crate) fn openapi() -> Value {
                 "parameters": [{"name": "registry", "in": "path", "required": true, "schema": {"type": "string"}},
                                {"name": "key", "in": "query", "required": true, "schema": {"type": "string", "maxLength": 2000}}],
                 "responses": {"200": {"description": "The entry"}, "400": problem, "401": problem, "404": problem}}},
+            "/api/v1/ict-services": {"get": {
+                "summary": "The Catalog of ICT services (SM-98, LC-25), by rental start, with the three-year dates (SM-103-1, SM-103-2) as of today",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "type", "in": "query", "schema": {"enum": ["infrastructure", "software", "technological-platform"]}}, paging[0], paging[1]],
+                "responses": {"200": {"description": "{items: [ict service], next}"}, "400": problem, "401": problem}}},
+            "/api/v1/ict-services/{id}": {"get": {
+                "summary": "One Catalog entry",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The ICT service"}, "400": problem, "401": problem, "404": problem}}},
             "/api/v1/registry-changes": {"get": {
                 "summary": "The change feed: each entry of every registry once, at its latest write, oldest first",
                 "security": [{"bearer": []}],

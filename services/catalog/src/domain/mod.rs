@@ -2,6 +2,8 @@
 //! engine v2: the Perechen list of PL-9 and PL-10, agreed terms of reference, design
 //! assignments...). The pure core: what one write makes of an entry, and the indexes it keeps.
 
+pub mod ict;
+
 use egov_store::IndexOp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use egov_bus::{Delivery, Envelope, HandleError};
 use egov_events::v1::change::Change as ChangeKind;
-use egov_events::v1::{CaseAdvanced, EntryRecorded};
+use egov_events::v1::{CaseAdvanced, EntryRecorded, IctServiceCatalogued, IctServiceForCatalog};
 use egov_runtime::Flag;
-use egov_store::{Append, StoreError};
+use egov_store::{Append, IndexOp, StoreError};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::Ctx;
-use crate::domain::{ENTRY, Entry, Write, entry_id, index_ops, record};
+use crate::domain::{ENTRY, Entry, Write, entry_id, ict, index_ops, record};
 
 /// Reads `topic` as group `catalog`.
 pub(crate) fn spawn(
@@ -31,6 +31,9 @@ pub(crate) fn spawn(
 
 async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
     let env = &d.envelope;
+    if env.kind == "IctServiceForCatalog" {
+        return catalogued(ctx, env).await;
+    }
     if env.kind != "CaseAdvanced" {
         return Ok(());
     }
@@ -61,6 +64,66 @@ async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
             .map_err(|e| HandleError::Retry(e.to_string()))?;
     }
     Ok(())
+}
+
+/// SM-98.b: the ICT service enters the Catalog (or its entry is replaced by a later
+/// notification of the same service), once per notification. A notification that breaks the
+/// rules is a poison message: dead-lettered with every fault named.
+async fn catalogued(ctx: &Ctx, env: &Envelope) -> Result<(), HandleError> {
+    let n: IctServiceForCatalog = env
+        .decode()
+        .map_err(|e| HandleError::Reject(e.to_string()))?;
+    let now = ctx.platform.clock.now();
+    let service =
+        ict::from_notification(&n, egov_kernel::time::local_date(now)).map_err(|faults| {
+            HandleError::Reject(
+                faults
+                    .iter()
+                    .map(|f| format!("{} ({}): {}", f.field, f.rule, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+    let retry = |e: StoreError| HandleError::Retry(e.to_string());
+    for _ in 0..4 {
+        let version = ctx
+            .store
+            .load::<ict::IctService>(ict::ICT_SERVICE, &service.id)
+            .await
+            .map_err(retry)?
+            .map_or(0, |l| l.version);
+        let event = IctServiceCatalogued {
+            notification: Some(n.clone()),
+            three_years_on: service.three_years_on.to_string(),
+        };
+        let out = Envelope::new(crate::NAME, &event, now).caused_by(env);
+        let score = service
+            .rental_start
+            .since(jiff::civil::date(1970, 1, 1))
+            .map_or(0, |s| s.get_days());
+        match ctx
+            .store
+            .append(Append {
+                kind: ict::ICT_SERVICE,
+                id: &service.id,
+                expected_version: version,
+                state: &service,
+                event: &out,
+                index: vec![IndexOp::Score {
+                    index: ict::CATALOG.into(),
+                    member: service.id.clone(),
+                    score: f64::from(score),
+                }],
+                applied: Some(env.id.to_string()),
+                unique: None,
+            })
+            .await
+        {
+            Err(StoreError::Conflict { .. }) => continue,
+            other => return other.map(drop).map_err(retry),
+        }
+    }
+    Err(HandleError::Retry(format!("{}: kept changing", service.id)))
 }
 
 /// Records one write: load, the pure `record`, one append (exactly once per cause).
