@@ -18,6 +18,7 @@ async fn the_demo_leaves_a_sample_of_every_procedure_at_each_stage() {
     let to = egov::demo::Targets {
         intake: s.url("intake", ""),
         expertise: s.url("expertise", ""),
+        catalog: s.url("catalog", ""),
     };
     let samples = egov::demo::run(&to, &SuiteTokens(&s), "2026-04-13")
         .await
@@ -27,11 +28,39 @@ async fn the_demo_leaves_a_sample_of_every_procedure_at_each_stage() {
         (
             of("perechen"),
             of("terms-of-reference"),
-            of("service-model")
+            of("service-model"),
+            of("lifecycle"),
+            of("trusted-software"),
+            of("ict-services"),
         ),
-        (3, 5, 1),
+        (4, 5, 1, 10, 3, 1),
         "{samples:?}"
     );
+    // Search has something to find in each language, at every stage.
+    let sb = s.token(Role::StateBody, egov::demo::STATE_BODY);
+    let found = egov_e2e::eventually("the demo's registries in search", || async {
+        let (_, p) = s.get("catalog", "/api/v1/search?q=&limit=1", &sb).await;
+        (p["facets"]["stage"].as_object().map_or(0, |m| m.len()) == 8
+            && p["facets"]["registry"]["trusted-software"] == 2
+            && p["facets"]["registry"]["perechen"] == 1
+            && p["facets"]["registry"]["ict-services"] == 1)
+            .then_some(p)
+    })
+    .await;
+    assert_eq!(
+        found["facets"]["registry"]["informatization-objects"], 8,
+        "{found}"
+    );
+    for q in [
+        "нотариальных%20документов",
+        "мұрағаты",
+        "licensing%20portal",
+    ] {
+        let (_, p) = s
+            .get("catalog", &format!("/api/v1/search?q={q}"), &sb)
+            .await;
+        assert!(p["total"].as_u64().unwrap_or(0) >= 1, "{q}: {p}");
+    }
     // The agreed TOR is agreed, and the automation request was refused with the pointer.
     let ab = s.token(Role::AuthorizedBody, egov::demo::MINISTRY);
     let agreed = samples

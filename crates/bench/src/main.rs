@@ -16,6 +16,7 @@ use egov_store::{Append, IndexOp, Store};
 use redis::AsyncCommands;
 
 mod http;
+mod search;
 
 #[derive(Parser, Debug)]
 #[command(about = "egov benchmarks, each against a baseline measured in the same run")]
@@ -24,6 +25,9 @@ enum Cli {
     Streams(Args),
     /// Durable submissions over HTTP against a bare warp handler doing one XADD.
     Http(http::Args),
+    /// The catalog's search index: query p50/p99 at 100,000 entries and catch-up from the
+    /// streams, against reading the same entries with XRANGE.
+    Search(search::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -152,6 +156,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse() {
         Cli::Streams(args) => streams(args).await,
         Cli::Http(args) => http::run(args).await,
+        Cli::Search(args) => search::run(args).await,
     }
 }
 

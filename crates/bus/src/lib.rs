@@ -15,6 +15,8 @@
 //! - Dead letters: [`Bus::list_dead_letters`] reads a group's, [`Bus::redrive`] and
 //!   [`Bus::redrive_all`] put them back on their topic partition, each in one Lua step that
 //!   also deletes the dead letter and the group's handled mark of the event (see [`dlq`]).
+//! - [`Bus::tail`]: every entry of a topic from given positions, without a group (projections
+//!   each replica keeps for itself, e.g. search).
 //! - W3C trace context travels in every entry ([`trace`]); metrics in [`BusMetrics`].
 
 mod consumer;
@@ -22,6 +24,7 @@ pub mod dlq;
 mod envelope;
 mod error;
 mod metrics;
+mod tail;
 mod topic;
 pub mod trace;
 mod trim;
@@ -36,6 +39,7 @@ pub use dlq::{DeadLetter, Redriven};
 pub use envelope::{Envelope, EnvelopeError};
 pub use error::BusError;
 pub use metrics::BusMetrics;
+pub use tail::Tail;
 pub use topic::Topic;
 
 /// How long ordinary commands may wait for Redis before failing. Generous, because the chart's

@@ -26,6 +26,9 @@ const ACTORS: &[Role] = &[
     Role::StateTechnicalService,
     Role::Operator,
     Role::Commission,
+    // A supplier acts on the tasks given to it by BIN (e.g. LC-17.b's warranty service); the
+    // party check shows each supplier only its own.
+    Role::Supplier,
 ];
 
 /// The largest worklist page.

@@ -10,6 +10,7 @@ use egov_plugin_host::{Contract, Plugin, PluginError, wit, wit2};
 use jiff::civil::Date;
 use serde::Deserialize;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 /// A procedure variant: one edition of one procedure's rules.
 #[derive(Clone, Debug)]
@@ -70,6 +71,37 @@ pub struct CaseRef {
     pub kind: String,
     /// The statuses it may be in.
     pub status: Vec<String>,
+}
+
+/// A form's uniqueness (`x-unique`, see [`Schema::unique`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UniqueKey {
+    /// The top-level properties whose values, together, are taken once.
+    pub properties: Vec<String>,
+    /// The rule that makes a second one a duplicate.
+    pub rule: String,
+}
+
+impl UniqueKey {
+    /// The name a submission of `intake` of procedure `kind` takes: its values compared without
+    /// case, surrounding spaces or repeated spaces (`Product 1.0` is `product  1.0`).
+    pub fn name(&self, kind: &str, intake: &str, submission: &Value) -> String {
+        let values: Vec<String> = self
+            .properties
+            .iter()
+            .map(|p| match submission.get(p) {
+                Some(Value::String(s)) => s
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase(),
+                Some(v) => v.to_string(),
+                None => String::new(),
+            })
+            .collect();
+        let digest = Sha256::digest(serde_json::json!([kind, intake, values]).to_string());
+        format!("x-unique:{}", hex::encode(&digest[..16]))
+    }
 }
 
 /// What a submission must look like.
@@ -153,6 +185,38 @@ impl Schema {
             }
         }
         Ok(refs)
+    }
+
+    /// What makes two submissions the same one: `"x-unique": {"properties": [P, ...], "rule": R}`
+    /// at the root of the form (e.g. LC-32.a: a product and version enter the Register once).
+    /// Intake takes the name of the values with the case, in the same atomic step, so a second
+    /// submission of them is refused (409) however close together the two come.
+    pub fn unique(&self) -> Result<Option<UniqueKey>, String> {
+        let Some(x) = self.document.get("x-unique") else {
+            return Ok(None);
+        };
+        let props = self.document.get("properties").and_then(Value::as_object);
+        let properties: Option<Vec<String>> =
+            x.get("properties").and_then(Value::as_array).map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            });
+        match (properties, x.get("rule").and_then(Value::as_str)) {
+            (Some(ps), Some(rule))
+                if !ps.is_empty() && ps.iter().all(|p| props.is_some_and(|o| o.contains_key(p))) =>
+            {
+                Ok(Some(UniqueKey {
+                    properties: ps,
+                    rule: rule.to_owned(),
+                }))
+            }
+            _ => Err(
+                "x-unique: {\"properties\": [P, ...] (top-level properties of the form), \"rule\": R}"
+                    .into(),
+            ),
+        }
     }
 
     /// The rule of the field at `path` (dotted, `[i]` for array items): the `x-rule` of the
@@ -787,6 +851,9 @@ impl Definition {
                 .map_err(|e| r.err(format!("intake {} form schema: {e}", i.name)))?;
             schema
                 .case_refs()
+                .map_err(|e| r.err(format!("intake {} form schema: {e}", i.name)))?;
+            schema
+                .unique()
                 .map_err(|e| r.err(format!("intake {} form schema: {e}", i.name)))?;
             intakes.push(Intake {
                 role: r.role(&i.role)?,

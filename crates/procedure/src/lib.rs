@@ -17,7 +17,7 @@ mod registry;
 pub use definition::{
     Admitted, CaseRef, Criterion, Definition, DefinitionError, DocumentSpec, Field, FieldType,
     Form, Intake, IntakeForm, ObjectKind, Outcome, Refusal, STEP_HOSTS, Schema, Step, StepTerm,
-    Submission, Violation,
+    Submission, UniqueKey, Violation,
 };
 pub use definitions::{Definitions, SelectError};
 pub use egov_plugin_host::{Contract, Engine, EngineConfig, Limits, Plugin, PluginError, wit2};

@@ -82,9 +82,13 @@ fn editions_are_selected_by_the_submission_date() {
     );
     assert_eq!(
         r.reload(),
-        7,
-        "the released 1.0.0, 2.0.0 and the demonstration 2.1.0 of perechen-353, and the two \
-         editions each of the TOR and the service model"
+        8,
+        "the released 1.0.0, 2.0.0 and the demonstration 2.1.0 of perechen-353, the two \
+         editions each of the TOR and the service model, and the life cycle's"
+    );
+    assert_eq!(
+        r.select("lifecycle", date(2023, 1, 1)).unwrap().id,
+        "lc-471-2023"
     );
     // The demonstration edition is version 2.1.0 of the same variant, in force from 2027: the
     // higher version in force on the day is chosen; before 2027 only 2.0.0 is in force.

@@ -230,6 +230,11 @@ impl Flag {
         self.0.store(true, Ordering::SeqCst);
     }
 
+    /// Whether it is set.
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
     /// A readiness check named `name` that passes once set.
     pub fn check(&self, name: &str, why: &'static str) -> (String, ReadyCheck) {
         let flag = self.0.clone();

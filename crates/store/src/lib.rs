@@ -454,6 +454,20 @@ impl Store {
         Ok((out, more))
     }
 
+    /// Removes `member` from sorted-set index `name` in every partition (for a member no
+    /// append will remove, e.g. one that no longer stands for anything).
+    pub async fn unscore(&self, name: &str, member: &str) -> Result<(), StoreError> {
+        key_part(name)?;
+        for p in 0..self.topic.partitions() {
+            let _: i64 = redis::cmd("ZREM")
+                .arg(self.index_key(p, name))
+                .arg(member)
+                .query_async(&mut self.conn.clone())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Members of sorted-set index `name` with scores in `min..=max`, across partitions, by
     /// score.
     pub async fn scored(

@@ -50,7 +50,8 @@ pub use bindings::{Guest, export};
 pub use build::*;
 pub use form::{
     Criterion, DateBound, DateRange, DocumentSpec, EARLIEST_DATE, Field, FieldType, Form,
-    ObjectKind, criterion, field, object_kind, parse_date, validate_form, validate_form_with,
+    ObjectKind, bin_is_valid, criterion, field, object_kind, parse_date, validate_form,
+    validate_form_with,
 };
 pub use graph::{Go, Graph, GraphState, task_key};
 pub use manifest::manifest_period;

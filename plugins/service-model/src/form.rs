@@ -318,28 +318,9 @@ pub fn development_form() -> Value {
     })
 }
 
-/// Whether `bin` is 12 digits with a valid control digit (the scheme of a Kazakh BIN: the
-/// weighted sum of the first eleven digits modulo 11 with weights 1..=11, else 3..=11, 1, 2; a
-/// second 10 cannot be issued).
-pub fn bin_is_valid(bin: &str) -> bool {
-    let d: Vec<u32> = bin.chars().filter_map(|c| c.to_digit(10)).collect();
-    if bin.len() != 12 || d.len() != 12 {
-        return false;
-    }
-    let sum = |offset: usize| {
-        d[..11]
-            .iter()
-            .enumerate()
-            .map(|(i, x)| x * ((i + offset) % 11 + 1) as u32)
-            .sum::<u32>()
-            % 11
-    };
-    let c = match sum(0) {
-        10 => sum(2),
-        c => c,
-    };
-    c != 10 && c == d[11]
-}
+/// Whether `bin` is 12 digits with a valid control digit (the SDK's check, shared by the
+/// variants).
+pub use egov_plugin_sdk::bin_is_valid;
 
 fn blank(v: Option<&Value>) -> bool {
     v.and_then(Value::as_str)

@@ -73,6 +73,9 @@ pub const INTAKES: [(&str, &str, &str, &str); 4] = [
 /// The registry the approval of a design assignment writes: the event the tender procedure
 /// (SM-42) starts from.
 pub const DESIGN_ASSIGNMENTS: &str = "design-assignments";
+/// The registry of development requests (SM-90), each linked by its `ict_service` to the
+/// Catalog entry it names, with where it stands (SM-91.b, SM-92).
+pub const DEVELOPMENT_REQUESTS: &str = "ict-service-development-requests";
 
 /// What one edition sets.
 pub struct Edition {
@@ -293,6 +296,21 @@ pub fn design_assignment_key(st: &GraphState) -> String {
     )
 }
 
+/// The registry entry of a development request (SM-90) as it stands: `requested`, then the SI's
+/// conclusion (SM-91.b), then the decision of the discussion (SM-92).
+fn development_entry(st: &GraphState, status: &str, rule: &str, on: &str) -> Effect {
+    let sub = &st.submission;
+    put_entry(
+        DEVELOPMENT_REQUESTS,
+        &design_assignment_key(st),
+        &json!({
+            "ict_service": sub["ict_service"], "development": sub["development"],
+            "justification": sub["justification"], "customer": st.data["state_body"],
+            "received_at": st.data["received_at"], "status": status, "rule": rule, "on": on,
+        }),
+    )
+}
+
 /// The variant's `react`: the graph, with the checks of each completion (a refusal changes
 /// nothing), the notifications of SM-8, SM-13 (AMB-SM-4), SM-90, SM-91.b, SM-92 (AMB-SM-14),
 /// the customer's task of approving the design assignment, and the registry entry of an
@@ -353,6 +371,9 @@ pub fn react(state: &str, input: &Input) -> Result<Reaction, Vec<Violation>> {
                     subject,
                     &json!({"rule": rule, "intake": s.intake, "submission": st.submission}),
                 ));
+                if s.intake == DEVELOPMENT {
+                    effects.push(development_entry(st, "requested", "SM-90", day(&s.at)));
+                }
             }
             Input::TaskCompleted(t) => {
                 let step = t.task.split('~').next().unwrap_or(&t.task).to_owned();
@@ -437,6 +458,7 @@ pub fn react(state: &str, input: &Input) -> Result<Reaction, Vec<Violation>> {
                         for p in [role("authorized-body"), customer, role("operator")] {
                             effects.push(notify(p, subject, &body));
                         }
+                        effects.push(development_entry(st, outcome, "SM-91.b", day(&t.at)));
                     }
                     // SM-92: the decision taken, to the participants of the discussion.
                     ("discussion", "decided") => {
@@ -444,6 +466,7 @@ pub fn react(state: &str, input: &Input) -> Result<Reaction, Vec<Violation>> {
                         effects.push(Effect::SetStatus(decision.clone()));
                         let body = json!({"rule": "SM-92", "decision": decision,
                                           "ict_service": st.submission["ict_service"], "decided_on": day(&t.at)});
+                        effects.push(development_entry(st, &decision, "SM-92", day(&t.at)));
                         for p in [customer, role("authorized-body"), role("operator")] {
                             effects.push(notify(
                                 p,

@@ -8,10 +8,12 @@
 //! worklist and actions of the steps it owns (`egov-cases`). The Catalog of ICT services, the
 //! Register, the life cycle and search come with the rest of its issue.
 
+mod alerts;
 mod api;
 mod config;
 mod domain;
 mod handlers;
+pub mod search;
 
 use std::time::Duration;
 
@@ -42,9 +44,34 @@ pub async fn start(
     let ctx = Ctx::new(&platform, NAME);
     let host = egov_cases::Host::new(&platform, NAME);
     let (cases, tender) = (Flag::default(), Flag::default());
+    let index = egov_search::SearchIndex::in_memory()
+        .map_err(|e| StartError::Config(format!("search index: {e}")))?;
+    let search = search::Search {
+        index: std::sync::Arc::new(index),
+        ready: Flag::default(),
+    };
     let mut tasks = vec![
-        handlers::spawn(ctx.clone(), "expertise", cases.clone(), shutdown.clone()),
-        handlers::spawn(ctx.clone(), "tender", tender.clone(), shutdown.clone()),
+        handlers::spawn(
+            ctx.clone(),
+            search.clone(),
+            "expertise",
+            cases.clone(),
+            shutdown.clone(),
+        ),
+        handlers::spawn(
+            ctx.clone(),
+            search.clone(),
+            "tender",
+            tender.clone(),
+            shutdown.clone(),
+        ),
+        search::spawn(
+            ctx.clone(),
+            search.index.clone(),
+            search.ready.clone(),
+            shutdown.clone(),
+        ),
+        alerts::spawn(ctx.clone(), shutdown.clone()),
         platform.bus.spawn_trimmer(
             platform.topic(NAME),
             egov_runtime::TOPIC_RETENTION,
@@ -61,12 +88,13 @@ pub async fn start(
             "tender-consumer",
             "the tender consumer group is not attached yet",
         ),
+        search.ready.check("search", "the search index is loading"),
     ];
     tasks.push(egov_runtime::serve(
         &platform,
         NAME,
         listener,
-        api::routes(ctx, host),
+        api::routes(ctx, host, search),
         api::openapi(),
         ready,
         shutdown,

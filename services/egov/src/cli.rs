@@ -211,6 +211,9 @@ pub struct DemoArgs {
     /// expertise's base URL.
     #[arg(long, default_value = "http://127.0.0.1:8082")]
     expertise: String,
+    /// catalog's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8084")]
+    catalog: String,
 }
 
 /// Development tokens of `egov up`'s key.
@@ -236,6 +239,7 @@ fn demo(args: DemoArgs) -> Result<(), Failure> {
     let targets = egov::demo::Targets {
         intake: args.intake.clone(),
         expertise: args.expertise.clone(),
+        catalog: args.catalog.clone(),
     };
     let today = time::local_date(egov_kernel::Clock::now(&egov_kernel::SystemClock)).to_string();
     let rt = tokio::runtime::Runtime::new().map_err(runtime)?;

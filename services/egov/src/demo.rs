@@ -9,6 +9,12 @@
 //!   remarks (TOR-11.b), one agreed (TOR-11.a) with an addendum under way (TOR-12).
 //! - Automation requests (order 101/НҚ): refused today, with the pointer to the rules in force
 //!   (AMB-X1); the refusal is printed.
+//! - The registries (catalog), so that search has something to find, in Russian, Kazakh and
+//!   English: a Perechen list entry (PL-9); informatization objects at every life-cycle stage
+//!   (LC-3, LC-9), with an environment request in the operator's worklist (LC-12.a) and a
+//!   warranty claim in the supplier's (LC-17.b); the Register of trusted software (LC-37 at once,
+//!   LC-22 waiting for the authorized body, LC-32.a included by it); the operator's own ICT
+//!   service in the Catalog (SM-88, LC-30.c).
 
 use std::time::Duration;
 
@@ -27,6 +33,8 @@ pub struct Targets {
     pub intake: String,
     /// expertise's base URL.
     pub expertise: String,
+    /// catalog's base URL.
+    pub catalog: String,
 }
 
 /// Where the tokens come from (the development key of `egov up`, or a test suite's).
@@ -55,10 +63,10 @@ struct Demo<'a> {
 
 impl Demo<'_> {
     fn url(&self, service: &str, path: &str) -> String {
-        let base = if service == "intake" {
-            &self.to.intake
-        } else {
-            &self.to.expertise
+        let base = match service {
+            "intake" => &self.to.intake,
+            "catalog" => &self.to.catalog,
+            _ => &self.to.expertise,
         };
         format!("{}{path}", base.trim_end_matches('/'))
     }
@@ -119,15 +127,24 @@ impl Demo<'_> {
         key: &str,
         body: Value,
     ) -> anyhow::Result<()> {
+        self.complete_at("expertise", role, org, case, key, body)
+            .await
+    }
+
+    /// Completes a task of a step `service` serves.
+    async fn complete_at(
+        &self,
+        service: &str,
+        role: Role,
+        org: &str,
+        case: &str,
+        key: &str,
+        body: Value,
+    ) -> anyhow::Result<()> {
         self.open(case, key).await?;
         let path = format!("/api/v1/tasks/{case}.{key}/complete");
         let (status, r) = self
-            .call(
-                "expertise",
-                &path,
-                &self.tokens.token(role, org),
-                Some(&body),
-            )
+            .call(service, &path, &self.tokens.token(role, org), Some(&body))
             .await?;
         if status != 200 {
             bail!("POST {path}: {status} {r}");
@@ -334,9 +351,320 @@ impl Demo<'_> {
                 r["errors"][0]["rule"].as_str().unwrap_or("")
             ),
         );
+        self.registries(&mut out).await?;
         Ok(out)
     }
+
+    /// Posts `body` into slot `slot` of `case` as the state body, once the case is on the engine.
+    async fn input(&self, case: &str, slot: &str, body: Value) -> anyhow::Result<()> {
+        let token = self.tokens.token(Role::StateBody, STATE_BODY);
+        let path = format!("/api/v1/cases/{case}/inputs/{slot}");
+        for _ in 0..100 {
+            let (status, r) = self.call("catalog", &path, &token, Some(&body)).await?;
+            match status {
+                201 => return Ok(()),
+                404 => tokio::time::sleep(Duration::from_millis(100)).await,
+                _ => bail!("POST {path}: {status} {r}"),
+            }
+        }
+        bail!("case {case}: slot {slot} did not open")
+    }
+
+    async fn registries(&self, out: &mut Vec<Sample>) -> anyhow::Result<()> {
+        let mut made = |procedure, case: &str, stage: &str| {
+            out.push(Sample {
+                procedure,
+                case: case.to_owned(),
+                stage: stage.to_owned(),
+            })
+        };
+        let today = self.today.clone();
+        let act = |n: &str| json!({"number": n, "date": today});
+
+        // PL-9: an included object's order enters it in the Perechen list.
+        let c = self
+            .submit("/api/v1/perechen-applications", &self.perechen())
+            .await?;
+        let ab = Role::AuthorizedBody;
+        self.complete(
+            ab,
+            MINISTRY,
+            &c,
+            "ab-check",
+            json!({"outcome": "forward-to-si"}),
+        )
+        .await?;
+        let items: serde_json::Map<String, Value> = (1..=6)
+            .map(|i| (i.to_string(), Value::Bool(true)))
+            .collect();
+        self.complete(
+            Role::ServiceIntegrator,
+            MINISTRY,
+            &c,
+            "si-recommendation",
+            json!({"outcome": "complies", "inputs": {"portal_items": items}}),
+        )
+        .await?;
+        self.complete(
+            ab,
+            MINISTRY,
+            &c,
+            "ab-decision",
+            json!({"outcome": "include"}),
+        )
+        .await?;
+        self.complete(
+            ab,
+            MINISTRY,
+            &c,
+            "inclusion-order",
+            json!({"outcome": "order-adopted"}),
+        )
+        .await?;
+        made(
+            "perechen",
+            &c,
+            "in the Perechen list by the AB's order (PL-9)",
+        );
+
+        // Informatization objects, one at each stage, named in the three languages.
+        let objects = [
+            (
+                "Электронный архив документов",
+                "Құжаттардың электрондық мұрағаты",
+                "Electronic document archive",
+                "Хранение и выдача электронных копий архивных документов",
+                0,
+            ),
+            (
+                "Система электронного документооборота",
+                "Электрондық құжат айналымы жүйесі",
+                "Electronic document management system",
+                "Регистрация входящих и исходящих документов, согласование и подписание ЭЦП",
+                1,
+            ),
+            (
+                "Портал электронных лицензий",
+                "Электрондық лицензиялар порталы",
+                "E-licensing portal",
+                "Приём заявлений на получение лицензий и выдача электронных лицензий",
+                2,
+            ),
+            (
+                "Мониторинг оказания государственных услуг",
+                "Мемлекеттік қызметтер көрсетуді мониторингтеу",
+                "Public services monitoring",
+                "Сбор сведений о сроках и результатах оказания государственных услуг",
+                3,
+            ),
+            (
+                "Информационная система «Электронный нотариат»",
+                "«Электрондық нотариат» ақпараттық жүйесі",
+                "E-notary information system",
+                "Регистрация нотариальных действий и выдача электронных копий нотариальных документов",
+                4,
+            ),
+            (
+                "Единый государственный кадастр недвижимости",
+                "Жылжымайтын мүліктің бірыңғай мемлекеттік кадастры",
+                "Unified state real-estate cadastre",
+                "Учёт объектов недвижимости и прав на них",
+                5,
+            ),
+            (
+                "Реестр государственных закупок",
+                "Мемлекеттік сатып алу тізілімі",
+                "Public procurement registry",
+                "Учёт договоров государственных закупок и их исполнения",
+                6,
+            ),
+            (
+                "Информационная система «Е-пособие»",
+                "«Е-жәрдемақы» ақпараттық жүйесі",
+                "E-benefits information system",
+                "Назначение социальных пособий по заявлениям граждан",
+                7,
+            ),
+        ];
+        let path = [
+            json!({"stage": "trial-operation", "on": today}),
+            json!({"stage": "is-testing", "on": today, "act": act("Акт о завершении опытной эксплуатации № 1")}),
+            json!({"stage": "implementation", "on": today, "act": act("Протокол испытаний № 2")}),
+            json!({"stage": "commercial-operation", "on": today, "act": act("Акт ввода в промышленную эксплуатацию № 3")}),
+        ];
+        let mut first = None;
+        for (ru, kk, en, what, stage) in objects {
+            let body = json!({
+                "name_ru": ru, "name_kk": kk, "name_en": en, "description": what,
+                "class": 1 + stage % 3, "placement": "platform",
+                "funding": "state-investment-project", "budget_funded": true,
+                "supplier": OTHER_SUPPLIER, "warranty_sla_working_days": 10,
+                "portal": {"record": format!("AP-DEMO-{stage}"), "documents_placed_on": today},
+            });
+            let c = self
+                .submit("/api/v1/informatization-objects", &body)
+                .await?;
+            let reached = match stage {
+                0..=4 => stage,
+                _ => 4,
+            };
+            for report in &path[..reached] {
+                self.input(&c, "stage", report.clone()).await?;
+            }
+            let last = match stage {
+                5 => {
+                    Some(json!({"stage": "development", "on": today, "tor": "ТЗ на развитие № 5"}))
+                }
+                6 => Some(json!({"stage": "support", "on": today})),
+                7 => Some(json!({"stage": "termination", "on": today})),
+                _ => None,
+            };
+            if let Some(report) = last {
+                self.input(&c, "stage", report).await?;
+            }
+            let name = crate::demo::STAGE_NAMES[stage];
+            made("lifecycle", &c, &format!("{ru}: {name} (LC-3, LC-9)"));
+            if stage == 0 {
+                self.input(
+                    &c,
+                    "environment-requests",
+                    json!({
+                        "environments": ["development-testing", "trial-operation"],
+                        "agreement": {"number": "Соглашение № 17-ПЛ", "concluded_on": today},
+                    }),
+                )
+                .await?;
+                made(
+                    "lifecycle",
+                    &c,
+                    "an environment request in the operator's worklist, 10 working days (LC-12.a)",
+                );
+            }
+            if stage == 4 {
+                first = Some(c);
+            }
+        }
+        if let Some(c) = first {
+            self.input(
+                &c,
+                "warranty-claims",
+                json!({
+                    "defect": "Электронные копии не подписываются ЭЦП",
+                    "found_on": today,
+                    "evidence": ["Акт о сбое № 3"],
+                    "supplier_error": "Ошибка модуля подписания, внесённая поставщиком",
+                    "operated_correctly": true, "no_intervention": true, "tor_compliant": true,
+                    "tor": "ТЗ № 12",
+                }),
+            )
+            .await?;
+            made(
+                "lifecycle",
+                &c,
+                "a warranty claim in the supplier's worklist (LC-17.b)",
+            );
+        }
+
+        // The Register of trusted software.
+        let supplier = self.tokens.token(Role::Supplier, OTHER_SUPPLIER);
+        let register = "/api/v1/trusted-software-inclusions";
+        let software = [
+            (
+                "Docflow Pro",
+                "3.2",
+                "Система электронного документооборота: регистрация, согласование и подписание документов ЭЦП",
+                json!({"ground": "legacy", "commissioned_on": "2021-05-10"}),
+            ),
+            (
+                "Қазақ тілі орфографиясы",
+                "1.4",
+                "Қазақ тіліндегі мәтіндердің емлесін тексеру — проверка орфографии текстов на казахском языке",
+                json!({"ground": "potential-supplier", "business_process_model": "Целевая модель бизнес-процессов МЦРИАП № 7"}),
+            ),
+            (
+                "E-Queue",
+                "2.0",
+                "Электронная очередь для центров обслуживания населения — electronic queue for public service centres",
+                json!({"ground": "tender-winner", "tender": "Конкурс № 42"}),
+            ),
+        ];
+        for (product, version, description, ground) in software {
+            let mut body = json!({"product": product, "version": version, "description": description, "supplier": OTHER_SUPPLIER});
+            for (k, v) in ground.as_object().expect("an object") {
+                body[k] = v.clone();
+            }
+            let (status, r) = self
+                .call("intake", register, &supplier, Some(&body))
+                .await?;
+            let c = match status {
+                201 => r["id"].as_str().context("a case id")?.to_owned(),
+                // Already in the Register from an earlier run of the demo (LC-32.a).
+                409 => continue,
+                _ => bail!("POST {register}: {status} {r}"),
+            };
+            let stage = match body["ground"].as_str() {
+                Some("legacy") => "included at once, without the Register rules (LC-37)".to_owned(),
+                Some("tender-winner") => {
+                    self.complete_at(
+                        "catalog",
+                        ab,
+                        MINISTRY,
+                        &c,
+                        "register-decision",
+                        json!({"outcome": "include"}),
+                    )
+                    .await?;
+                    "included by the authorized body (LC-32.a)".to_owned()
+                }
+                _ => "waiting for the authorized body's decision (LC-22, LC-32.a)".to_owned(),
+            };
+            made(
+                "trusted-software",
+                &c,
+                &format!("{product} {version}: {stage}"),
+            );
+        }
+
+        // The operator's own ICT service (SM-88, LC-30.c).
+        let operator = self.tokens.token(Role::Operator, MINISTRY);
+        let (status, r) = self
+            .call("catalog", "/api/v1/ict-services", &operator, Some(&json!({
+                "name": "Контейнерная платформа «электронного правительства» — e-government container platform",
+                "type": "technological-platform",
+                "customer": STATE_BODY,
+                "software_product": "Kubernetes cluster of the e-gov ICT platform",
+                "monthly_price_tenge": "480000.00",
+                "rental_start": today,
+                "commissioning_protocol": "Протокол ввода в эксплуатацию № 12",
+                "protocol_signed_on": today,
+            })))
+            .await?;
+        if status != 201 {
+            bail!("POST /api/v1/ict-services: {status} {r}");
+        }
+        made(
+            "ict-services",
+            r["id"].as_str().unwrap_or_default(),
+            "the operator's own service in the Catalog (SM-88, LC-30.c)",
+        );
+        Ok(())
+    }
 }
+
+/// How the samples' stages are named (LC-3).
+const STAGE_NAMES: [&str; 8] = [
+    "creation",
+    "trial operation",
+    "information-security testing",
+    "implementation",
+    "commercial operation",
+    "development",
+    "support",
+    "termination of commercial operation",
+];
+
+/// A supplier of the samples (a valid BIN).
+pub const OTHER_SUPPLIER: &str = "990140000384";
 
 /// Leaves the samples and returns them. `today` is the suite's local date (YYYY-MM-DD).
 pub async fn run(to: &Targets, tokens: &dyn Tokens, today: &str) -> anyhow::Result<Vec<Sample>> {

@@ -14,6 +14,7 @@ use warp::{Filter, Rejection, Reply};
 
 use crate::Ctx;
 use crate::domain::{CHANGES, ENTRY, Entry, entry_id, ict, listed_index};
+use crate::search::{SIMILAR_READING, Search, TRUSTED_SOFTWARE};
 
 /// The largest page.
 const MAX_PAGE: usize = 200;
@@ -22,6 +23,7 @@ const MAX_PAGE: usize = 200;
 pub(crate) fn routes(
     ctx: Arc<Ctx>,
     host: Arc<egov_cases::Host>,
+    search: Search,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "v1" / "status")
         .and(warp::get())
@@ -32,7 +34,10 @@ pub(crate) fn routes(
         .or(entry(ctx.clone()))
         .or(changes(ctx.clone()))
         .or(ict_services(ctx.clone()))
-        .or(ict_service(ctx))
+        .or(ict_service(ctx.clone()))
+        .or(operator_service(ctx.clone()))
+        .or(search_route(&ctx, search.clone()))
+        .or(similar_route(&ctx, search))
         .or(egov_cases::routes(host))
 }
 
@@ -285,7 +290,14 @@ fn ict_service(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = R
                     .load::<ict::IctService>(ict::ICT_SERVICE, &id)
                     .await
                 {
-                    Ok(Some(l)) => ApiResponse::json(StatusCode::OK, &ict_view(&l.state, today)),
+                    Ok(Some(l)) => {
+                        let mut v = ict_view(&l.state, today);
+                        match linked(&ctx, &id).await {
+                            Ok(links) => v["development_requests"] = links,
+                            Err(p) => return p.into(),
+                        }
+                        ApiResponse::json(StatusCode::OK, &v)
+                    }
                     Ok(None) => {
                         Problem::not_found(format!("no ICT service {id} in the Catalog")).into()
                     }
@@ -293,6 +305,323 @@ fn ict_service(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = R
                 }
             }
         })
+}
+
+/// The operator's own ICT service (SM-88, LC-30.c): what the SM-98.b notification carries,
+/// less what the operator is (the supplier) and what it cannot be (an SPP to transfer).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OperatorService {
+    name: String,
+    #[serde(rename = "type")]
+    service_type: String,
+    customer: String,
+    software_product: String,
+    monthly_price_tenge: String,
+    rental_start: String,
+    commissioning_protocol: String,
+    protocol_signed_on: String,
+}
+
+/// `POST /api/v1/ict-services`: the operator enters an ICT service of its own in the Catalog
+/// (SM-88 sp.5: formed on the e-gov ICT platform and the operator's ICI, tested, tried and
+/// commissioned; LC-30.c: its services of types 1 and 3 of p.25).
+fn operator_service(
+    ctx: Arc<Ctx>,
+) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
+    warp::path!("api" / "v1" / "ict-services")
+        .and(warp::post())
+        .and(egov_auth::require(
+            ctx.platform.verifier.clone(),
+            &[Role::Operator],
+        ))
+        .and(egov_web::posted::<OperatorService>(
+            egov_web::DEFAULT_BODY_LIMIT,
+        ))
+        .then(
+            move |p: Principal, post: egov_web::Posted<OperatorService>| {
+                let ctx = ctx.clone();
+                async move {
+                    let scope = p.scope();
+                    post.once(&ctx.idem, &scope, |b, _| {
+                        enter_operator_service(ctx.clone(), p, b)
+                    })
+                    .await
+                }
+            },
+        )
+}
+
+async fn enter_operator_service(
+    ctx: Arc<Ctx>,
+    p: Principal,
+    b: OperatorService,
+) -> Result<ApiResponse, Problem> {
+    let mut violations = Vec::new();
+    if b.service_type == "software" {
+        violations.push(egov_web::Violation {
+            field: "type".into(),
+            rule: Some("LC-30.c".into()),
+            message: "the operator's own ICT services are of types 1) and 3) of p.25: infrastructure or technological-platform; software is provided by a supplier selected by tender (LC-31)".into(),
+        });
+    }
+    let n = egov_events::v1::IctServiceForCatalog {
+        service_id: ulid::Ulid::new().to_string(),
+        name: b.name,
+        service_type: b.service_type,
+        origin: "operator".into(),
+        supplier: p.org.to_string(),
+        customer: b.customer,
+        software_product: b.software_product,
+        monthly_price_tenge: b.monthly_price_tenge,
+        rental_start: b.rental_start,
+        ownership_transfer_required: false,
+        commissioning_protocol: b.commissioning_protocol,
+        protocol_signed_on: b.protocol_signed_on,
+    };
+    let today = egov_kernel::time::local_date(ctx.platform.clock.now());
+    let service = match ict::from_notification(&n, today) {
+        Ok(s) if violations.is_empty() => s,
+        Ok(_) => return Err(Problem::invalid(violations)),
+        Err(faults) => {
+            violations.extend(faults.into_iter().map(|f| egov_web::Violation {
+                field: match f.field {
+                    "service_type" => "type".into(),
+                    other => other.into(),
+                },
+                rule: Some(f.rule.into()),
+                message: f.message,
+            }));
+            return Err(Problem::invalid(violations));
+        }
+    };
+    crate::handlers::enter(&ctx, &service, &n, None)
+        .await
+        .map_err(store_problem)?;
+    let location = format!("/api/v1/ict-services/{}", service.id);
+    Ok(
+        ApiResponse::json(StatusCode::CREATED, &ict_view(&service, today))
+            .header("location", location),
+    )
+}
+
+/// `GET /api/v1/search`: the query and its filters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    registry: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    class: Option<String>,
+    #[serde(default)]
+    stage: Option<String>,
+    #[serde(default)]
+    agency: Option<String>,
+    #[serde(default)]
+    supplier: Option<String>,
+    #[serde(default)]
+    limit: Option<usize>,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+fn search_problem(e: egov_search::SearchError) -> Problem {
+    match e {
+        egov_search::SearchError::Syntax(m) => {
+            Problem::bad_request(format!("the query is not valid: {m}")).field("q")
+        }
+        egov_search::SearchError::Bounds { field, message } => {
+            Problem::bad_request(message).field(field)
+        }
+        egov_search::SearchError::Index(e) => {
+            tracing::error!(error = %e, "search failed");
+            Problem::internal()
+        }
+    }
+}
+
+fn not_ready() -> Problem {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "search-loading",
+        "The search index is loading",
+    )
+    .detail("this replica is still loading its search index; retry shortly")
+}
+
+impl SearchQuery {
+    /// Every parameter parsed into its type: names are names, agencies and suppliers are BINs.
+    fn parse(self) -> Result<egov_search::Request, Box<Problem>> {
+        let name = |field: &'static str, v: Option<String>| {
+            v.map(|v| {
+                Name::parse(&v)
+                    .map(|n| n.to_string())
+                    .map_err(|e| Box::new(Problem::bad_request(e.to_string()).field(field)))
+            })
+            .transpose()
+        };
+        let bin = |field: &'static str, v: Option<String>| {
+            v.map(|v| {
+                egov_kernel::Bin::parse(&v)
+                    .map(|b| b.to_string())
+                    .map_err(|e| Box::new(Problem::bad_request(e.to_string()).field(field)))
+            })
+            .transpose()
+        };
+        if let Some(c) = &self.class
+            && !matches!(c.as_str(), "1" | "2" | "3")
+        {
+            return Err(Box::new(
+                Problem::bad_request(
+                    "an object's class is 1, 2 or 3 (LC-13.b, the Classifier of informatization objects)",
+                )
+                .field("class")
+                .rule("LC-13.b"),
+            ));
+        }
+        if !self.q.is_empty() && egov_kernel::Line::parse(&self.q).is_err() {
+            return Err(Box::new(
+                Problem::bad_request("a query is one line of text").field("q"),
+            ));
+        }
+        Ok(egov_search::Request {
+            filters: egov_search::Filters {
+                registry: name("registry", self.registry)?,
+                kind: name("type", self.kind)?,
+                class: self.class,
+                stage: name("stage", self.stage)?,
+                agency: bin("agency", self.agency)?,
+                supplier: bin("supplier", self.supplier)?,
+            },
+            q: self.q,
+            limit: self.limit.unwrap_or(20),
+            cursor: self.cursor,
+        })
+    }
+}
+
+/// `GET /api/v1/search?q=...`: every registry (the Catalog of ICT services, the Register of
+/// trusted software, the Perechen list, the informatization objects...) by words, with filters,
+/// facets, highlights and cursor pages.
+fn search_route(
+    ctx: &Arc<Ctx>,
+    search: Search,
+) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone + use<> {
+    warp::path!("api" / "v1" / "search")
+        .and(warp::get())
+        .and(reader(ctx))
+        .and(warp::query::<SearchQuery>())
+        .then(move |_: Principal, q: SearchQuery| {
+            let search = search.clone();
+            async move {
+                let r = match q.parse() {
+                    Ok(r) => r,
+                    Err(p) => return (*p).into(),
+                };
+                if !search.ready.is_set() {
+                    return not_ready().into();
+                }
+                let index = search.index.clone();
+                match tokio::task::spawn_blocking(move || index.search(&r)).await {
+                    Ok(Ok(page)) => ApiResponse::json(StatusCode::OK, &page),
+                    Ok(Err(e)) => search_problem(e).into(),
+                    Err(_) => Problem::internal().into(),
+                }
+            }
+        })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimilarQuery {
+    functionality: String,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+/// `GET /api/v1/trusted-software/similar?functionality=...`: "is there software with similar
+/// functionality in the Register?" (LC-14 sp.3, LC-23.b, LC-26, LC-28), with the matches.
+fn similar_route(
+    ctx: &Arc<Ctx>,
+    search: Search,
+) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone + use<> {
+    warp::path!("api" / "v1" / "trusted-software" / "similar")
+        .and(warp::get())
+        .and(reader(ctx))
+        .and(warp::query::<SimilarQuery>())
+        .then(move |_: Principal, q: SimilarQuery| {
+            let search = search.clone();
+            async move {
+                let limit = q.limit.unwrap_or(10);
+                if !(1..=egov_search::MAX_LIMIT).contains(&limit) {
+                    return Problem::bad_request(format!(
+                        "limit is 1 to {}",
+                        egov_search::MAX_LIMIT
+                    ))
+                    .field("limit")
+                    .into();
+                }
+                if egov_kernel::Line::parse(&q.functionality).is_err() {
+                    return Problem::bad_request("the functionality is one line of text")
+                        .field("functionality")
+                        .into();
+                }
+                if !search.ready.is_set() {
+                    return not_ready().into();
+                }
+                let index = search.index.clone();
+                let f = q.functionality.clone();
+                match tokio::task::spawn_blocking(move || {
+                    index.similar(TRUSTED_SOFTWARE, &f, limit)
+                })
+                .await
+                {
+                    Ok(Ok(hits)) => ApiResponse::json(
+                        StatusCode::OK,
+                        &json!({
+                            "functionality": q.functionality,
+                            "similar": !hits.is_empty(),
+                            "rules": ["LC-14", "LC-23.b", "LC-26", "LC-28"],
+                            "reading": SIMILAR_READING,
+                            "matches": hits,
+                        }),
+                    ),
+                    Ok(Err(e)) => search_problem(e).into(),
+                    Err(_) => Problem::internal().into(),
+                }
+            }
+        })
+}
+
+/// The entries that name the ICT service `id` (its development requests, SM-90..92), each with
+/// the case that wrote it and where it stands.
+async fn linked(ctx: &Ctx, id: &str) -> Result<Value, Problem> {
+    let mut out = Vec::new();
+    for entry in ctx
+        .store
+        .members(&crate::domain::links_index(id))
+        .await
+        .map_err(store_problem)?
+    {
+        if let Some(l) = ctx
+            .store
+            .load::<Entry>(ENTRY, &entry)
+            .await
+            .map_err(store_problem)?
+        {
+            let e = &l.state;
+            out.push(json!({
+                "case_id": e.case_id, "registry": e.registry, "key": e.key,
+                "status": e.body["status"], "rule": e.body["rule"], "on": e.body["on"],
+                "development": e.body["development"], "received_at": e.body["received_at"],
+            }));
+        }
+    }
+    Ok(Value::Array(out))
 }
 
 pub(crate) fn openapi() -> Value {
@@ -323,12 +652,50 @@ pub(crate) fn openapi() -> Value {
                 "summary": "The Catalog of ICT services (SM-98, LC-25), by rental start, with the three-year dates (SM-103-1, SM-103-2) as of today",
                 "security": [{"bearer": []}],
                 "parameters": [{"name": "type", "in": "query", "schema": {"enum": ["infrastructure", "software", "technological-platform"]}}, paging[0], paging[1]],
-                "responses": {"200": {"description": "{items: [ict service], next}"}, "400": problem, "401": problem}}},
+                "responses": {"200": {"description": "{items: [ict service], next}"}, "400": problem, "401": problem}},
+              "post": {
+                "summary": "The operator enters an ICT service of its own (SM-88 sp.5; LC-30.c: types 1 and 3 of p.25)",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 200}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object", "additionalProperties": false,
+                    "required": ["name", "type", "customer", "software_product", "monthly_price_tenge", "rental_start", "commissioning_protocol", "protocol_signed_on"],
+                    "properties": {
+                        "name": {"type": "string", "minLength": 1, "maxLength": 1000},
+                        "type": {"enum": ["infrastructure", "technological-platform"], "x-rule": "LC-30.c"},
+                        "customer": {"type": "string", "pattern": "^[0-9]{12}$", "description": "The state body's BIN"},
+                        "software_product": {"type": "string", "minLength": 1, "maxLength": 1000, "description": "The ICI object or platform component the service rests on"},
+                        "monthly_price_tenge": {"type": "string", "pattern": "^[0-9]{1,12}(\\.[0-9]{1,2})?$"},
+                        "rental_start": {"type": "string", "format": "date", "x-rule": "SM-86"},
+                        "commissioning_protocol": {"type": "string", "minLength": 1, "maxLength": 1000, "x-rule": "SM-88"},
+                        "protocol_signed_on": {"type": "string", "format": "date", "x-rule": "SM-88"}}}}}},
+                "responses": {"201": {"description": "The Catalog entry"}, "400": problem, "401": problem, "403": problem, "409": problem, "413": problem, "415": problem, "422": problem}}},
             "/api/v1/ict-services/{id}": {"get": {
                 "summary": "One Catalog entry",
                 "security": [{"bearer": []}],
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "The ICT service"}, "400": problem, "401": problem, "404": problem}}},
+            "/api/v1/search": {"get": {
+                "summary": "Search every registry by words (Russian and English stemmed, Kazakh as written), with filters, facets, highlights and cursor pages",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "q", "in": "query", "description": "Words (all must match), \"phrases\", -excluded, a OR b; empty: everything", "schema": {"type": "string", "maxLength": egov_search::MAX_QUERY}},
+                    {"name": "registry", "in": "query", "schema": {"type": "string", "examples": ["ict-services", "trusted-software", "perechen", "informatization-objects"]}},
+                    {"name": "type", "in": "query", "description": "An ICT service's type (LC-25), a Register entry's inclusion ground", "schema": {"type": "string"}},
+                    {"name": "class", "in": "query", "description": "An object's class (LC-13.b)", "schema": {"enum": ["1", "2", "3"]}},
+                    {"name": "stage", "in": "query", "description": "An object's life-cycle stage (LC-3, LC-9)", "schema": {"type": "string"}},
+                    {"name": "agency", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{12}$"}},
+                    {"name": "supplier", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{12}$"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": egov_search::MAX_LIMIT, "default": 20}},
+                    {"name": "cursor", "in": "query", "description": "The `next` of the previous page of the same search", "schema": {"type": "string", "maxLength": 64}}],
+                "responses": {"200": {"description": "{items: [{id, registry, key, title, agency, supplier, type, class, stage, highlight, score}], total, facets: {registry, type, class, stage}, next}"}, "400": problem, "401": problem, "503": problem}}},
+            "/api/v1/trusted-software/similar": {"get": {
+                "summary": "Is there software with similar functionality in the Register of trusted software? (LC-14 sp.3, LC-23.b, LC-26, LC-28)",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "functionality", "in": "query", "required": true, "schema": {"type": "string", "maxLength": 4 * egov_search::MAX_QUERY}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": egov_search::MAX_LIMIT, "default": 10}}],
+                "responses": {"200": {"description": "{functionality, similar, rules, reading, matches}"}, "400": problem, "401": problem, "503": problem}}},
             "/api/v1/registry-changes": {"get": {
                 "summary": "The change feed: each entry of every registry once, at its latest write, oldest first",
                 "security": [{"bearer": []}],

@@ -54,6 +54,30 @@ pub struct IctService {
     pub three_years_on: Date,
 }
 
+impl IctService {
+    /// The notification this entry holds (SM-98.b), as the tender service sent it.
+    pub fn notification(&self) -> IctServiceForCatalog {
+        IctServiceForCatalog {
+            service_id: self.id.clone(),
+            name: self.name.clone(),
+            service_type: self.service_type.clone(),
+            origin: self.origin.clone(),
+            supplier: self.supplier.clone(),
+            customer: self.customer.clone(),
+            software_product: self.software_product.clone(),
+            monthly_price_tenge: format!(
+                "{}.{:02}",
+                self.monthly_price_tiyn / 100,
+                self.monthly_price_tiyn % 100
+            ),
+            rental_start: self.rental_start.to_string(),
+            ownership_transfer_required: self.ownership_transfer_required,
+            commissioning_protocol: self.commissioning_protocol.clone(),
+            protocol_signed_on: self.protocol_signed_on.to_string(),
+        }
+    }
+}
+
 /// A field of the notification that breaks a rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
@@ -219,6 +243,75 @@ pub struct Milestone {
     /// Within [`ALERT_DAYS`] of the date and not past it.
     pub alert: bool,
     pub passed: bool,
+}
+
+/// The index of the alerts still to emit, scored by when each is due (epoch milliseconds);
+/// members are [`alert_member`]s.
+pub const ALERTS: &str = "ict-alerts";
+
+/// An alert: "approaching" [`ALERT_DAYS`] before a three-year date, or "due" on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alert {
+    pub service_id: String,
+    pub rule: String,
+    pub kind: String,
+}
+
+/// The member of [`ALERTS`] that stands for `a`.
+pub fn alert_member(a: &Alert) -> String {
+    format!("{}#{}#{}", a.service_id, a.rule, a.kind)
+}
+
+/// The alert a member of [`ALERTS`] stands for.
+pub fn parse_alert(member: &str) -> Option<Alert> {
+    let mut p = member.split('#');
+    let (service_id, rule, kind) = (p.next()?, p.next()?, p.next()?);
+    (p.next().is_none()
+        && matches!(rule, "SM-103-1" | "SM-103-2")
+        && matches!(kind, "approaching" | "due"))
+    .then(|| Alert {
+        service_id: service_id.into(),
+        rule: rule.into(),
+        kind: kind.into(),
+    })
+}
+
+/// The alerts of `s` still ahead of `now`, as index changes: each scored by the start (00:00
+/// local time) of the day it falls on. An entry that enters the Catalog already inside the
+/// alert window (`first`) is alerted at once; an alert whose moment has passed is not set again
+/// when the entry is notified again, so each is emitted once.
+pub fn alert_ops(s: &IctService, now: jiff::Timestamp, first: bool) -> Vec<egov_store::IndexOp> {
+    let mut out = Vec::new();
+    let start = |day: Date| {
+        day.to_zoned(egov_kernel::time::zone().clone())
+            .map(|z| z.timestamp())
+    };
+    for m in milestones(s, s.rental_start) {
+        let Ok(due) = start(m.on) else { continue };
+        let Ok(approaching) = start(m.on.checked_sub(ALERT_DAYS.days()).unwrap_or(m.on)) else {
+            continue;
+        };
+        let approaching = if first && due > now {
+            approaching.max(now)
+        } else {
+            approaching
+        };
+        for (kind, at) in [("approaching", approaching), ("due", due)] {
+            if at < now || (at == now && !first) {
+                continue;
+            }
+            out.push(egov_store::IndexOp::Score {
+                index: ALERTS.into(),
+                member: alert_member(&Alert {
+                    service_id: s.id.clone(),
+                    rule: m.rule.into(),
+                    kind: kind.into(),
+                }),
+                score: at.as_millisecond() as f64,
+            });
+        }
+    }
+    out
 }
 
 /// The entry's three-year dates on `today`.

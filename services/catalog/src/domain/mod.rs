@@ -85,11 +85,29 @@ pub fn record(before: Option<&Entry>, w: Write, now_ms: i64) -> Entry {
     }
 }
 
-/// The index changes of a write: the entry moves to the end of the change feed, and is listed
-/// in its registry or not.
+/// The set index of the entries that name the ICT service `service` (e.g. its development
+/// requests, SM-90..92).
+pub fn links_index(service: &str) -> String {
+    format!("ict-links:{service}")
+}
+
+/// The ICT service an entry names in its `ict_service` (an id of the Catalog), if any.
+pub fn linked_service(body: &Value) -> Option<String> {
+    body["ict_service"]
+        .as_str()
+        .and_then(|s| s.trim().parse::<egov_kernel::CaseId>().ok())
+        .map(|id| id.to_string())
+}
+
+/// The index changes of a write: the entry moves to the end of the change feed, is listed in
+/// its registry or not, and is linked to the ICT service it names.
 pub fn index_ops(after: &Entry, id: &str, now_ms: i64) -> Vec<IndexOp> {
     let listing = listed_index(&after.registry);
-    vec![
+    let link = linked_service(&after.body).map(|service| IndexOp::Add {
+        index: links_index(&service),
+        member: id.to_owned(),
+    });
+    let mut ops = vec![
         IndexOp::Score {
             index: CHANGES.into(),
             member: id.to_owned(),
@@ -107,7 +125,9 @@ pub fn index_ops(after: &Entry, id: &str, now_ms: i64) -> Vec<IndexOp> {
                 member: id.to_owned(),
             }
         },
-    ]
+    ];
+    ops.extend(link);
+    ops
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use egov_bus::{Delivery, Envelope, HandleError};
 use egov_events::v1::change::Change as ChangeKind;
-use egov_events::v1::{CaseAdvanced, EntryRecorded, IctServiceCatalogued, IctServiceForCatalog};
+use egov_events::v1::{
+    CaseAdvanced, EntryRecorded, IctServiceCatalogued, IctServiceForCatalog, SimilarSoftware,
+    SimilarSoftwareAnswered, SimilarSoftwareAsked,
+};
 use egov_runtime::Flag;
 use egov_store::{Append, IndexOp, StoreError};
 use tokio::task::JoinHandle;
@@ -13,26 +16,31 @@ use tokio_util::sync::CancellationToken;
 
 use crate::Ctx;
 use crate::domain::{ENTRY, Entry, Write, entry_id, ict, index_ops, record};
+use crate::search::Search;
 
 /// Reads `topic` as group `catalog`.
 pub(crate) fn spawn(
     ctx: Arc<Ctx>,
+    search: Search,
     topic: &'static str,
     attached: Flag,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
     let platform = ctx.platform.clone();
     let handler = move |d: Delivery| {
-        let ctx = ctx.clone();
-        async move { handle(&ctx, d).await }
+        let (ctx, search) = (ctx.clone(), search.clone());
+        async move { handle(&ctx, &search, d).await }
     };
     egov_runtime::spawn_consumer(&platform, topic, crate::NAME, attached, handler, shutdown)
 }
 
-async fn handle(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
+async fn handle(ctx: &Ctx, search: &Search, d: Delivery) -> Result<(), HandleError> {
     let env = &d.envelope;
     if env.kind == "IctServiceForCatalog" {
         return catalogued(ctx, env).await;
+    }
+    if env.kind == "SimilarSoftwareAsked" {
+        return similar(ctx, search, env).await;
     }
     if env.kind != "CaseAdvanced" {
         return Ok(());
@@ -84,46 +92,127 @@ async fn catalogued(ctx: &Ctx, env: &Envelope) -> Result<(), HandleError> {
                     .join("; "),
             )
         })?;
-    let retry = |e: StoreError| HandleError::Retry(e.to_string());
+    enter(ctx, &service, &n, Some(env))
+        .await
+        .map_err(|e| HandleError::Retry(e.to_string()))
+}
+
+/// Enters `service` (made of `n`) in the Catalog, or replaces its entry: one append with its
+/// `IctServiceCatalogued` event, once per cause when there is one.
+pub(crate) async fn enter(
+    ctx: &Ctx,
+    service: &ict::IctService,
+    n: &IctServiceForCatalog,
+    cause: Option<&Envelope>,
+) -> Result<(), StoreError> {
+    let now = ctx.platform.clock.now();
     for _ in 0..4 {
         let version = ctx
             .store
             .load::<ict::IctService>(ict::ICT_SERVICE, &service.id)
-            .await
-            .map_err(retry)?
+            .await?
             .map_or(0, |l| l.version);
+        let mut index = vec![IndexOp::Score {
+            index: ict::CATALOG.into(),
+            member: service.id.clone(),
+            score: f64::from(
+                service
+                    .rental_start
+                    .since(jiff::civil::date(1970, 1, 1))
+                    .map_or(0, |s| s.get_days()),
+            ),
+        }];
+        index.extend(ict::alert_ops(service, now, version == 0));
         let event = IctServiceCatalogued {
             notification: Some(n.clone()),
             three_years_on: service.three_years_on.to_string(),
         };
-        let out = Envelope::new(crate::NAME, &event, now).caused_by(env);
-        let score = service
-            .rental_start
-            .since(jiff::civil::date(1970, 1, 1))
-            .map_or(0, |s| s.get_days());
+        let mut out = Envelope::new(crate::NAME, &event, now);
+        if let Some(cause) = cause {
+            out = out.caused_by(cause);
+        }
         match ctx
             .store
             .append(Append {
                 kind: ict::ICT_SERVICE,
                 id: &service.id,
                 expected_version: version,
-                state: &service,
+                state: service,
                 event: &out,
-                index: vec![IndexOp::Score {
-                    index: ict::CATALOG.into(),
-                    member: service.id.clone(),
-                    score: f64::from(score),
-                }],
-                applied: Some(env.id.to_string()),
+                index,
+                applied: cause.map(|c| c.id.to_string()),
                 unique: None,
             })
             .await
         {
             Err(StoreError::Conflict { .. }) => continue,
-            other => return other.map(drop).map_err(retry),
+            other => return other.map(drop),
         }
     }
-    Err(HandleError::Retry(format!("{}: kept changing", service.id)))
+    Err(StoreError::Conflict {
+        aggregate: service.id.clone(),
+        expected: 0,
+        actual: 0,
+    })
+}
+
+/// LC-14 sp.3, LC-23.b, LC-26, LC-28 over the streams: answers a question once (the answer is
+/// an aggregate keyed by the question's event id), from this replica's search index once its
+/// snapshot is in.
+async fn similar(ctx: &Ctx, search: &Search, env: &Envelope) -> Result<(), HandleError> {
+    let q: SimilarSoftwareAsked = env
+        .decode()
+        .map_err(|e| HandleError::Reject(e.to_string()))?;
+    if !search.ready.is_set() {
+        return Err(HandleError::Retry("the search index is loading".into()));
+    }
+    let index = search.index.clone();
+    let functionality = q.functionality.clone();
+    let hits = tokio::task::spawn_blocking(move || {
+        index.similar(crate::search::TRUSTED_SOFTWARE, &functionality, 10)
+    })
+    .await
+    .map_err(|e| HandleError::Retry(e.to_string()))?
+    .map_err(|e| match e {
+        egov_search::SearchError::Index(e) => HandleError::Retry(e.to_string()),
+        other => HandleError::Reject(other.to_string()),
+    })?;
+    let answer = SimilarSoftwareAnswered {
+        question_event_id: env.id.to_string(),
+        reference: q.reference,
+        rule: q.rule,
+        similar: !hits.is_empty(),
+        matches: hits
+            .into_iter()
+            .map(|h| SimilarSoftware {
+                entry_id: h.id,
+                key: h.key,
+                title: h.title,
+                supplier: h.supplier.unwrap_or_default(),
+                score: h.score,
+            })
+            .collect(),
+        reading: crate::search::SIMILAR_READING.into(),
+    };
+    let out = Envelope::new(crate::NAME, &answer, ctx.platform.clock.now()).caused_by(env);
+    let state = serde_json::json!({"similar": answer.similar, "matches": answer.matches.len()});
+    match ctx
+        .store
+        .append(Append {
+            kind: "similar-answer",
+            id: &env.id.to_string(),
+            expected_version: 0,
+            state: &state,
+            event: &out,
+            index: vec![],
+            applied: Some(env.id.to_string()),
+            unique: None,
+        })
+        .await
+    {
+        Ok(_) | Err(StoreError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(HandleError::Retry(e.to_string())),
+    }
 }
 
 /// Records one write: load, the pure `record`, one append (exactly once per cause).

@@ -140,12 +140,23 @@ async fn submit_case(
         Admitted::Graph(s) => (s, true),
         Admitted::Document(_) => (empty, false),
     };
-    // With an Idempotency-Key the case id is unique per key, so a retry after a lost answer
-    // finds the first case even if the key's record was lost with a crash.
-    let unique = key.map(|k| {
-        let digest = Sha256::digest(format!("{}\n{k}", p.scope()));
-        format!("submission:{}", hex::encode(digest))
-    });
+    // A form whose values are taken once (`x-unique`, e.g. LC-32.a) makes the case id unique per
+    // those values; otherwise, with an Idempotency-Key, the case id is unique per key, so a retry
+    // after a lost answer finds the first case even if the key's record was lost with a crash.
+    let taken_once = match &intake.form {
+        egov_procedure::IntakeForm::Schema(schema) => schema.unique().map_err(|e| {
+            tracing::error!(error = %e, "a loaded form's x-unique is invalid");
+            Problem::internal()
+        })?,
+        egov_procedure::IntakeForm::Graph(_) => None,
+    };
+    let unique = match &taken_once {
+        Some(u) => Some(u.name(&def.kind, &intake.name, &submission)),
+        None => key.map(|k| {
+            let digest = Sha256::digest(format!("{}\n{k}", p.scope()));
+            format!("submission:{}", hex::encode(digest))
+        }),
+    };
     let id = match &unique {
         Some(u) => ctx.store.new_id_for(u),
         None => ulid::Ulid::new().to_string(),
@@ -231,7 +242,26 @@ async fn submit_case(
         .map_err(store_problem)?;
     let case = match appended {
         Appended::Committed { .. } => case,
-        Appended::Exists(first) => load(ctx, &first).await?.ok_or_else(Problem::internal)?,
+        Appended::Exists(first) => {
+            let first = load(ctx, &first).await?.ok_or_else(Problem::internal)?;
+            // The same submitter's same submission is a retry; anything else is a duplicate.
+            let retry = first.org == case.org
+                && first.submitted_by == case.submitted_by
+                && first.submission == case.submission;
+            match &taken_once {
+                Some(u) if !retry => {
+                    return Err(Problem::conflict(format!(
+                        "{} already submitted as case {} (the same {} are taken once)",
+                        u.properties.join(" and "),
+                        first.id,
+                        u.properties.join(", ")
+                    ))
+                    .field(u.properties.join(","))
+                    .rule(u.rule.clone()));
+                }
+                _ => first,
+            }
+        }
         Appended::AlreadyApplied => return Err(Problem::internal()),
     };
     let location = format!("/api/v1/cases/{}", case.id);

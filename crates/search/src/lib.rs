@@ -1,0 +1,608 @@
+//! Full-text search over the registries (the Catalog of ICT services, the Register of trusted
+//! software, the Perechen list, the informatization objects): one tantivy index held in memory,
+//! a projection its owner rebuilds from the store and the streams, never a system of record.
+//!
+//! Every text of a document is indexed three times, once per analyzer: Russian stemming
+//! (`электронного нотариата` finds `Электронный нотариат`), English stemming, and plain lower-cased
+//! tokens for Kazakh (no stemmer exists for it in the kept crates; its agglutinative endings are
+//! left as they are, so a Kazakh query matches the word forms it names). A query term matches when
+//! any of the three matches, and every term of a query must match (conjunction). Filters are
+//! exact terms; facets count the matches per registry, type, class and stage; highlights come
+//! from the analyzer that matched; pages are cursors over the ranked list.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{
+    Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    TokenStream,
+};
+use tantivy::{IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+/// The largest page.
+pub const MAX_LIMIT: usize = 100;
+/// How deep cursors go: past this, narrow the query (as search engines bound result windows).
+pub const MAX_OFFSET: usize = 10_000;
+/// The longest query.
+pub const MAX_QUERY: usize = 500;
+/// The dimensions that are both filters and facets.
+pub const FACETS: [&str; 4] = ["registry", "type", "class", "stage"];
+
+/// One searchable thing: a registry entry or a Catalog entry.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Doc {
+    /// Unique in the index: a later document with the same id replaces it.
+    pub id: String,
+    pub registry: String,
+    pub key: String,
+    pub title: String,
+    /// Every text of the document (names in three languages, descriptions...).
+    pub text: String,
+    /// The agency (BIN) it belongs to.
+    pub agency: String,
+    pub supplier: Option<String>,
+    /// An ICT service's type (LC-25), a Register entry's inclusion ground...
+    pub kind: Option<String>,
+    /// An object's class (LC-13.b).
+    pub class: Option<String>,
+    /// An object's life-cycle stage (LC-3, LC-9).
+    pub stage: Option<String>,
+}
+
+/// Exact-term filters; `None` does not filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Filters {
+    pub registry: Option<String>,
+    pub kind: Option<String>,
+    pub class: Option<String>,
+    pub stage: Option<String>,
+    pub agency: Option<String>,
+    pub supplier: Option<String>,
+}
+
+/// A search.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// The query: words (all must match), `"phrases"`, `-excluded`, `a OR b`; empty: everything.
+    pub q: String,
+    pub filters: Filters,
+    pub limit: usize,
+    /// The `next` of the previous page of the same search.
+    pub cursor: Option<String>,
+}
+
+/// A match.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Hit {
+    pub id: String,
+    pub registry: String,
+    pub key: String,
+    pub title: String,
+    pub agency: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// The best fragment, HTML-escaped, the matched words in `<b>`.
+    pub highlight: String,
+    pub score: f32,
+}
+
+/// A page of matches.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Page {
+    pub items: Vec<Hit>,
+    /// How many documents match.
+    pub total: usize,
+    /// Per dimension, how many matches have each value.
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The cursor of the next page, while more follow.
+    pub next: Option<String>,
+}
+
+/// Why a search was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The query is not one (the field is `q`).
+    #[error("the query is not valid: {0}")]
+    Syntax(String),
+    /// A parameter is out of its bounds (the field is named).
+    #[error("{field}: {message}")]
+    Bounds {
+        field: &'static str,
+        message: String,
+    },
+    /// The index failed.
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+const RU: &str = "egov_ru";
+const EN: &str = "egov_en";
+const KK: &str = "egov_kk";
+
+fn analyzer(stem: Option<Language>) -> TextAnalyzer {
+    let b = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(YoToYe);
+    match stem {
+        // Russian Snowball is not idempotent: "архив" stems to "арх" but "архива" to "архив",
+        // "системой" to "сист" but "системы" to "систем". Stemming twice brings a word's forms
+        // to one stem far more often, at the price of a little over-stemming (recall first: a
+        // registry search that misses an inflected form is the worse failure).
+        Some(Language::Russian) => b
+            .filter(Stemmer::new(Language::Russian))
+            .filter(Stemmer::new(Language::Russian))
+            .build(),
+        Some(l) => b.filter(Stemmer::new(l)).build(),
+        None => b.build(),
+    }
+}
+
+/// Russian `ё` is written `е` as often as not: index and query both as `е`.
+#[derive(Clone)]
+struct YoToYe;
+
+impl tantivy::tokenizer::TokenFilter for YoToYe {
+    type Tokenizer<T: tantivy::tokenizer::Tokenizer> = YoToYeFilter<T>;
+    fn transform<T: tantivy::tokenizer::Tokenizer>(self, tokenizer: T) -> YoToYeFilter<T> {
+        YoToYeFilter(tokenizer)
+    }
+}
+
+#[derive(Clone)]
+struct YoToYeFilter<T>(T);
+
+impl<T: tantivy::tokenizer::Tokenizer> tantivy::tokenizer::Tokenizer for YoToYeFilter<T> {
+    type TokenStream<'a> = YoToYeStream<T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        YoToYeStream(self.0.token_stream(text))
+    }
+}
+
+struct YoToYeStream<S>(S);
+
+impl<S: TokenStream> TokenStream for YoToYeStream<S> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        let t = self.0.token_mut();
+        if t.text.contains('ё') {
+            t.text = t.text.replace('ё', "е");
+        }
+        true
+    }
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        self.0.token()
+    }
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        self.0.token_mut()
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    registry: Field,
+    key: Field,
+    title: Field,
+    text: Field,
+    ru: Field,
+    en: Field,
+    kk: Field,
+    agency: Field,
+    supplier: Field,
+    kind: Field,
+    class: Field,
+    stage: Field,
+    facet: Field,
+}
+
+/// The index: writes are buffered until [`SearchIndex::commit`], which makes them visible.
+pub struct SearchIndex {
+    index: tantivy::Index,
+    writer: Mutex<IndexWriter>,
+    reader: IndexReader,
+    f: Fields,
+}
+
+impl SearchIndex {
+    /// An empty index in memory.
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let mut s = Schema::builder();
+        let text = |name| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(name)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+        };
+        let f = Fields {
+            id: s.add_text_field("id", STRING | STORED),
+            registry: s.add_text_field("registry", STRING | STORED),
+            key: s.add_text_field("key", STORED),
+            title: s.add_text_field("title", STORED),
+            text: s.add_text_field("text", STORED),
+            ru: s.add_text_field("ru", text(RU)),
+            en: s.add_text_field("en", text(EN)),
+            kk: s.add_text_field("kk", text(KK)),
+            agency: s.add_text_field("agency", STRING | STORED),
+            supplier: s.add_text_field("supplier", STRING | STORED),
+            kind: s.add_text_field("type", STRING | STORED),
+            class: s.add_text_field("class", STRING | STORED),
+            stage: s.add_text_field("stage", STRING | STORED),
+            facet: s.add_facet_field("facet", FacetOptions::default()),
+        };
+        let index = tantivy::Index::create_in_ram(s.build());
+        let t = index.tokenizers();
+        t.register(RU, analyzer(Some(Language::Russian)));
+        t.register(EN, analyzer(Some(Language::English)));
+        t.register(KK, analyzer(None));
+        // One indexing thread: the service's other work needs the other core.
+        let writer = index.writer_with_num_threads(1, 64 << 20)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            writer: Mutex::new(writer),
+            reader,
+            f,
+        })
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds `doc`, replacing the document with its id (visible after the next commit).
+    pub fn upsert(&self, doc: &Doc) -> Result<(), SearchError> {
+        let f = self.f;
+        let mut d = TantivyDocument::default();
+        d.add_text(f.id, &doc.id);
+        d.add_text(f.registry, &doc.registry);
+        d.add_text(f.key, &doc.key);
+        d.add_text(f.title, &doc.title);
+        d.add_text(f.text, &doc.text);
+        for field in [f.ru, f.en, f.kk] {
+            d.add_text(field, &doc.title);
+            d.add_text(field, &doc.text);
+        }
+        d.add_text(f.agency, &doc.agency);
+        d.add_facet(
+            f.facet,
+            Facet::from_path(["registry", doc.registry.as_str()]),
+        );
+        for (field, dim, v) in [
+            (f.supplier, "", &doc.supplier),
+            (f.kind, "type", &doc.kind),
+            (f.class, "class", &doc.class),
+            (f.stage, "stage", &doc.stage),
+        ] {
+            if let Some(v) = v {
+                d.add_text(field, v);
+                if !dim.is_empty() {
+                    d.add_facet(f.facet, Facet::from_path([dim, v.as_str()]));
+                }
+            }
+        }
+        let w = self.writer();
+        w.delete_term(Term::from_field_text(f.id, &doc.id));
+        w.add_document(d)?;
+        Ok(())
+    }
+
+    /// Removes the document `id` (after the next commit).
+    pub fn remove(&self, id: &str) {
+        self.writer()
+            .delete_term(Term::from_field_text(self.f.id, id));
+    }
+
+    /// Makes every write so far visible to searches.
+    pub fn commit(&self) -> Result<(), SearchError> {
+        self.writer().commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// How many documents searches see.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether searches see no document.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn parser(&self) -> QueryParser {
+        let mut p = QueryParser::for_index(&self.index, vec![self.f.ru, self.f.en, self.f.kk]);
+        p.set_conjunction_by_default();
+        p
+    }
+
+    fn filtered(&self, text: Box<dyn Query>, filters: &Filters) -> BooleanQuery {
+        let f = self.f;
+        let mut clauses = vec![(Occur::Must, text)];
+        for (field, v) in [
+            (f.registry, &filters.registry),
+            (f.kind, &filters.kind),
+            (f.class, &filters.class),
+            (f.stage, &filters.stage),
+            (f.agency, &filters.agency),
+            (f.supplier, &filters.supplier),
+        ] {
+            if let Some(v) = v {
+                clauses.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, v),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
+        }
+        BooleanQuery::new(clauses)
+    }
+
+    /// One page of a search, best first.
+    pub fn search(&self, r: &Request) -> Result<Page, SearchError> {
+        if !(1..=MAX_LIMIT).contains(&r.limit) {
+            return Err(SearchError::Bounds {
+                field: "limit",
+                message: format!("limit is 1 to {MAX_LIMIT}"),
+            });
+        }
+        if r.q.len() > MAX_QUERY {
+            return Err(SearchError::Bounds {
+                field: "q",
+                message: format!("a query is at most {MAX_QUERY} bytes"),
+            });
+        }
+        let fingerprint = fingerprint(r);
+        let offset = match &r.cursor {
+            None => 0,
+            Some(c) => decode_cursor(c, &fingerprint).ok_or(SearchError::Bounds {
+                field: "cursor",
+                message: "not a cursor of this search (cursors belong to one query and filters)"
+                    .into(),
+            })?,
+        };
+        let text: Box<dyn Query> = if r.q.trim().is_empty() {
+            Box::new(AllQuery)
+        } else {
+            self.parser()
+                .parse_query(&r.q)
+                .map_err(|e| SearchError::Syntax(e.to_string()))?
+        };
+        let query = self.filtered(text, &r.filters);
+        let searcher = self.reader.searcher();
+        let mut facets = FacetCollector::for_field("facet");
+        for dim in FACETS {
+            facets.add_facet(Facet::from_path([dim]));
+        }
+        let (top, total, counts) = searcher.search(
+            &query,
+            &(
+                TopDocs::with_limit(r.limit + 1)
+                    .and_offset(offset)
+                    .order_by_score(),
+                Count,
+                facets,
+            ),
+        )?;
+        let more = top.len() > r.limit;
+        let mut snippets = Vec::new();
+        for field in [self.f.ru, self.f.kk, self.f.en] {
+            let mut g = SnippetGenerator::create(&searcher, &query, field)?;
+            g.set_max_num_chars(200);
+            snippets.push(g);
+        }
+        let mut items = Vec::with_capacity(r.limit);
+        for (score, addr) in top.into_iter().take(r.limit) {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            let text = self.get(&d, self.f.text).unwrap_or_default();
+            let highlight = snippets
+                .iter()
+                .map(|g| g.snippet(&text))
+                .find(|s| !s.highlighted().is_empty())
+                .map_or_else(|| escape(&prefix(&text, 200)), |s| s.to_html());
+            items.push(Hit {
+                id: self.get(&d, self.f.id).unwrap_or_default(),
+                registry: self.get(&d, self.f.registry).unwrap_or_default(),
+                key: self.get(&d, self.f.key).unwrap_or_default(),
+                title: self.get(&d, self.f.title).unwrap_or_default(),
+                agency: self.get(&d, self.f.agency).unwrap_or_default(),
+                supplier: self.get(&d, self.f.supplier),
+                kind: self.get(&d, self.f.kind),
+                class: self.get(&d, self.f.class),
+                stage: self.get(&d, self.f.stage),
+                highlight,
+                score,
+            });
+        }
+        let facets = FACETS
+            .iter()
+            .map(|dim| {
+                let values = counts
+                    .get(Facet::from_path([*dim]))
+                    .filter_map(|(facet, n)| {
+                        let path = facet.to_path();
+                        path.last().map(|v| (v.to_string(), n))
+                    })
+                    .collect();
+                (dim.to_string(), values)
+            })
+            .collect();
+        let next_offset = offset + r.limit;
+        Ok(Page {
+            items,
+            total,
+            facets,
+            next: (more && next_offset <= MAX_OFFSET)
+                .then(|| encode_cursor(next_offset, &fingerprint)),
+        })
+    }
+
+    /// The documents of `registry` whose text holds at least half of the significant words of
+    /// `description` (each word stemmed as Russian or English), best first: the reading of
+    /// "similar functionality" (LC-14 sp.3, LC-23.b, LC-26, LC-28) that a person then judges.
+    pub fn similar(
+        &self,
+        registry: &str,
+        description: &str,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        if description.len() > 4 * MAX_QUERY {
+            return Err(SearchError::Bounds {
+                field: "functionality",
+                message: format!("at most {} bytes", 4 * MAX_QUERY),
+            });
+        }
+        let words = significant_words(description);
+        if words.is_empty() {
+            return Err(SearchError::Bounds {
+                field: "functionality",
+                message: "name the functionality in words (at least one of three letters or more)"
+                    .into(),
+            });
+        }
+        let f = self.f;
+        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        for w in &words {
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for (field, name) in [(f.ru, RU), (f.en, EN), (f.kk, KK)] {
+                let mut a = self.index.tokenizers().get(name).expect("registered");
+                let mut s = a.token_stream(w);
+                while s.advance() {
+                    alternatives.push((
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, &s.token().text),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                    ));
+                }
+            }
+            clauses.push(Box::new(BooleanQuery::new(alternatives)));
+        }
+        let need = words.len().div_ceil(2);
+        let text = BooleanQuery::with_minimum_required_clauses(
+            clauses.into_iter().map(|q| (Occur::Should, q)).collect(),
+            need,
+        );
+        let filters = Filters {
+            registry: Some(registry.to_owned()),
+            ..Filters::default()
+        };
+        let query = self.filtered(Box::new(text), &filters);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut g = SnippetGenerator::create(&searcher, &query, f.ru)?;
+        g.set_max_num_chars(200);
+        let mut out = Vec::new();
+        for (score, addr) in top {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            let text = self.get(&d, f.text).unwrap_or_default();
+            out.push(Hit {
+                id: self.get(&d, f.id).unwrap_or_default(),
+                registry: self.get(&d, f.registry).unwrap_or_default(),
+                key: self.get(&d, f.key).unwrap_or_default(),
+                title: self.get(&d, f.title).unwrap_or_default(),
+                agency: self.get(&d, f.agency).unwrap_or_default(),
+                supplier: self.get(&d, f.supplier),
+                kind: self.get(&d, f.kind),
+                class: self.get(&d, f.class),
+                stage: self.get(&d, f.stage),
+                highlight: g.snippet(&text).to_html(),
+                score,
+            });
+        }
+        Ok(out)
+    }
+
+    fn get(&self, d: &TantivyDocument, field: Field) -> Option<String> {
+        d.get_first(field)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    }
+}
+
+/// The words of a description that carry meaning: three letters or more, not a Russian or
+/// English stop word, each once.
+fn significant_words(text: &str) -> Vec<String> {
+    let mut a = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .filter(StopWordFilter::new(Language::Russian).expect("Russian stop words"))
+        .filter(StopWordFilter::new(Language::English).expect("English stop words"))
+        .build();
+    let mut s = a.token_stream(text);
+    let mut out: Vec<String> = Vec::new();
+    while s.advance() {
+        let w = &s.token().text;
+        if w.chars().count() >= 3 && w.chars().any(char::is_alphabetic) && !out.contains(w) {
+            out.push(w.clone());
+        }
+        if out.len() == 32 {
+            break;
+        }
+    }
+    out
+}
+
+fn fingerprint(r: &Request) -> String {
+    let f = &r.filters;
+    let digest = Sha256::digest(
+        serde_json::json!([
+            r.q, f.registry, f.kind, f.class, f.stage, f.agency, f.supplier, r.limit
+        ])
+        .to_string(),
+    );
+    hex::encode(&digest[..6])
+}
+
+fn encode_cursor(offset: usize, fingerprint: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{offset}.{fingerprint}"))
+}
+
+fn decode_cursor(c: &str, fingerprint: &str) -> Option<usize> {
+    if c.len() > 64 {
+        return None;
+    }
+    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(c).ok()?).ok()?;
+    let (offset, fp) = raw.split_once('.')?;
+    let offset: usize = offset.parse().ok()?;
+    (fp == fingerprint && offset <= MAX_OFFSET).then_some(offset)
+}
+
+fn prefix(s: &str, chars: usize) -> String {
+    s.chars().take(chars).collect()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests;

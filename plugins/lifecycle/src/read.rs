@@ -1,0 +1,443 @@
+//! Strict reading of the JSON the variant is given: a submission (which the engine has checked
+//! against its form, so this is the second line of defence) and the bodies of slot inputs (which
+//! have no schema in the engine, so this is the only one). Every unknown field, wrong type,
+//! missing or blank value is a violation naming its path and rule, and reading goes on, so that
+//! one answer lists every fault.
+
+use egov_plugin_sdk::{Violation, bin_is_valid, parse_date, violation};
+use serde_json::{Map, Value};
+
+use crate::date::EARLIEST;
+
+/// The longest one-line value (the engine's `Line`).
+pub const MAX_LINE: usize = 2000;
+/// The longest free text (the engine's `Text`).
+pub const MAX_TEXT: usize = 20000;
+/// The most items a list of references holds.
+pub const MAX_ITEMS: usize = 50;
+
+/// The violations found so far.
+#[derive(Default, Debug)]
+pub struct Checks {
+    pub v: Vec<Violation>,
+}
+
+impl Checks {
+    /// A violation of `rule` at `field`.
+    pub fn push(&mut self, field: &str, rule: &str, message: impl Into<String>) {
+        self.v.push(violation(field, rule, message));
+    }
+
+    /// Whether nothing was found.
+    pub fn ok(&self) -> bool {
+        self.v.is_empty()
+    }
+
+    /// The violations, or `Ok` when there are none.
+    pub fn done(self) -> Result<(), Vec<Violation>> {
+        if self.v.is_empty() {
+            Ok(())
+        } else {
+            Err(self.v)
+        }
+    }
+}
+
+/// `path.key` (just `key` at the root).
+pub fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// Whether `c` may not appear in text; `multiline` admits LF, CR and TAB (as the engine's
+/// `Line` and `Text`).
+fn forbidden(c: char, multiline: bool) -> bool {
+    match c {
+        '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}' => !multiline,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => true,
+        c => c.is_control(),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The JSON object `v` at `path`, whose fields may only be `keys`; `what` names it for people.
+pub fn object<'a>(
+    c: &mut Checks,
+    v: &'a Value,
+    path: &str,
+    rule: &str,
+    what: &str,
+    keys: &[&str],
+) -> Option<Obj<'a>> {
+    let Value::Object(map) = v else {
+        c.push(
+            path,
+            rule,
+            format!("{what} is a JSON object, got {}", kind_of(v)),
+        );
+        return None;
+    };
+    for k in map.keys() {
+        if !keys.contains(&k.as_str()) {
+            c.push(
+                &join(path, k),
+                rule,
+                format!("unknown field: {what} has {}", keys.join(", ")),
+            );
+        }
+    }
+    Some(Obj {
+        map,
+        path: path.to_owned(),
+    })
+}
+
+/// One JSON object of an input, read field by field.
+pub struct Obj<'a> {
+    map: &'a Map<String, Value>,
+    path: String,
+}
+
+impl<'a> Obj<'a> {
+    /// The path of `key`.
+    pub fn at(&self, key: &str) -> String {
+        join(&self.path, key)
+    }
+
+    /// Whether `key` is given (even as null).
+    pub fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// The value of `key`, if given.
+    pub fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key)
+    }
+
+    /// The value of `key`: `None` when absent (a violation when `need`).
+    fn get(
+        &self,
+        c: &mut Checks,
+        key: &str,
+        rule: &str,
+        what: &str,
+        need: bool,
+    ) -> Option<&'a Value> {
+        let v = self.map.get(key);
+        if v.is_none() && need {
+            c.push(&self.at(key), rule, format!("{what} is required"));
+        }
+        v
+    }
+
+    fn string(
+        &self,
+        c: &mut Checks,
+        key: &str,
+        (rule, what): (&str, &str),
+        need: bool,
+        multiline: bool,
+    ) -> Option<String> {
+        let v = self.get(c, key, rule, what, need)?;
+        let Value::String(s) = v else {
+            c.push(
+                &self.at(key),
+                rule,
+                format!("{what} is text, got {}", kind_of(v)),
+            );
+            return None;
+        };
+        let max = if multiline { MAX_TEXT } else { MAX_LINE };
+        if s.chars().any(|ch| forbidden(ch, multiline)) {
+            let how = if multiline {
+                "text without control characters other than line breaks and tabs"
+            } else {
+                "one line without control characters"
+            };
+            c.push(&self.at(key), rule, format!("{what} is {how}"));
+            None
+        } else if s.trim().is_empty() {
+            c.push(
+                &self.at(key),
+                rule,
+                format!("{what} is required (it is blank)"),
+            );
+            None
+        } else if s.chars().count() > max {
+            c.push(
+                &self.at(key),
+                rule,
+                format!("{what} is longer than {max} characters"),
+            );
+            None
+        } else {
+            Some(s.trim().to_owned())
+        }
+    }
+
+    /// One line of text.
+    pub fn line(
+        &self,
+        c: &mut Checks,
+        key: &str,
+        rule: &str,
+        what: &str,
+        need: bool,
+    ) -> Option<String> {
+        self.string(c, key, (rule, what), need, false)
+    }
+
+    /// Text that may span lines.
+    pub fn text(
+        &self,
+        c: &mut Checks,
+        key: &str,
+        rule: &str,
+        what: &str,
+        need: bool,
+    ) -> Option<String> {
+        self.string(c, key, (rule, what), need, true)
+    }
+
+    /// A date `YYYY-MM-DD` from [`EARLIEST`] to `latest` (the day of the input).
+    pub fn date(
+        &self,
+        c: &mut Checks,
+        key: &str,
+        (rule, what): (&str, &str),
+        latest: &str,
+        need: bool,
+    ) -> Option<String> {
+        let d = self.line(c, key, rule, what, need)?;
+        if parse_date(&d).is_none() {
+            c.push(
+                &self.at(key),
+                rule,
+                format!("{what} is a date YYYY-MM-DD, got {d:?}"),
+            );
+            return None;
+        }
+        if d.as_str() < EARLIEST {
+            c.push(
+                &self.at(key),
+                rule,
+                format!("{what} {d} is before the independence of the Republic of Kazakhstan (16.12.1991): no e-government act or object is older"),
+            );
+            return None;
+        }
+        if d.as_str() > latest {
+            c.push(
+                &self.at(key),
+                rule,
+                format!("{what} {d} is in the future (the input is of {latest})"),
+            );
+            return None;
+        }
+        Some(d)
+    }
+
+    /// `true` or `false`.
+    pub fn boolean(
+        &self,
+        c: &mut Checks,
+        key: &str,
+        rule: &str,
+        what: &str,
+        need: bool,
+    ) -> Option<bool> {
+        let v = self.get(c, key, rule, what, need)?;
+        match v {
+            Value::Bool(b) => Some(*b),
+            other => {
+                c.push(
+                    &self.at(key),
+                    rule,
+                    format!("{what} is true or false, got {}", kind_of(other)),
+                );
+                None
+            }
+        }
+    }
+
+    /// A whole number in `range`.
+    pub fn integer(
+        &self,
+        c: &mut Checks,
+        key: &str,
+        (rule, what): (&str, &str),
+        range: std::ops::RangeInclusive<i64>,
+        need: bool,
+    ) -> Option<i64> {
+        let v = self.get(c, key, rule, what, need)?;
+        match v.as_i64() {
+            Some(n) if range.contains(&n) => Some(n),
+            _ => {
+                c.push(
+                    &self.at(key),
+                    rule,
+                    format!(
+                        "{what} is a whole number from {} to {}, got {v}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// One of `options`.
+    pub fn choice(
+        &self,
+        c: &mut Checks,
+        key: &str,
+        (rule, what): (&str, &str),
+        options: &[&str],
+        need: bool,
+    ) -> Option<String> {
+        let v = self.get(c, key, rule, what, need)?;
+        match v.as_str() {
+            Some(s) if options.contains(&s) => Some(s.to_owned()),
+            _ => {
+                c.push(
+                    &self.at(key),
+                    rule,
+                    format!("{what} is one of {}, got {v}", options.join(", ")),
+                );
+                None
+            }
+        }
+    }
+
+    /// A BIN (12 digits with the control digit).
+    pub fn bin(
+        &self,
+        c: &mut Checks,
+        key: &str,
+        rule: &str,
+        what: &str,
+        need: bool,
+    ) -> Option<String> {
+        let s = self.line(c, key, rule, what, need)?;
+        if bin_is_valid(&s) {
+            Some(s)
+        } else {
+            c.push(
+                &self.at(key),
+                rule,
+                format!("{what} {s:?} is not a BIN: 12 digits whose last is the control digit"),
+            );
+            None
+        }
+    }
+
+    /// A list of one-line references, at least one when `need`.
+    pub fn lines(
+        &self,
+        c: &mut Checks,
+        key: &str,
+        rule: &str,
+        what: &str,
+        need: bool,
+    ) -> Option<Vec<String>> {
+        let v = self.get(c, key, rule, what, need)?;
+        let Value::Array(items) = v else {
+            c.push(
+                &self.at(key),
+                rule,
+                format!("{what} is a list, got {}", kind_of(v)),
+            );
+            return None;
+        };
+        if items.is_empty() && need {
+            c.push(
+                &self.at(key),
+                rule,
+                format!("{what}: at least one is required"),
+            );
+            return None;
+        }
+        if items.len() > MAX_ITEMS {
+            c.push(&self.at(key), rule, format!("{what}: at most {MAX_ITEMS}"));
+            return None;
+        }
+        let before = c.v.len();
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{}[{i}]", self.at(key));
+            match item.as_str() {
+                Some(s)
+                    if !s.trim().is_empty()
+                        && s.chars().count() <= MAX_LINE
+                        && !s.chars().any(|ch| forbidden(ch, false)) =>
+                {
+                    out.push(s.trim().to_owned())
+                }
+                _ => c.push(
+                    &path,
+                    rule,
+                    format!("{what}: each is a reference, one line of text (a portal id or a URI)"),
+                ),
+            }
+        }
+        (c.v.len() == before).then_some(out)
+    }
+
+    /// A non-empty list of distinct values of `options`.
+    pub fn set_of(
+        &self,
+        c: &mut Checks,
+        key: &str,
+        (rule, what): (&str, &str),
+        options: &[&str],
+        need: bool,
+    ) -> Option<Vec<String>> {
+        let v = self.get(c, key, rule, what, need)?;
+        let items = v
+            .as_array()
+            .map(|a| a.iter().map(Value::as_str).collect::<Vec<_>>());
+        let ok = items.as_ref().is_some_and(|a| {
+            !a.is_empty()
+                && a.iter().all(|s| s.is_some_and(|s| options.contains(&s)))
+                && a.iter().enumerate().all(|(i, s)| !a[..i].contains(s))
+        });
+        if !ok {
+            c.push(
+                &self.at(key),
+                rule,
+                format!(
+                    "{what} is a non-empty list of distinct values of {}, got {v}",
+                    options.join(", ")
+                ),
+            );
+            return None;
+        }
+        items.map(|a| a.into_iter().flatten().map(str::to_owned).collect())
+    }
+
+    /// The object at `key`, whose fields may only be `keys`.
+    pub fn object(
+        &self,
+        c: &mut Checks,
+        key: &str,
+        (rule, what): (&str, &str),
+        keys: &[&str],
+        need: bool,
+    ) -> Option<Obj<'a>> {
+        let v = self.get(c, key, rule, what, need)?;
+        object(c, v, &self.at(key), rule, what, keys)
+    }
+}
