@@ -206,6 +206,16 @@ async fn an_object_goes_from_creation_to_commercial_operation_and_its_warranty_c
     })
     .await;
     assert_eq!(entry["body"]["warranty_until"], "2027-06-01", "{entry}");
+    // LC-4, LC-18: the portal record and the documentation are there, so operation is funded.
+    assert_eq!(
+        entry["body"]["operation_funding_supported"], true,
+        "{entry}"
+    );
+    assert_eq!(
+        entry["body"]["stages"].as_array().map(Vec::len),
+        Some(5),
+        "{entry}"
+    );
     assert_eq!(entry["case_id"], id.as_str());
 
     // LC-17.b: a claim within the period meeting the five conditions opens the supplier's task.

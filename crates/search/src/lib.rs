@@ -2,15 +2,16 @@
 //! software, the Perechen list, the informatization objects): one tantivy index held in memory,
 //! a projection its owner rebuilds from the store and the streams, never a system of record.
 //!
-//! Every text of a document is indexed three times, once per analyzer: Russian stemming
-//! (`электронного нотариата` finds `Электронный нотариат`), English stemming, and plain lower-cased
-//! tokens for Kazakh (no stemmer exists for it in the kept crates; its agglutinative endings are
-//! left as they are, so a Kazakh query matches the word forms it names). A query term matches when
-//! any of the three matches, and every term of a query must match (conjunction). Filters are
+//! Every word of a document is indexed once, by its script: a Russian word by its stem
+//! (`электронного нотариата` finds `Электронный нотариат`), a Latin one by its English stem
+//! (`registering` finds `registers`), and a Kazakh one as the lower-cased token it is (no stemmer
+//! exists for Kazakh in the kept crates; its agglutinative endings are left as they are, so a
+//! Kazakh query matches the word forms it names). Every word of a query must match (conjunction). Filters are
 //! exact terms; facets count the matches per registry, type, class and stage; highlights come
 //! from the analyzer that matched; pages are cursors over the ranked list.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 
 use base64::Engine as _;
@@ -25,7 +26,7 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer,
     TokenStream,
 };
 use tantivy::{IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -132,68 +133,87 @@ pub enum SearchError {
     Index(#[from] tantivy::TantivyError),
 }
 
-const RU: &str = "egov_ru";
-const EN: &str = "egov_en";
-const KK: &str = "egov_kk";
+const WORDS: &str = "egov_words";
 
-fn analyzer(stem: Option<Language>) -> TextAnalyzer {
-    let b = TextAnalyzer::builder(SimpleTokenizer::default())
+/// Lower-cased words, each by its script ([`Words`]).
+fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(48))
         .filter(LowerCaser)
-        .filter(YoToYe);
-    match stem {
-        // Russian Snowball is not idempotent: "архив" stems to "арх" but "архива" to "архив",
-        // "системой" to "сист" but "системы" to "систем". Stemming twice brings a word's forms
-        // to one stem far more often, at the price of a little over-stemming (recall first: a
-        // registry search that misses an inflected form is the worse failure).
-        Some(Language::Russian) => b
-            .filter(Stemmer::new(Language::Russian))
-            .filter(Stemmer::new(Language::Russian))
-            .build(),
-        Some(l) => b.filter(Stemmer::new(l)).build(),
-        None => b.build(),
-    }
+        .filter(Words)
+        .build()
 }
 
-/// Russian `ё` is written `е` as often as not: index and query both as `е`.
-#[derive(Clone)]
-struct YoToYe;
+/// The letters of the Kazakh alphabet that Russian has not: a word with one is Kazakh.
+const KAZAKH: [char; 9] = ['ә', 'ғ', 'қ', 'ң', 'ө', 'ұ', 'ү', 'һ', 'і'];
 
-impl tantivy::tokenizer::TokenFilter for YoToYe {
-    type Tokenizer<T: tantivy::tokenizer::Tokenizer> = YoToYeFilter<T>;
-    fn transform<T: tantivy::tokenizer::Tokenizer>(self, tokenizer: T) -> YoToYeFilter<T> {
-        YoToYeFilter(tokenizer)
+/// Russian `ё` is written `е` as often as not: index and query both as `е`. A Latin word gets its English stem, a Kazakh word (one with a letter of [`KAZAKH`]) stays the
+/// token it is, and any other word gets its Russian stem, taken twice: Russian Snowball is not
+/// idempotent ("архив" stems to "арх" but "архива" to "архив", "системой" to "сист" but
+/// "системы" to "систем"), and twice brings a word's forms to one stem far more often, at the
+/// price of a little over-stemming (recall first: a registry search that misses an inflected
+/// form is the worse failure). One pass per word, by its script, instead of every analyzer over
+/// every word: indexing is what a replica catching up waits for.
+#[derive(Clone, Copy)]
+struct Words;
+
+impl tantivy::tokenizer::TokenFilter for Words {
+    type Tokenizer<T: tantivy::tokenizer::Tokenizer> = WordsFilter<T>;
+    fn transform<T: tantivy::tokenizer::Tokenizer>(self, tokenizer: T) -> WordsFilter<T> {
+        WordsFilter { inner: tokenizer }
     }
 }
 
 #[derive(Clone)]
-struct YoToYeFilter<T>(T);
+struct WordsFilter<T> {
+    inner: T,
+}
 
-impl<T: tantivy::tokenizer::Tokenizer> tantivy::tokenizer::Tokenizer for YoToYeFilter<T> {
-    type TokenStream<'a> = YoToYeStream<T::TokenStream<'a>>;
+impl<T: tantivy::tokenizer::Tokenizer> tantivy::tokenizer::Tokenizer for WordsFilter<T> {
+    type TokenStream<'a> = WordsStream<T::TokenStream<'a>>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        YoToYeStream(self.0.token_stream(text))
+        WordsStream {
+            inner: self.inner.token_stream(text),
+            ru: frostem::Stemmer::new(frostem::Algorithm::Russian),
+            en: frostem::Stemmer::new(frostem::Algorithm::English),
+        }
     }
 }
 
-struct YoToYeStream<S>(S);
+struct WordsStream<S> {
+    inner: S,
+    ru: frostem::Stemmer,
+    en: frostem::Stemmer,
+}
 
-impl<S: TokenStream> TokenStream for YoToYeStream<S> {
+impl<S: TokenStream> TokenStream for WordsStream<S> {
     fn advance(&mut self) -> bool {
-        if !self.0.advance() {
+        if !self.inner.advance() {
             return false;
         }
-        let t = self.0.token_mut();
+        let t = self.inner.token_mut();
         if t.text.contains('ё') {
             t.text = t.text.replace('ё', "е");
+        }
+        if t.text.is_ascii() {
+            if let Cow::Owned(s) = self.en.stem(&t.text) {
+                t.text = s;
+            }
+        } else if !t.text.contains(KAZAKH) {
+            let once = self.ru.stem(&t.text);
+            if let Cow::Owned(s) = self.ru.stem(&once) {
+                t.text = s;
+            } else if let Cow::Owned(s) = once {
+                t.text = s;
+            }
         }
         true
     }
     fn token(&self) -> &tantivy::tokenizer::Token {
-        self.0.token()
+        self.inner.token()
     }
     fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
-        self.0.token_mut()
+        self.inner.token_mut()
     }
 }
 
@@ -204,9 +224,7 @@ struct Fields {
     key: Field,
     title: Field,
     text: Field,
-    ru: Field,
-    en: Field,
-    kk: Field,
+    words: Field,
     agency: Field,
     supplier: Field,
     kind: Field,
@@ -218,7 +236,9 @@ struct Fields {
 /// The index: writes are buffered until [`SearchIndex::commit`], which makes them visible.
 pub struct SearchIndex {
     index: tantivy::Index,
-    writer: Mutex<IndexWriter>,
+    /// The writer, and the ids it holds: a delete is queued only for an id indexed before (a
+    /// queued delete is checked against every segment at the commit; most writes are new ids).
+    writer: Mutex<(IndexWriter, HashSet<String>)>,
     reader: IndexReader,
     f: Fields,
 }
@@ -240,9 +260,7 @@ impl SearchIndex {
             key: s.add_text_field("key", STORED),
             title: s.add_text_field("title", STORED),
             text: s.add_text_field("text", STORED),
-            ru: s.add_text_field("ru", text(RU)),
-            en: s.add_text_field("en", text(EN)),
-            kk: s.add_text_field("kk", text(KK)),
+            words: s.add_text_field("words", text(WORDS)),
             agency: s.add_text_field("agency", STRING | STORED),
             supplier: s.add_text_field("supplier", STRING | STORED),
             kind: s.add_text_field("type", STRING | STORED),
@@ -252,24 +270,23 @@ impl SearchIndex {
         };
         let index = tantivy::Index::create_in_ram(s.build());
         let t = index.tokenizers();
-        t.register(RU, analyzer(Some(Language::Russian)));
-        t.register(EN, analyzer(Some(Language::English)));
-        t.register(KK, analyzer(None));
-        // One indexing thread: the service's other work needs the other core.
-        let writer = index.writer_with_num_threads(1, 64 << 20)?;
+        t.register(WORDS, analyzer());
+        // Two indexing threads (a replica catching up from the streams is indexing-bound), with
+        // room for large segments (fewer merges).
+        let writer = index.writer_with_num_threads(2, 128 << 20)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(Self {
             index,
-            writer: Mutex::new(writer),
+            writer: Mutex::new((writer, HashSet::new())),
             reader,
             f,
         })
     }
 
-    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+    fn writer(&self) -> std::sync::MutexGuard<'_, (IndexWriter, HashSet<String>)> {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -282,10 +299,11 @@ impl SearchIndex {
         d.add_text(f.key, &doc.key);
         d.add_text(f.title, &doc.title);
         d.add_text(f.text, &doc.text);
-        for field in [f.ru, f.en, f.kk] {
-            d.add_text(field, &doc.title);
-            d.add_text(field, &doc.text);
+        // The producers put the title in the text; index it once.
+        if !doc.text.contains(&doc.title) {
+            d.add_text(f.words, &doc.title);
         }
+        d.add_text(f.words, &doc.text);
         d.add_text(f.agency, &doc.agency);
         d.add_facet(
             f.facet,
@@ -304,21 +322,25 @@ impl SearchIndex {
                 }
             }
         }
-        let w = self.writer();
-        w.delete_term(Term::from_field_text(f.id, &doc.id));
-        w.add_document(d)?;
+        let mut w = self.writer();
+        if !w.1.insert(doc.id.clone()) {
+            w.0.delete_term(Term::from_field_text(f.id, &doc.id));
+        }
+        w.0.add_document(d)?;
         Ok(())
     }
 
     /// Removes the document `id` (after the next commit).
     pub fn remove(&self, id: &str) {
-        self.writer()
-            .delete_term(Term::from_field_text(self.f.id, id));
+        let mut w = self.writer();
+        if w.1.remove(id) {
+            w.0.delete_term(Term::from_field_text(self.f.id, id));
+        }
     }
 
     /// Makes every write so far visible to searches.
     pub fn commit(&self) -> Result<(), SearchError> {
-        self.writer().commit()?;
+        self.writer().0.commit()?;
         self.reader.reload()?;
         Ok(())
     }
@@ -334,7 +356,7 @@ impl SearchIndex {
     }
 
     fn parser(&self) -> QueryParser {
-        let mut p = QueryParser::for_index(&self.index, vec![self.f.ru, self.f.en, self.f.kk]);
+        let mut p = QueryParser::for_index(&self.index, vec![self.f.words]);
         p.set_conjunction_by_default();
         p
     }
@@ -410,21 +432,18 @@ impl SearchIndex {
             ),
         )?;
         let more = top.len() > r.limit;
-        let mut snippets = Vec::new();
-        for field in [self.f.ru, self.f.kk, self.f.en] {
-            let mut g = SnippetGenerator::create(&searcher, &query, field)?;
-            g.set_max_num_chars(200);
-            snippets.push(g);
-        }
+        let mut snippets = SnippetGenerator::create(&searcher, &query, self.f.words)?;
+        snippets.set_max_num_chars(200);
         let mut items = Vec::with_capacity(r.limit);
         for (score, addr) in top.into_iter().take(r.limit) {
             let d: TantivyDocument = searcher.doc(addr)?;
             let text = self.get(&d, self.f.text).unwrap_or_default();
-            let highlight = snippets
-                .iter()
-                .map(|g| g.snippet(&text))
-                .find(|s| !s.highlighted().is_empty())
-                .map_or_else(|| escape(&prefix(&text, 200)), |s| s.to_html());
+            let snippet = snippets.snippet(&text);
+            let highlight = if snippet.highlighted().is_empty() {
+                escape(&prefix(&text, 200))
+            } else {
+                snippet.to_html()
+            };
             items.push(Hit {
                 id: self.get(&d, self.f.id).unwrap_or_default(),
                 registry: self.get(&d, self.f.registry).unwrap_or_default(),
@@ -487,22 +506,15 @@ impl SearchIndex {
         }
         let f = self.f;
         let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        let mut a = analyzer();
         for w in &words {
-            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for (field, name) in [(f.ru, RU), (f.en, EN), (f.kk, KK)] {
-                let mut a = self.index.tokenizers().get(name).expect("registered");
-                let mut s = a.token_stream(w);
-                while s.advance() {
-                    alternatives.push((
-                        Occur::Should,
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(field, &s.token().text),
-                            IndexRecordOption::WithFreqs,
-                        )),
-                    ));
-                }
+            let mut s = a.token_stream(w);
+            while s.advance() {
+                clauses.push(Box::new(TermQuery::new(
+                    Term::from_field_text(f.words, &s.token().text),
+                    IndexRecordOption::WithFreqs,
+                )));
             }
-            clauses.push(Box::new(BooleanQuery::new(alternatives)));
         }
         let need = words.len().div_ceil(2);
         let text = BooleanQuery::with_minimum_required_clauses(
@@ -516,7 +528,7 @@ impl SearchIndex {
         let query = self.filtered(Box::new(text), &filters);
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        let mut g = SnippetGenerator::create(&searcher, &query, f.ru)?;
+        let mut g = SnippetGenerator::create(&searcher, &query, f.words)?;
         g.set_max_num_chars(200);
         let mut out = Vec::new();
         for (score, addr) in top {

@@ -146,7 +146,8 @@ pub fn apply(index: &SearchIndex, env: &Envelope) -> Result<bool, egov_search::S
 }
 
 /// Follows `topic` from `from` into `index` until `shutdown`, committing when a read finds no
-/// more waiting, or every second while more keep coming.
+/// more waiting, or every 2 seconds while more keep coming (a commit is the costly part of
+/// catching up).
 pub async fn follow(
     bus: &Bus,
     topic: &Topic,
@@ -175,7 +176,7 @@ pub async fn follow(
                         Err(e) => tracing::error!(error = %e, "search: indexing failed"),
                     }
                 }
-                if pending > 0 && since.elapsed() >= Duration::from_secs(1) {
+                if pending > 0 && since.elapsed() >= Duration::from_secs(10) {
                     commit(&index, &mut pending, &mut since);
                 }
             }

@@ -13,6 +13,21 @@ pub(crate) fn openapi(defs: &Registry) -> Value {
                 // it, its `x-rule`s included.
                 IntakeForm::Schema(s) => s.document.clone(),
             };
+            let mut responses = json!({
+                "201": {"description": "Recorded; the case id and its location"},
+                "400": {"$ref": "#/components/responses/Problem"},
+                "401": {"$ref": "#/components/responses/Problem"},
+                "403": {"$ref": "#/components/responses/Problem"},
+                "413": {"$ref": "#/components/responses/Problem"},
+                "415": {"$ref": "#/components/responses/Problem"},
+                "422": {"$ref": "#/components/responses/Problem"}
+            });
+            // A form whose values are taken once (`x-unique`): a second submission is a 409.
+            if let IntakeForm::Schema(s) = &intake.form
+                && let Ok(Some(_)) = s.unique()
+            {
+                responses["409"] = json!({"$ref": "#/components/responses/Problem"});
+            }
             paths.insert(
                 format!("/api/v1/{}", intake.path),
                 json!({"post": {
@@ -21,14 +36,7 @@ pub(crate) fn openapi(defs: &Registry) -> Value {
                     "security": [{"bearer": []}],
                     "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 255}}],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": schema}}},
-                    "responses": {
-                        "201": {"description": "Recorded; the case id and its location"},
-                        "400": {"$ref": "#/components/responses/Problem"},
-                        "401": {"$ref": "#/components/responses/Problem"},
-                        "403": {"$ref": "#/components/responses/Problem"},
-                        "413": {"$ref": "#/components/responses/Problem"},
-                        "422": {"$ref": "#/components/responses/Problem"}
-                    }}}),
+                    "responses": responses}}),
             );
         }
     }
