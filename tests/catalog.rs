@@ -79,25 +79,12 @@ async fn sm_98_a_notification_enters_the_catalog_with_its_three_year_dates_and_a
     // The alerts, as events: SM-103-2 and SM-103-1 are 90 days away on entering the Catalog,
     // each announced once (the notification came twice).
     let alerts = eventually("the SM-103 alerts", || async {
-        let topic = s.platform.topic("catalog");
-        let mut conn = s.platform.bus.connection();
-        let mut found = Vec::new();
-        for (_, stream) in topic.streams() {
-            let r: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-                .arg(&stream)
-                .arg("-")
-                .arg("+")
-                .query_async(&mut conn)
+        let found: Vec<_> =
+            egov_e2e::topic_events::<egov_events::v1::IctServiceMilestoneAlert>(&s, "catalog")
                 .await
-                .unwrap();
-            for e in r.ids {
-                let env = Envelope::from_fields(&e.map).unwrap();
-                if env.kind == "IctServiceMilestoneAlert" {
-                    let a: egov_events::v1::IctServiceMilestoneAlert = env.decode().unwrap();
-                    found.push((a.rule, a.kind, a.on));
-                }
-            }
-        }
+                .into_iter()
+                .map(|a| (a.rule, a.kind, a.on))
+                .collect();
         (found.len() >= 2).then_some(found)
     })
     .await;

@@ -61,8 +61,8 @@ async fn catalog_tasks(s: &Suite, token: &str) -> Vec<Value> {
 }
 
 #[tokio::test]
-async fn an_object_goes_from_creation_to_commercial_operation_and_its_warranty_claims_are_checked()
-{
+async fn lc_9_lc_12_a_lc_16_b_lc_17_b_an_object_goes_to_commercial_operation_and_its_warranty_claims_are_checked()
+ {
     let s = Suite::start("2026-03-19T10:00:00+05:00").await;
     let sb = s.token(Role::StateBody, AGENCY);
 

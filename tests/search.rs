@@ -71,8 +71,7 @@ fn titles(page: &Value) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn registries_are_found_by_inflected_russian_kazakh_and_english_words_over_a_new_replica_too()
-{
+async fn lc_14_lc_28_pl_10_registries_are_found_by_inflected_words_over_a_new_replica_too() {
     let mut s = Suite::start(AT).await;
     let token = s.token(Role::Supplier, "940740000911");
     put_entry(
@@ -223,24 +222,9 @@ async fn registries_are_found_by_inflected_russian_kazakh_and_english_words_over
     )
     .await;
     let answer = eventually("the answer on catalog's topic", || async {
-        let topic = s.platform.topic("catalog");
-        let mut conn = s.platform.bus.connection();
-        for (_, stream) in topic.streams() {
-            let r: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-                .arg(&stream)
-                .arg("-")
-                .arg("+")
-                .query_async(&mut conn)
-                .await
-                .unwrap();
-            for e in r.ids {
-                let env = Envelope::from_fields(&e.map).unwrap();
-                if env.kind == "SimilarSoftwareAnswered" {
-                    return Some(env.decode::<SimilarSoftwareAnswered>().unwrap());
-                }
-            }
-        }
-        None
+        egov_e2e::topic_events::<SimilarSoftwareAnswered>(&s, "catalog")
+            .await
+            .pop()
     })
     .await;
     assert_eq!(

@@ -364,6 +364,32 @@ impl Suite {
     }
 }
 
+/// Every event of type `M` on `service`'s topic, partition by partition, oldest first.
+pub async fn topic_events<M: prost::Message + prost::Name + Default>(
+    s: &Suite,
+    service: &str,
+) -> Vec<M> {
+    let topic = s.platform.topic(service);
+    let mut conn = s.platform.bus.connection();
+    let mut out = Vec::new();
+    for (_, stream) in topic.streams() {
+        let r: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(&stream)
+            .arg("-")
+            .arg("+")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        for e in r.ids {
+            let env = egov_bus::Envelope::from_fields(&e.map).unwrap();
+            if env.kind == M::NAME {
+                out.push(env.decode::<M>().unwrap());
+            }
+        }
+    }
+    out
+}
+
 /// Polls `f` until it returns `Some`, for up to 15 s.
 pub async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
 where

@@ -26,65 +26,63 @@ pub async fn emit_due(ctx: &Ctx) -> Result<usize, StoreError> {
         .store
         .scored(ict::ALERTS, f64::NEG_INFINITY, now.as_millisecond() as f64)
         .await?;
-    {
-        for (member, _) in due {
-            let drop_it = IndexOp::Unscore {
-                index: ict::ALERTS.into(),
-                member: member.clone(),
-            };
-            let alert = ict::parse_alert(&member);
-            let loaded = match &alert {
-                Some(a) => {
-                    ctx.store
-                        .load::<ict::IctService>(ict::ICT_SERVICE, &a.service_id)
-                        .await?
-                }
-                None => None,
-            };
-            let (Some(a), Some(l)) = (alert, loaded) else {
-                // Not an alert of an entry: nothing to say; drop it so it does not come back.
-                ctx.store.unscore(ict::ALERTS, &member).await?;
-                continue;
-            };
-            let s = &l.state;
-            let Some(m) = ict::milestones(s, s.rental_start)
-                .into_iter()
-                .find(|m| m.rule == a.rule)
-            else {
-                ctx.store.unscore(ict::ALERTS, &member).await?;
-                continue;
-            };
-            let event = IctServiceMilestoneAlert {
-                service_id: s.id.clone(),
-                name: s.name.clone(),
-                rule: a.rule.clone(),
-                what: m.what.into(),
-                on: m.on.to_string(),
-                kind: a.kind.clone(),
-                supplier: s.supplier.clone(),
-                customer: s.customer.clone(),
-            };
-            let env = Envelope::new(crate::NAME, &event, now);
-            match ctx
-                .store
-                .append(Append {
-                    kind: ict::ICT_SERVICE,
-                    id: &s.id,
-                    expected_version: l.version,
-                    state: s,
-                    event: &env,
-                    index: vec![drop_it],
-                    applied: Some(format!("alert.{}.{}.{}", a.rule, a.kind, m.on)),
-                    unique: None,
-                })
-                .await
-            {
-                Ok(egov_store::Appended::Committed { .. }) => emitted += 1,
-                Ok(_) => ctx.store.unscore(ict::ALERTS, &member).await?,
-                // The entry changed meanwhile: the next round loads it again.
-                Err(StoreError::Conflict { .. }) => {}
-                Err(e) => return Err(e),
+    for (member, _) in due {
+        let drop_it = IndexOp::Unscore {
+            index: ict::ALERTS.into(),
+            member: member.clone(),
+        };
+        let alert = ict::parse_alert(&member);
+        let loaded = match &alert {
+            Some(a) => {
+                ctx.store
+                    .load::<ict::IctService>(ict::ICT_SERVICE, &a.service_id)
+                    .await?
             }
+            None => None,
+        };
+        let (Some(a), Some(l)) = (alert, loaded) else {
+            // Not an alert of an entry: nothing to say; drop it so it does not come back.
+            ctx.store.unscore(ict::ALERTS, &member).await?;
+            continue;
+        };
+        let s = &l.state;
+        let Some(m) = ict::milestones(s, s.rental_start)
+            .into_iter()
+            .find(|m| m.rule == a.rule)
+        else {
+            ctx.store.unscore(ict::ALERTS, &member).await?;
+            continue;
+        };
+        let event = IctServiceMilestoneAlert {
+            service_id: s.id.clone(),
+            name: s.name.clone(),
+            rule: a.rule.clone(),
+            what: m.what.into(),
+            on: m.on.to_string(),
+            kind: a.kind.clone(),
+            supplier: s.supplier.clone(),
+            customer: s.customer.clone(),
+        };
+        let env = Envelope::new(crate::NAME, &event, now);
+        match ctx
+            .store
+            .append(Append {
+                kind: ict::ICT_SERVICE,
+                id: &s.id,
+                expected_version: l.version,
+                state: s,
+                event: &env,
+                index: vec![drop_it],
+                applied: Some(format!("alert.{}.{}.{}", a.rule, a.kind, m.on)),
+                unique: None,
+            })
+            .await
+        {
+            Ok(egov_store::Appended::Committed { .. }) => emitted += 1,
+            Ok(_) => ctx.store.unscore(ict::ALERTS, &member).await?,
+            // The entry changed meanwhile: the next round loads it again.
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(emitted)
