@@ -26,7 +26,7 @@ up: deps plugins
 	EGOV_PLUGINS=$(CARGO_TARGET_DIR)/plugins/variants $(CARGO) run -p egov -- up
 
 test: deps plugins
-	$(CARGO) test -q --manifest-path plugins/Cargo.toml -p perechen -p service-model -p terms-of-reference -p lifecycle -p egov-plugin-sdk
+	$(CARGO) test -q --manifest-path plugins/Cargo.toml -p perechen -p service-model -p terms-of-reference -p lifecycle -p tender -p egov-plugin-sdk
 	EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins scripts/with-redis $(CARGO) $(TEST_RUNNER)
 
 lint:

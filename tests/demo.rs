@@ -18,6 +18,7 @@ async fn the_demo_leaves_a_sample_of_every_procedure_at_each_stage() {
     let to = egov::demo::Targets {
         intake: s.url("intake", ""),
         expertise: s.url("expertise", ""),
+        tender: s.url("tender", ""),
         catalog: s.url("catalog", ""),
     };
     let samples = egov::demo::run(&to, &SuiteTokens(&s), "2026-04-13")
@@ -32,10 +33,34 @@ async fn the_demo_leaves_a_sample_of_every_procedure_at_each_stage() {
             of("lifecycle"),
             of("trusted-software"),
             of("ict-services"),
+            of("tender"),
         ),
-        (4, 5, 1, 10, 3, 1),
+        (4, 5, 1, 10, 3, 1, 4),
         "{samples:?}"
     );
+    // The OCDS feed holds tenders at every stage, each release valid (OCDS 1.1.5).
+    let feed = egov_e2e::eventually("the demo's tenders in the OCDS feed", || async {
+        let (_, p) = s
+            .get(
+                "tender",
+                "/api/v1/ocds/releases?limit=100",
+                &s.token(Role::Supplier, egov::demo::OTHER_SUPPLIER),
+            )
+            .await;
+        let tags: Vec<String> = p["releases"]
+            .as_array()?
+            .iter()
+            .flat_map(|r| r["tag"].as_array().cloned().unwrap_or_default())
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect();
+        ["tender", "award", "contract", "tenderCancellation"]
+            .iter()
+            .all(|t| tags.iter().any(|x| x == t))
+            .then_some(p)
+    })
+    .await;
+    let problems = egov_tender::ocds::schema::Validator::new().validate(&feed);
+    assert!(problems.is_empty(), "{problems:#?}");
     // Search has something to find in each language, at every stage.
     let sb = s.token(Role::StateBody, egov::demo::STATE_BODY);
     let found = egov_e2e::eventually("the demo's registries in search", || async {
@@ -43,7 +68,8 @@ async fn the_demo_leaves_a_sample_of_every_procedure_at_each_stage() {
         (p["facets"]["stage"].as_object().map_or(0, |m| m.len()) == 8
             && p["facets"]["registry"]["trusted-software"] == 2
             && p["facets"]["registry"]["perechen"] == 1
-            && p["facets"]["registry"]["ict-services"] == 1)
+            // The operator's own service and the demo's formed tender (SM-98.b).
+            && p["facets"]["registry"]["ict-services"] == 2)
             .then_some(p)
     })
     .await;

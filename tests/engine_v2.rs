@@ -259,8 +259,9 @@ async fn sealed_bids_seen_by_their_own_supplier_until_a_timer_closes_the_window_
     let (status, b) = bid(OTHER_AGENCY, 700).await;
     assert_eq!(status, 201, "{b}");
 
-    // Each supplier sees its own bid, body included, and nothing of the other's.
-    for (org, own, price) in [(AGENCY, &a, 900), (OTHER_AGENCY, &b, 700)] {
+    // Each supplier sees its own bid's receipt (no body: nobody reads a sealed body, its giver
+    // included) and nothing of the other's.
+    for (org, own) in [(AGENCY, &a), (OTHER_AGENCY, &b)] {
         let (status, v) = s
             .get(
                 "expertise",
@@ -271,8 +272,9 @@ async fn sealed_bids_seen_by_their_own_supplier_until_a_timer_closes_the_window_
         assert_eq!(status, 200, "{v}");
         let inputs = v["inputs"].as_array().unwrap();
         assert_eq!(inputs.len(), 1, "{org} sees another's bid: {v}");
-        assert_eq!(inputs[0]["digest"], own["digest"]);
-        assert_eq!(inputs[0]["body"]["price"], price);
+        assert_eq!(inputs[0]["digest"], own["receipt"]["digest"]);
+        assert_eq!(inputs[0]["by"]["org"], org);
+        assert!(inputs[0].get("body").is_none(), "{v}");
         assert!(v["count"].is_null(), "a supplier learns the count: {v}");
     }
     // The organiser sees digests and the count, no body and no bidder, while sealed.

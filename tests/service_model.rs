@@ -4,74 +4,13 @@
 //! 30 December 2022, then 2 and 3 January 2023 off (New Year, and 1 January, a Sunday, moved to
 //! the 3rd), Saturday 7 January (Orthodox Christmas, not moved). Kazakhstan was on UTC+6 then.
 
+use egov_e2e::sm::{criteria, design_assignment, request};
 use egov_e2e::{AGENCY, MINISTRY, Suite, events, eventually};
 use egov_kernel::Role;
 use serde_json::{Value, json};
 
 /// Friday 30 December 2022, the last day of the edition of order 101/НҚ.
 const SUBMITTED: &str = "2022-12-30T10:00:00+06:00";
-
-/// One responsible person (section 10 of Appendix 1).
-fn contact() -> Value {
-    json!({"surname": "Нурланов", "name": "Арман", "unit": "Департамент цифровизации",
-           "position": "Руководитель управления",
-           "phones": {"work": "+7 7172 74 00 00", "mobile": "+7 701 000 00 00"},
-           "email": "a.nurlanov@example.kz"})
-}
-
-/// The request of Appendix 1 (SM-8.a, SM-F1): its ten sections and the scope of p.3 (SM-3).
-fn request() -> Value {
-    json!({
-        "function": "Выдача разрешений на размещение наружной рекламы",
-        "legal_basis": "Правила выдачи разрешений, пункты 5-12",
-        "purpose_and_tasks": "Перевод приема и рассмотрения заявлений в электронный вид",
-        "scale_and_capacity": "В рамках страны; 20 000 юридических лиц; 50 000 документов в год",
-        "current_situation": "Заявления принимаются на бумаге, рассмотрение занимает 30 дней",
-        "expected_results": "Рассмотрение за 5 дней без бумажных документов",
-        "restricted_information": {"official_use_documents": false, "state_secrets": false},
-        "technical_documentation": {"available": true,
-                                    "documents": [{"title": "Техническое задание", "reference": "portal:doc/77"}]},
-        "information_systems": "Нет",
-        "contacts": [contact()],
-        "scope": {"national_bank": false}
-    })
-}
-
-/// The SI's conclusion (SM-11): the three criteria of p.11.
-fn criteria() -> Value {
-    json!({
-        "expediency": {"met": true, "analysis": "Правила выдачи разрешений регламентируют автоматизацию"},
-        "feasibility": {"met": true, "analysis": "Показатели достижимы"},
-        "no_duplicates": {"met": true, "analysis": "Дублирующих объектов и ИК-услуг нет"}
-    })
-}
-
-/// The design assignment (SM-19): the fourteen items of p.19.
-fn design_assignment() -> Value {
-    let items = [
-        "general_information",
-        "rental_cost_ceiling",
-        "ict_service_cost_ceiling",
-        "processes_or_technical_requirements",
-        "platform_requirements",
-        "integration_requirements",
-        "performance_requirements",
-        "information_security_requirements",
-        "commissioning_requirements",
-        "source_code_and_standard_solutions",
-        "training_requirements",
-        "supplier_selection_criteria",
-        "schedule_and_responsibility_matrix",
-        "ppp_conditions",
-    ];
-    Value::Object(
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, k)| ((*k).to_owned(), json!(format!("Сведения пункта {}", i + 1))))
-            .collect(),
-    )
-}
 
 /// Submits `body` at `/api/v1/<path>` as `role` of `org`: the status and the answer.
 async fn post(s: &Suite, path: &str, role: Role, org: &str, body: &Value) -> (u16, Value) {
@@ -193,7 +132,7 @@ async fn a_request_of_30_december_2022_runs_to_an_approved_design_assignment_in_
     let c = s.case(&case).await;
     assert_eq!(
         (&c["variant"]["id"], &c["variant"]["version"], &c["intake"]),
-        (&json!("sm-101-2022"), &json!("1.0.0"), &json!("request")),
+        (&json!("sm-101-2022"), &json!("1.1.0"), &json!("request")),
         "{c}"
     );
     assert_eq!(c["submission"], request());

@@ -101,9 +101,17 @@ impl Suite {
             calendar_file: None,
             plugins,
             plugin_cache: None,
+            sealing_key: {
+                let path = home.join("dev-sealing-key");
+                egov_runtime::sealing::create_dev_key(&path).unwrap();
+                path
+            },
         };
         let clock = Arc::new(FixedClock::at(local));
-        let platform = Platform::connect(&cfg, clock.clone()).await.unwrap();
+        let platform = Platform::connect(&cfg, clock.clone())
+            .await
+            .unwrap()
+            .with_dev_clock(clock.clone());
         let mut layout = Layout::loopback(0);
         layout.scheduler_tick = Duration::from_millis(50);
         let mut s = Self {
@@ -436,4 +444,72 @@ pub fn install_plugin(dir: &std::path::Path, name: &str, wasm: &std::path::Path,
 fn sha256_hex(b: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(b))
+}
+
+/// The service-model forms (SM: the Rules for implementing the service model of informatization
+/// as amended by order 101/НҚ), for the tests that go through its cases.
+pub mod sm {
+    use serde_json::{Value, json};
+
+    /// One responsible person (section 10 of Appendix 1).
+    pub fn contact() -> Value {
+        json!({"surname": "Нурланов", "name": "Арман", "unit": "Департамент цифровизации",
+               "position": "Руководитель управления",
+               "phones": {"work": "+7 7172 74 00 00", "mobile": "+7 701 000 00 00"},
+               "email": "a.nurlanov@example.kz"})
+    }
+
+    /// The request of Appendix 1 (SM-8.a, SM-F1): its ten sections and the scope of p.3 (SM-3).
+    pub fn request() -> Value {
+        json!({
+            "function": "Выдача разрешений на размещение наружной рекламы",
+            "legal_basis": "Правила выдачи разрешений, пункты 5-12",
+            "purpose_and_tasks": "Перевод приема и рассмотрения заявлений в электронный вид",
+            "scale_and_capacity": "В рамках страны; 20 000 юридических лиц; 50 000 документов в год",
+            "current_situation": "Заявления принимаются на бумаге, рассмотрение занимает 30 дней",
+            "expected_results": "Рассмотрение за 5 дней без бумажных документов",
+            "restricted_information": {"official_use_documents": false, "state_secrets": false},
+            "technical_documentation": {"available": true,
+                                        "documents": [{"title": "Техническое задание", "reference": "portal:doc/77"}]},
+            "information_systems": "Нет",
+            "contacts": [contact()],
+            "scope": {"national_bank": false}
+        })
+    }
+
+    /// The SI's conclusion (SM-11): the three criteria of p.11.
+    pub fn criteria() -> Value {
+        json!({
+            "expediency": {"met": true, "analysis": "Правила выдачи разрешений регламентируют автоматизацию"},
+            "feasibility": {"met": true, "analysis": "Показатели достижимы"},
+            "no_duplicates": {"met": true, "analysis": "Дублирующих объектов и ИК-услуг нет"}
+        })
+    }
+
+    /// The design assignment (SM-19): the fourteen items of p.19.
+    pub fn design_assignment() -> Value {
+        let items = [
+            "general_information",
+            "rental_cost_ceiling",
+            "ict_service_cost_ceiling",
+            "processes_or_technical_requirements",
+            "platform_requirements",
+            "integration_requirements",
+            "performance_requirements",
+            "information_security_requirements",
+            "commissioning_requirements",
+            "source_code_and_standard_solutions",
+            "training_requirements",
+            "supplier_selection_criteria",
+            "schedule_and_responsibility_matrix",
+            "ppp_conditions",
+        ];
+        Value::Object(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, k)| ((*k).to_owned(), json!(format!("Сведения пункта {}", i + 1))))
+                .collect(),
+        )
+    }
 }

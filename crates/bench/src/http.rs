@@ -52,6 +52,8 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     let stop = shutdown.clone();
     let url = server.url();
     let jwks = keys.jwks_path();
+    let sealing_key = jwks.with_file_name("dev-sealing-key");
+    egov_runtime::sealing::create_dev_key(&sealing_key).unwrap();
     let servers = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -69,6 +71,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
                 calendar_file: None,
                 plugins: vec![egov_testkit::plugins_dir().join("variants")],
                 plugin_cache: None,
+                sealing_key,
             };
             let platform = Platform::connect(&cfg, Arc::new(egov_kernel::SystemClock))
                 .await
@@ -178,7 +181,7 @@ fn row(r: &Run, base: f64) {
 }
 
 /// `POST /submit`: one XADD of the body, then 201. No auth, no parsing: the floor.
-async fn bare_xadd_server(redis_url: &str) -> std::net::SocketAddr {
+pub(crate) async fn bare_xadd_server(redis_url: &str) -> std::net::SocketAddr {
     let client = redis::Client::open(redis_url).unwrap();
     let conn = egov_bus::connect(&client)
         .await

@@ -17,6 +17,7 @@ use redis::AsyncCommands;
 
 mod http;
 mod search;
+mod tender;
 
 #[derive(Parser, Debug)]
 #[command(about = "egov benchmarks, each against a baseline measured in the same run")]
@@ -28,6 +29,10 @@ enum Cli {
     /// The catalog's search index: query p50/p99 at 100,000 entries and catch-up from the
     /// streams, against reading the same entries with XRANGE.
     Search(search::Args),
+    /// The last minute of a tender window: applications into sealed slots of 1,000 open
+    /// tenders against a bare warp handler doing one XADD; then the time from the windows'
+    /// close to each tender's opening.
+    Tender(tender::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -157,6 +162,7 @@ async fn main() -> anyhow::Result<()> {
         Cli::Streams(args) => streams(args).await,
         Cli::Http(args) => http::run(args).await,
         Cli::Search(args) => search::run(args).await,
+        Cli::Tender(args) => tender::run(args).await,
     }
 }
 

@@ -2,16 +2,20 @@
 //! and the registry entries it wrote.
 //!
 //! A slot takes inputs from its party (a role, or one agency in a role). Each input is
-//! recorded with the sha256 of its bytes as sent; while the slot is sealed, nobody but the
-//! giver reads a body: the case's readers see only digests and the count, and the variant gets
-//! the digests too, until it unseals the slot after it closed.
+//! recorded with the sha256 of its bytes as sent and answered with a receipt holding it. While
+//! a slot is sealed nobody reads a body, its giver included: the case's readers see digests and
+//! the count, the giver its own receipts, the variant the digests; the body itself is kept
+//! encrypted with the case's slot key (`egov_runtime::sealing`) until the variant unseals the
+//! slot after it closed. A giver may replace or withdraw its own input until the close; a slot
+//! closed by a timer of its name refuses inputs from that instant on, naming it.
 
 use std::sync::Arc;
 
 use egov_auth::Principal;
-use egov_engine::apply::{SlotEntryDraft, receive};
+use egov_engine::apply::{SlotEntryDraft, SlotRefusal, receive, withdraw as apply_withdraw};
 use egov_engine::{Case, Input, Party, Slot, TaskStatus};
 use egov_kernel::{CaseId, Name, Role, time};
+use egov_runtime::sealing::Place;
 use egov_web::{ApiResponse, Posted, Problem};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -54,28 +58,41 @@ fn reads_case(case: &Case, p: &Principal) -> bool {
 }
 
 /// The slot as `p` sees it: its readers see digests and the count while it is sealed, bodies
-/// once unsealed; a party that gave inputs sees its own, bodies included.
+/// once unsealed (an unsealed slot, no body before); a party that gave inputs sees its own,
+/// with bodies only where anyone may read them. Withdrawn inputs show when, without a body.
 fn slot_view(case: &Case, name: &Name, slot: &Slot, p: &Principal) -> Value {
     let reader = reads_case(case, p);
-    let open_to_all = !slot.sealed || slot.unsealed;
+    let readable = !slot.sealed || slot.unsealed;
     let inputs: Vec<Value> = slot
         .inputs
         .iter()
         .filter_map(|i| {
-            let own = i.by.org.as_ref() == Some(&p.org) && slot.party.admits(p.roles.iter().copied(), &p.org);
-            if own || (reader && open_to_all) {
-                Some(json!({"seq": i.seq, "digest": i.digest, "at": i.at, "by": i.by, "body": i.body}))
-            } else if reader {
-                Some(json!({"seq": i.seq, "digest": i.digest, "at": i.at}))
-            } else {
-                None
+            let own = i.by.org.as_ref() == Some(&p.org)
+                && slot.party.admits(p.roles.iter().copied(), &p.org);
+            if !(own || reader) {
+                return None;
             }
+            let mut v = json!({"seq": i.seq, "digest": i.digest, "at": i.at});
+            if own || readable {
+                v["by"] = json!(i.by);
+            }
+            if readable && i.is_live() {
+                v["body"] = i.body.clone();
+            }
+            if let Some(r) = i.replaces {
+                v["replaces"] = json!(r);
+            }
+            if let Some(w) = &i.withdrawn_at {
+                v["withdrawn_at"] = json!(w);
+            }
+            Some(v)
         })
         .collect();
     json!({
         "case_id": case.id, "slot": name, "rule": slot.rule, "party": slot.party,
         "open": slot.open, "sealed": slot.sealed, "unsealed": slot.unsealed,
-        "count": if reader { Some(slot.inputs.len()) } else { None },
+        "closes_at": slot.closes_at, "closed_at": slot.closed_at,
+        "count": if reader { Some(slot.live().count()) } else { None },
         "inputs": inputs,
     })
 }
@@ -126,12 +143,109 @@ pub(crate) fn give(
                     let raw = post.body.raw.clone();
                     let scope = p.scope();
                     post.once(&ctx.idem, &scope, |body, _| {
-                        give_input(&ctx, &id, &slot, &p, body, &raw)
+                        give_input(&ctx, &id, &slot, &p, body, &raw, None)
                     })
                     .await
                 }
             },
         )
+}
+
+/// The input number of a path, parsed.
+fn parse_seq(seq: &str) -> Result<u32, Box<Problem>> {
+    seq.parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0 && !seq.starts_with('0'))
+        .ok_or_else(|| {
+            Box::new(bad(
+                "seq",
+                format!("{seq:?} is not an input number (1, 2, ...)"),
+            ))
+        })
+}
+
+/// `PUT /api/v1/cases/{id}/inputs/{slot}/{seq}`: the giver replaces its own input `seq` before
+/// the slot closes; the new input gets the next number and `seq` no longer counts.
+pub(crate) fn replace(
+    ctx: Arc<Ctx>,
+) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
+    warp::path!("api" / "v1" / "cases" / String / "inputs" / String / String)
+        .and(warp::put())
+        .and(egov_auth::require(
+            ctx.platform.verifier.clone(),
+            &Role::ALL,
+        ))
+        .and(egov_web::posted::<Value>(MAX_INPUT))
+        .then(
+            move |id: String, slot: String, seq: String, p: Principal, post: Posted<Value>| {
+                let ctx = ctx.clone();
+                async move {
+                    let parsed = parse(&id, &slot).and_then(|(i, s)| Ok((i, s, parse_seq(&seq)?)));
+                    let (id, slot, seq) = match parsed {
+                        Ok(x) => x,
+                        Err(e) => return (*e).into(),
+                    };
+                    let raw = post.body.raw.clone();
+                    let scope = p.scope();
+                    post.once(&ctx.idem, &scope, |body, _| {
+                        give_input(&ctx, &id, &slot, &p, body, &raw, Some(seq))
+                    })
+                    .await
+                }
+            },
+        )
+}
+
+/// `DELETE /api/v1/cases/{id}/inputs/{slot}/{seq}`: the giver withdraws its own input `seq`
+/// before the slot closes; its body is dropped and it no longer counts.
+pub(crate) fn withdraw(
+    ctx: Arc<Ctx>,
+) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
+    warp::path!("api" / "v1" / "cases" / String / "inputs" / String / String)
+        .and(warp::delete())
+        .and(egov_auth::require(
+            ctx.platform.verifier.clone(),
+            &Role::ALL,
+        ))
+        .then(move |id: String, slot: String, seq: String, p: Principal| {
+            let ctx = ctx.clone();
+            async move {
+                let parsed = parse(&id, &slot).and_then(|(i, s)| Ok((i, s, parse_seq(&seq)?)));
+                let (id, slot, seq) = match parsed {
+                    Ok(x) => x,
+                    Err(e) => return (*e).into(),
+                };
+                retrying(|| withdraw_once(&ctx, &id, &slot, seq, &p))
+                    .await
+                    .unwrap_or_else(Into::into)
+            }
+        })
+}
+
+/// Runs `attempt` until it is not a lost race with another writer of the case (up to
+/// `tasks::ATTEMPTS` times).
+async fn retrying<F, Fut>(mut attempt: F) -> Result<ApiResponse, Problem>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<ApiResponse, Given>>,
+{
+    for _ in 1..super::tasks::ATTEMPTS {
+        match attempt().await {
+            Err(Given::Changed) => continue,
+            Err(Given::Problem(e)) => return Err(*e),
+            Ok(r) => return Ok(r),
+        }
+    }
+    match attempt().await {
+        Err(Given::Changed) => Err(Problem::new(
+            StatusCode::CONFLICT,
+            "busy",
+            "The case kept changing while the input was recorded",
+        )
+        .detail("nothing was recorded; send it again")),
+        Err(Given::Problem(e)) => Err(*e),
+        Ok(r) => Ok(r),
+    }
 }
 
 async fn give_input(
@@ -141,6 +255,7 @@ async fn give_input(
     p: &Principal,
     body: Value,
     raw: &[u8],
+    replaces: Option<u32>,
 ) -> Result<ApiResponse, Problem> {
     if !body.is_object() {
         return Err(Problem::bad_request("an input is a JSON object").field("body"));
@@ -149,23 +264,7 @@ async fn give_input(
         let (field, msg) = e.split_once(": ").unwrap_or(("body", &e));
         Problem::bad_request(msg.to_owned()).field(if field.is_empty() { "body" } else { field })
     })?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match give_once(ctx, id, name, p, body.clone(), raw).await {
-            Err(Given::Changed) if attempt < super::tasks::ATTEMPTS => continue,
-            Err(Given::Changed) => {
-                return Err(Problem::new(
-                    StatusCode::CONFLICT,
-                    "busy",
-                    "The case kept changing while the input was recorded",
-                )
-                .detail("nothing was recorded; send it again"));
-            }
-            Err(Given::Problem(e)) => return Err(*e),
-            Ok(r) => return Ok(r),
-        }
-    }
+    retrying(|| give_once(ctx, id, name, p, body.clone(), raw, replaces)).await
 }
 
 /// Why one attempt at an input did not go through.
@@ -181,15 +280,43 @@ impl From<Problem> for Given {
     }
 }
 
-async fn give_once(
+/// The answer to an input the slot refuses: a closed window names its instant and rule.
+fn slot_refused(e: SlotRefusal, rule: &str) -> Problem {
+    match e {
+        SlotRefusal::Closed { slot, at, rule } => {
+            // A window's end is 24:00 local time of its last day: say which day that is.
+            let local = time::parse(&at)
+                .ok()
+                .map(time::local)
+                .filter(|z| z.time() == jiff::civil::Time::midnight())
+                .and_then(|z| z.date().yesterday().ok())
+                .map(|d| format!(" (24:00 local time of {})", d.strftime("%d.%m.%Y")))
+                .unwrap_or_default();
+            Problem::conflict(format!(
+                "slot {slot} closed at {at}{local}: nothing was recorded"
+            ))
+            .field("slot")
+            .rule(rule)
+        }
+        SlotRefusal::NotYours(slot, seq) => {
+            Problem::not_found(format!("no input {seq} of yours in slot {slot}"))
+                .field("seq")
+                .rule(rule.to_owned())
+        }
+        SlotRefusal::NotOpen(slot) => {
+            Problem::conflict(format!("slot {slot} is closed")).rule(rule.to_owned())
+        }
+    }
+}
+
+/// The case and slot `name` for a giver: its party, else 403.
+async fn load_for_giver(
     ctx: &Ctx,
     id: &CaseId,
     name: &Name,
     p: &Principal,
-    body: Value,
-    raw: &[u8],
-) -> Result<ApiResponse, Given> {
-    let (mut case, version) = load_slot(ctx, id, name, p).await?;
+) -> Result<(Case, u64), Given> {
+    let (case, version) = load_slot(ctx, id, name, p).await?;
     let slot = &case.slots[name];
     if !slot.party.admits(p.roles.iter().copied(), &p.org) {
         return Err(
@@ -199,11 +326,20 @@ async fn give_once(
                 .into(),
         );
     }
-    if !slot.open {
-        return Err(Problem::conflict(format!("slot {name} is closed"))
-            .rule(slot.rule.clone())
-            .into());
-    }
+    Ok((case, version))
+}
+
+async fn give_once(
+    ctx: &Ctx,
+    id: &CaseId,
+    name: &Name,
+    p: &Principal,
+    body: Value,
+    raw: &[u8],
+    replaces: Option<u32>,
+) -> Result<ApiResponse, Given> {
+    let (mut case, version) = load_for_giver(ctx, id, name, p).await?;
+    let slot = &case.slots[name];
     let (sealed, rule) = (slot.sealed, slot.rule.clone());
     let by = Party {
         role: slot.party.role,
@@ -211,17 +347,33 @@ async fn give_once(
     };
     let digest = hex::encode(Sha256::digest(raw));
     let at = time::format(ctx.platform.clock.now());
-    let seq = receive(
+    // A sealed body is kept only as ciphertext bound to its case, slot, number and digest.
+    let seq = slot.inputs.len() as u32 + 1;
+    let case_id = case.id.to_string();
+    let stored = if sealed {
+        let place = Place {
+            case: &case_id,
+            slot: name.as_str(),
+            seq,
+            digest: &digest,
+        };
+        ctx.platform.sealer.seal(place, &body)
+    } else {
+        body.clone()
+    };
+    let got = receive(
         &mut case,
         SlotEntryDraft {
             slot: name.as_str(),
             by: by.clone(),
             digest: digest.clone(),
-            body: body.clone(),
+            body: stored,
             at: at.clone(),
+            replaces,
         },
     )
-    .map_err(|e| Problem::conflict(e.to_string()).rule(rule.clone()))?;
+    .map_err(|e| slot_refused(e, &rule))?;
+    debug_assert_eq!(got, seq);
     let input = Input::SlotInput {
         slot: name.clone(),
         seq,
@@ -234,6 +386,7 @@ async fn give_once(
         sub: p.sub.clone(),
         note: String::new(),
     };
+    let closes_at = case.slots[name].closes_at.clone();
     let advanced = match domain::advance(ctx, case, version, input, &actor, None).await {
         Err(e) if super::tasks::is_conflict(&e) => return Err(Given::Changed),
         other => other.map_err(super::tasks::advance_problem)?,
@@ -241,9 +394,14 @@ async fn give_once(
     match advanced {
         Advanced::Committed(..) => {
             let location = format!("/api/v1/cases/{id}/inputs/{name}");
+            // The receipt: what was received, from whom, when, and its digest.
             Ok(ApiResponse::json(
                 StatusCode::CREATED,
-                &json!({"case_id": id, "slot": name, "seq": seq, "digest": digest, "at": at, "sealed": sealed,
+                &json!({"receipt": {"case_id": id, "slot": name, "seq": seq, "digest": digest,
+                                    "algorithm": "sha256", "received_at": at, "by": p.org,
+                                    "replaces": replaces},
+                        "case_id": id, "slot": name, "seq": seq, "digest": digest, "at": at,
+                        "sealed": sealed, "closes_at": closes_at,
                         "links": {"slot": location}}),
             )
             .header("location", location))
@@ -251,6 +409,115 @@ async fn give_once(
         Advanced::Refused(v) => Err(super::tasks::refused(v).into()),
         Advanced::AlreadyApplied => Err(Problem::internal().into()),
     }
+}
+
+async fn withdraw_once(
+    ctx: &Ctx,
+    id: &CaseId,
+    name: &Name,
+    seq: u32,
+    p: &Principal,
+) -> Result<ApiResponse, Given> {
+    let (mut case, version) = load_for_giver(ctx, id, name, p).await?;
+    let rule = case.slots[name].rule.clone();
+    let by = Party {
+        role: case.slots[name].party.role,
+        org: Some(p.org),
+    };
+    let at = time::format(ctx.platform.clock.now());
+    apply_withdraw(&mut case, name.as_str(), seq, &by, &at).map_err(|e| slot_refused(e, &rule))?;
+    let input = Input::SlotWithdrawn {
+        slot: name.clone(),
+        seq,
+        by,
+        at: at.clone(),
+    };
+    let actor = Actor {
+        sub: p.sub.clone(),
+        note: String::new(),
+    };
+    match domain::advance(ctx, case, version, input, &actor, None).await {
+        Err(e) if super::tasks::is_conflict(&e) => Err(Given::Changed),
+        Err(e) => Err(super::tasks::advance_problem(e).into()),
+        Ok(Advanced::Committed(..)) => Ok(ApiResponse::json(
+            StatusCode::OK,
+            &json!({"receipt": {"case_id": id, "slot": name, "seq": seq, "withdrawn_at": at, "by": p.org}}),
+        )),
+        Ok(_) => Err(Problem::internal().into()),
+    }
+}
+
+/// An input the platform itself gives into an open slot of a case (the tender service gives
+/// the catalog's answer to a Register question this way, LC-26): recorded as any input, with
+/// the sha256 of its JSON, by `by`, as `sub`. `Ok(None)` when the slot takes no more inputs
+/// (closed, or its window passed): a redelivered answer changes nothing.
+pub async fn give_as(
+    ctx: &Ctx,
+    id: CaseId,
+    name: &Name,
+    by: Party,
+    body: Value,
+    sub: &str,
+) -> Result<Option<u32>, domain::AdvanceError> {
+    let raw = serde_json::to_vec(&body).expect("a JSON value serializes");
+    let digest = hex::encode(Sha256::digest(&raw));
+    for attempt in 1..=super::tasks::ATTEMPTS {
+        let Some((mut case, version)) = domain::load(&ctx.store, id).await? else {
+            return Ok(None);
+        };
+        let Some(slot) = case.slots.get(name) else {
+            return Ok(None);
+        };
+        let sealed = slot.sealed;
+        let seq = slot.inputs.len() as u32 + 1;
+        let at = time::format(ctx.platform.clock.now());
+        let case_id = case.id.to_string();
+        let stored = if sealed {
+            let place = Place {
+                case: &case_id,
+                slot: name.as_str(),
+                seq,
+                digest: &digest,
+            };
+            ctx.platform.sealer.seal(place, &body)
+        } else {
+            body.clone()
+        };
+        let draft = SlotEntryDraft {
+            slot: name.as_str(),
+            by: by.clone(),
+            digest: digest.clone(),
+            body: stored,
+            at: at.clone(),
+            replaces: None,
+        };
+        if receive(&mut case, draft).is_err() {
+            return Ok(None);
+        }
+        let input = Input::SlotInput {
+            slot: name.clone(),
+            seq,
+            by: by.clone(),
+            digest: digest.clone(),
+            body: (!sealed).then(|| body.clone()),
+            at,
+        };
+        let actor = Actor {
+            sub: sub.to_owned(),
+            note: String::new(),
+        };
+        match domain::advance(ctx, case, version, input, &actor, None).await {
+            Err(e) if super::tasks::is_conflict(&e) && attempt < super::tasks::ATTEMPTS => continue,
+            Err(e) => return Err(e),
+            Ok(Advanced::Refused(v)) => {
+                return Err(domain::AdvanceError::Apply(egov_engine::ApplyError(
+                    format!("the variant refused the platform's input: {v:?}"),
+                )));
+            }
+            Ok(_) => return Ok(Some(seq)),
+        }
+    }
+    unreachable!("the last attempt returns")
 }
 
 /// `GET /api/v1/cases/{id}/inputs/{slot}`: the slot as the caller sees it.

@@ -116,7 +116,10 @@ pub async fn advance(
                 .into());
             }
         };
-        let (mut done, next) = egov_engine::apply(&mut case, &input, reaction, &ctx_core)?;
+        let (mut done, mut next) = egov_engine::apply(&mut case, &input, reaction, &ctx_core)?;
+        for i in &mut next {
+            open_sealed(ctx, &mut case, i)?;
+        }
         changes.append(&mut done);
         queue.extend(next.into_iter().rev());
     }
@@ -144,6 +147,40 @@ pub async fn advance(
         Appended::Committed { version, .. } => Advanced::Committed(Box::new(case), version),
         Appended::AlreadyApplied | Appended::Exists(_) => Advanced::AlreadyApplied,
     })
+}
+
+/// The unseal step: a sealed slot's bodies, kept encrypted until now, are opened with the
+/// case's slot key, given to the variant in `slot-unsealed` and kept open on the case from
+/// here on. A body that does not open fails the step (nothing is written).
+fn open_sealed(ctx: &Ctx, case: &mut Case, input: &mut Input) -> Result<(), AdvanceError> {
+    let Input::SlotUnsealed { slot, inputs, .. } = input else {
+        return Ok(());
+    };
+    let case_id = case.id.to_string();
+    let Some(kept) = case.slots.get_mut(slot) else {
+        return Ok(());
+    };
+    for i in inputs.iter_mut() {
+        if !egov_runtime::sealing::Sealer::is_sealed(&i.body) {
+            continue;
+        }
+        let place = egov_runtime::sealing::Place {
+            case: &case_id,
+            slot: slot.as_str(),
+            seq: i.seq,
+            digest: &i.digest,
+        };
+        let body = ctx
+            .platform
+            .sealer
+            .open(place, &i.body)
+            .map_err(|e| ApplyError(format!("unseal {slot} input {}: {e}", i.seq)))?;
+        if let Some(k) = kept.inputs.iter_mut().find(|k| k.seq == i.seq) {
+            k.body = body.clone();
+        }
+        i.body = body;
+    }
+    Ok(())
 }
 
 /// Working days left after today, counted as the term counts them: N on the day the matter was

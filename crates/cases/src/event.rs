@@ -27,6 +27,7 @@ fn input_name(i: &Input) -> &'static str {
         Input::SlotInput { .. } => "slot-input",
         Input::SlotClosed { .. } => "slot-closed",
         Input::SlotUnsealed { .. } => "slot-unsealed",
+        Input::SlotWithdrawn { .. } => "slot-withdrawn",
         Input::EntryChanged { .. } => "entry-changed",
     }
 }
@@ -151,12 +152,21 @@ pub fn advanced(case: &Case, input: &Input, changes: &[Change], actor: &Actor) -
                     seq,
                     by,
                     digest,
+                    replaces,
                 } => C::SlotInput(pb::SlotInputReceived {
                     name: name.clone(),
                     seq: *seq,
                     by: Some(party(by)),
                     digest: digest.clone(),
+                    replaces: replaces.unwrap_or(0),
                 }),
+                Change::SlotInputWithdrawn { name, seq, by } => {
+                    C::SlotWithdrawn(pb::SlotInputWithdrawn {
+                        name: name.clone(),
+                        seq: *seq,
+                        by: Some(party(by)),
+                    })
+                }
                 Change::SlotClosed { name, count } => C::SlotClosed(pb::SlotClosed {
                     name: name.clone(),
                     count: *count,

@@ -25,6 +25,7 @@ use egov_store::Store;
 use egov_store::idempotency::IdempotencyRecords;
 use warp::{Filter, Rejection, Reply};
 
+pub use cases::give_as;
 pub use domain::{
     APPROACHING, AdvanceError, Advanced, CASE, MISSED, advance, load, task_id, variant,
     working_days_left,
@@ -70,6 +71,8 @@ pub fn routes(host: Arc<Host>) -> impl Filter<Extract = (impl Reply,), Error = R
         .or(tasks::get(host.clone()))
         .or(tasks::complete(host.clone()))
         .or(cases::give(host.clone()))
+        .or(cases::replace(host.clone()))
+        .or(cases::withdraw(host.clone()))
         .or(cases::slot(host.clone()))
         .or(cases::progress(host))
 }

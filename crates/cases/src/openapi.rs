@@ -67,8 +67,11 @@ fn paths() -> Value {
                         {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 255}}
                     ],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "maxProperties": 200}}}},
-                    "responses": {"201": {"description": "{seq, digest, at, sealed}"}, "400": problem, "403": problem, "404": problem,
-                                  "409": problem, "411": problem, "413": problem, "422": problem, "503": problem}},
+                    "responses": {"201": {"description": "The receipt: {receipt: {case_id, slot, seq, digest (sha256 of the bytes as sent), received_at, by}, closes_at}"},
+                                  "400": problem, "401": problem, "403": problem, "404": problem,
+                                  "409": {"description": "The slot is closed, or its window closed at the instant the problem names (nothing was recorded)",
+                                          "content": {"application/problem+json": {"schema": {"type": "object"}}}},
+                                  "411": problem, "413": problem, "415": problem, "422": problem, "503": problem}},
                 "get": {
                     "summary": "The slot as the caller sees it: a giver its own inputs; the case's readers digests and the count while sealed, every input once unsealed",
                     "security": [{"bearer": []}],
@@ -77,6 +80,30 @@ fn paths() -> Value {
                         {"name": "slot", "in": "path", "required": true, "schema": {"type": "string"}}
                     ],
                     "responses": {"200": {"description": "The slot"}, "400": problem, "404": problem}}},
+        "/api/v1/cases/{id}/inputs/{slot}/{seq}": {
+                "put": {
+                    "summary": "The giver replaces its own input `seq` before the slot closes: the new input takes the next number, `seq` no longer counts and its body is dropped",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "slot", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}},
+                        {"name": "seq", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"}},
+                        {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 255}}
+                    ],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "maxProperties": 200}}}},
+                    "responses": {"201": {"description": "The receipt of the new input, naming the one it replaces"}, "400": problem, "401": problem,
+                                  "403": problem, "404": problem, "409": problem, "411": problem, "413": problem, "415": problem,
+                                  "422": problem, "503": problem}},
+                "delete": {
+                    "summary": "The giver withdraws its own input `seq` before the slot closes: it no longer counts and its body is dropped",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "slot", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}},
+                        {"name": "seq", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"}}
+                    ],
+                    "responses": {"200": {"description": "The receipt of the withdrawal"}, "400": problem, "401": problem, "403": problem,
+                                  "404": problem, "409": problem, "503": problem}}},
         "/api/v1/cases/{id}/progress": {"get": {
                 "summary": "The case on the engine: status, tasks, timers, slots and the registry entries it wrote (its state body and examiners)",
                 "security": [{"bearer": []}],

@@ -97,12 +97,23 @@ pub enum Change {
         by: Party,
         /// sha256 of its bytes.
         digest: String,
+        /// The giver's earlier input it replaces.
+        replaces: Option<u32>,
+    },
+    /// An input was withdrawn by its giver.
+    SlotInputWithdrawn {
+        /// The slot.
+        name: String,
+        /// Its number.
+        seq: u32,
+        /// Who withdrew it.
+        by: Party,
     },
     /// A slot was closed.
     SlotClosed {
         /// The slot.
         name: String,
-        /// How many inputs it holds.
+        /// How many inputs it holds (withdrawn ones left out).
         count: u32,
     },
     /// A slot was unsealed.
@@ -233,11 +244,24 @@ pub fn apply(
             digest,
             ..
         } => {
+            let replaces = case
+                .slots
+                .get(slot)
+                .and_then(|s| s.inputs.iter().find(|i| i.seq == *seq))
+                .and_then(|i| i.replaces);
             changes.push(Change::SlotInput {
                 name: slot.to_string(),
                 seq: *seq,
                 by: by.clone(),
                 digest: digest.clone(),
+                replaces,
+            });
+        }
+        Input::SlotWithdrawn { slot, seq, by, .. } => {
+            changes.push(Change::SlotInputWithdrawn {
+                name: slot.to_string(),
+                seq: *seq,
+                by: by.clone(),
             });
         }
         _ => {}
@@ -343,6 +367,11 @@ pub fn apply(
                         rule: rule.clone(),
                     },
                 );
+                // A timer named as an open slot is the slot's close.
+                if let Some(s) = case.slots.get_mut(&name).filter(|s| s.open) {
+                    s.closes_at = Some(fires_at.clone());
+                    s.close_rule = Some(rule.clone());
+                }
                 changes.push(Change::TimerSet {
                     name: name.to_string(),
                     fires_at,
@@ -365,6 +394,7 @@ pub fn apply(
                 if case.slots.contains_key(&name) {
                     return err(format!("open-slot {name}: opened before"));
                 }
+                let close = case.timers.get(&name);
                 case.slots.insert(
                     name.clone(),
                     Slot {
@@ -374,6 +404,9 @@ pub fn apply(
                         unsealed: false,
                         rule: rule.clone(),
                         inputs: Vec::new(),
+                        closes_at: close.map(|t| t.fires_at.clone()),
+                        close_rule: close.map(|t| t.rule.clone()),
+                        closed_at: None,
                     },
                 );
                 changes.push(Change::SlotOpened {
@@ -388,7 +421,8 @@ pub fn apply(
                     return err(format!("close-slot {name}: no such open slot"));
                 };
                 s.open = false;
-                let count = s.inputs.len() as u32;
+                s.closed_at = Some(at.clone());
+                let count = s.live().count() as u32;
                 changes.push(Change::SlotClosed {
                     name: name.to_string(),
                     count,
@@ -407,7 +441,7 @@ pub fn apply(
                     return err(format!("unseal {name}: close the slot first"));
                 }
                 s.unsealed = true;
-                let inputs: Vec<SlotEntry> = s.inputs.clone();
+                let inputs: Vec<SlotEntry> = s.live().cloned().collect();
                 changes.push(Change::SlotUnsealed {
                     name: name.to_string(),
                     count: inputs.len() as u32,
@@ -475,12 +509,73 @@ pub fn apply(
     Ok((changes, next))
 }
 
-/// Records an input into an open slot on the case (the engine's part of `slot-input`, before
-/// the reducer sees it): its number is the slot's next. Refuses a closed or unknown slot.
-pub fn receive(case: &mut Case, entry: SlotEntryDraft<'_>) -> Result<u32, ApplyError> {
-    let Some(slot) = case.slots.get_mut(entry.slot).filter(|s| s.open) else {
-        return err(format!("slot {} is not open", entry.slot));
+/// Why an input cannot go into a slot, or be withdrawn from it.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SlotRefusal {
+    /// No such slot, or it is closed.
+    #[error("slot {0} is not open")]
+    NotOpen(String),
+    /// The slot's window closed at this instant (its timer may not have fired yet).
+    #[error("slot {slot} closed at {at}")]
+    Closed {
+        /// The slot.
+        slot: String,
+        /// The instant it closed.
+        at: String,
+        /// The rule of its close.
+        rule: String,
+    },
+    /// The giver has no live input of that number in the slot.
+    #[error("no input {1} of yours in slot {0}")]
+    NotYours(String, u32),
+}
+
+/// Whether `slot` takes inputs at `at`: open, and before its close instant.
+fn open_at<'c>(case: &'c mut Case, slot: &str, at: &str) -> Result<&'c mut Slot, SlotRefusal> {
+    let Some(s) = case.slots.get_mut(slot) else {
+        return Err(SlotRefusal::NotOpen(slot.to_owned()));
     };
+    let past =
+        |close: &str| matches!((time::parse(close), time::parse(at)), (Ok(c), Ok(a)) if a >= c);
+    match (&s.closes_at, &s.closed_at) {
+        (Some(close), _) if past(close) => Err(SlotRefusal::Closed {
+            slot: slot.to_owned(),
+            at: close.clone(),
+            rule: s.close_rule.clone().unwrap_or_else(|| s.rule.clone()),
+        }),
+        (_, Some(closed)) if !s.open => Err(SlotRefusal::Closed {
+            slot: slot.to_owned(),
+            at: closed.clone(),
+            rule: s.close_rule.clone().unwrap_or_else(|| s.rule.clone()),
+        }),
+        _ if !s.open => Err(SlotRefusal::NotOpen(slot.to_owned())),
+        _ => Ok(s),
+    }
+}
+
+/// The giver's live input `seq` of `slot`, withdrawn at `at`: its body is dropped.
+fn take_back(s: &mut Slot, name: &str, seq: u32, by: &Party, at: &str) -> Result<(), SlotRefusal> {
+    let Some(e) = s
+        .inputs
+        .iter_mut()
+        .find(|i| i.seq == seq && i.is_live() && i.by.org.is_some() && i.by.org == by.org)
+    else {
+        return Err(SlotRefusal::NotYours(name.to_owned(), seq));
+    };
+    e.withdrawn_at = Some(at.to_owned());
+    e.body = Value::Null;
+    Ok(())
+}
+
+/// Records an input into an open slot on the case (the engine's part of `slot-input`, before
+/// the reducer sees it): its number is the slot's next; a replacement withdraws the giver's
+/// earlier input in the same step. Refuses a closed or unknown slot, an input at or after the
+/// slot's close instant, and replacing an input that is not the giver's live one.
+pub fn receive(case: &mut Case, entry: SlotEntryDraft<'_>) -> Result<u32, SlotRefusal> {
+    let slot = open_at(case, entry.slot, &entry.at)?;
+    if let Some(old) = entry.replaces {
+        take_back(slot, entry.slot, old, &entry.by, &entry.at)?;
+    }
     let seq = slot.inputs.len() as u32 + 1;
     slot.inputs.push(SlotEntry {
         seq,
@@ -488,8 +583,23 @@ pub fn receive(case: &mut Case, entry: SlotEntryDraft<'_>) -> Result<u32, ApplyE
         digest: entry.digest,
         body: entry.body,
         at: entry.at,
+        replaces: entry.replaces,
+        withdrawn_at: None,
     });
     Ok(seq)
+}
+
+/// Withdraws the giver's live input `seq` from an open slot before its close (the engine's
+/// part of [`Input::SlotWithdrawn`]).
+pub fn withdraw(
+    case: &mut Case,
+    slot: &str,
+    seq: u32,
+    by: &Party,
+    at: &str,
+) -> Result<(), SlotRefusal> {
+    let s = open_at(case, slot, at)?;
+    take_back(s, slot, seq, by, at)
 }
 
 /// An input into a slot, before it has its number.
@@ -504,6 +614,8 @@ pub struct SlotEntryDraft<'a> {
     pub body: Value,
     /// When.
     pub at: String,
+    /// The giver's earlier input it replaces.
+    pub replaces: Option<u32>,
 }
 
 /// The member of a task in worklists and deadline sets: its task id.

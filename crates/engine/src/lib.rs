@@ -39,6 +39,13 @@ pub fn react(
     input: &Input,
     entries: &[Entry],
 ) -> Result<Result<Reaction, Vec<Violation>>, PluginError> {
+    // A withdrawal is the engine's own: the variant learns what counts at the close.
+    if let Input::SlotWithdrawn { .. } = input {
+        return Ok(Ok(Reaction {
+            state: state.clone(),
+            effects: Vec::new(),
+        }));
+    }
     match def.contract {
         Contract::V1 => GraphAdapter::new(def.clone()).react(state, input, entries),
         Contract::V2 => v2::react(def, state, input, entries),
@@ -277,19 +284,29 @@ mod tests {
             }],
         };
         apply(&mut c, &at, open, &ctx).unwrap();
-        for n in 0..2 {
-            apply::receive(
-                &mut c,
-                apply::SlotEntryDraft {
-                    slot: "bids",
-                    by: Party::role(Role::Supplier),
-                    digest: format!("d{n}"),
-                    body: json!({"price": n}),
-                    at: "2026-03-20T10:00:00+05:00".into(),
-                },
-            )
-            .unwrap();
+        let a = Party::of(Role::Supplier, "940740000911".parse().unwrap());
+        let b = Party::of(Role::Supplier, "990140000384".parse().unwrap());
+        let draft = |by: &Party, d: &str, replaces| apply::SlotEntryDraft {
+            slot: "bids",
+            by: by.clone(),
+            digest: d.into(),
+            body: json!({"price": d}),
+            at: "2026-03-20T10:00:00+05:00".into(),
+            replaces,
+        };
+        for (by, d) in [(&a, "a1"), (&b, "b1"), (&b, "b2")] {
+            apply::receive(&mut c, draft(by, d, None)).unwrap();
         }
+        // A replaces its first; B withdraws its second; nobody touches another's input.
+        assert_eq!(apply::receive(&mut c, draft(&a, "a2", Some(1))), Ok(4));
+        assert_eq!(
+            apply::receive(&mut c, draft(&a, "a3", Some(2))),
+            Err(apply::SlotRefusal::NotYours("bids".into(), 2))
+        );
+        apply::withdraw(&mut c, "bids", 3, &b, "2026-03-20T11:00:00+05:00").unwrap();
+        assert!(apply::withdraw(&mut c, "bids", 3, &b, "2026-03-20T11:00:00+05:00").is_err());
+        let gone = &c.slots[&name("bids")].inputs[0];
+        assert!(gone.withdrawn_at.is_some() && gone.body.is_null());
         let close = Reaction {
             state: json!(null),
             effects: vec![
@@ -298,20 +315,69 @@ mod tests {
             ],
         };
         let (_, next) = apply(&mut c, &at, close, &ctx).unwrap();
+        // Live inputs only: B's first and A's replacement.
         assert!(matches!(&next[0], Input::SlotClosed { count: 2, .. }));
-        assert!(matches!(&next[1], Input::SlotUnsealed { inputs, .. } if inputs.len() == 2));
-        assert!(
-            apply::receive(
-                &mut c,
-                apply::SlotEntryDraft {
-                    slot: "bids",
-                    by: Party::role(Role::Supplier),
-                    digest: "late".into(),
-                    body: json!({}),
-                    at: "2026-03-21T10:00:00+05:00".into(),
+        assert!(matches!(&next[1], Input::SlotUnsealed { inputs, .. }
+            if inputs.iter().map(|i| i.seq).collect::<Vec<_>>() == [2, 4]));
+        assert!(matches!(
+            apply::receive(&mut c, draft(&a, "late", None)),
+            Err(apply::SlotRefusal::Closed { at, .. }) if at == "2026-03-19T10:00:00+05:00"
+        ));
+    }
+
+    /// FX-SLOT-CLOSE: a timer named as a slot closes it at its instant (here SM-47's window: 15
+    /// working days from Thu 19 March 2026, 21-25 March off, end at 24:00 on Tue 14 April),
+    /// before the scheduler fires it.
+    #[test]
+    fn sm_47_a_slot_closes_at_the_instant_of_its_timer_even_before_it_fires() {
+        let f = Fixture::new();
+        let ctx = f.ctx();
+        let mut c = case();
+        let at = timer_input("2026-03-19T10:00:00+05:00");
+        let open = Reaction {
+            state: json!(null),
+            effects: vec![
+                Effect::OpenSlot {
+                    name: name("bids"),
+                    party: Party::role(Role::Supplier),
+                    sealed: true,
+                    rule: "SM-49".into(),
                 },
-            )
-            .is_err()
+                Effect::SetTimer {
+                    name: name("bids"),
+                    at: None,
+                    term: Some(Span {
+                        count: 15,
+                        unit: egov_kernel::Unit::WorkingDays,
+                    }),
+                    rule: "SM-47".into(),
+                },
+            ],
+        };
+        apply(&mut c, &at, open, &ctx).unwrap();
+        let slot = &c.slots[&name("bids")];
+        assert_eq!(slot.closes_at.as_deref(), Some("2026-04-15T00:00:00+05:00"));
+        let a = Party::of(Role::Supplier, "940740000911".parse().unwrap());
+        let at_ = |t: &str| apply::SlotEntryDraft {
+            slot: "bids",
+            by: a.clone(),
+            digest: "d".into(),
+            body: json!({}),
+            at: t.into(),
+            replaces: None,
+        };
+        assert_eq!(
+            apply::receive(&mut c, at_("2026-04-14T23:59:59+05:00")),
+            Ok(1)
         );
+        assert_eq!(
+            apply::receive(&mut c, at_("2026-04-15T00:00:00+05:00")),
+            Err(apply::SlotRefusal::Closed {
+                slot: "bids".into(),
+                at: "2026-04-15T00:00:00+05:00".into(),
+                rule: "SM-47".into()
+            })
+        );
+        assert!(apply::withdraw(&mut c, "bids", 1, &a, "2026-04-15T00:00:01+05:00").is_err());
     }
 }

@@ -140,6 +140,18 @@ pub enum Input {
         /// When.
         at: String,
     },
+    /// Its giver withdrew an input of an open slot (the engine's own input: the variant is not
+    /// called; `slot-closed` and `slot-unsealed` leave the input out).
+    SlotWithdrawn {
+        /// The slot.
+        slot: Name,
+        /// The input withdrawn.
+        seq: u32,
+        /// Who withdrew it.
+        by: Party,
+        /// When.
+        at: String,
+    },
     /// A registry entry the case wrote or follows has changed.
     EntryChanged {
         /// The entry as it is now.
@@ -159,6 +171,7 @@ impl Input {
             | Input::SlotInput { at, .. }
             | Input::SlotClosed { at, .. }
             | Input::SlotUnsealed { at, .. }
+            | Input::SlotWithdrawn { at, .. }
             | Input::EntryChanged { at, .. } => at,
         }
     }
@@ -173,10 +186,24 @@ pub struct SlotEntry {
     pub by: Party,
     /// sha256 of the body's bytes.
     pub digest: String,
-    /// The body (kept sealed: not shown and not given to the reducer until unsealed).
+    /// The body (kept sealed: not shown and not given to the reducer until unsealed; the
+    /// services keep a sealed slot's bodies encrypted until then). `null` once withdrawn.
     pub body: Value,
     /// When it was received.
     pub at: String,
+    /// The input of the same giver it replaced (withdrawn by this one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<u32>,
+    /// When its giver withdrew it (or replaced it): it no longer counts, its body is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<String>,
+}
+
+impl SlotEntry {
+    /// Whether it still counts (neither withdrawn nor replaced).
+    pub fn is_live(&self) -> bool {
+        self.withdrawn_at.is_none()
+    }
 }
 
 /// A registry entry: the catalog service will own registries; until then an entry a case
@@ -434,6 +461,23 @@ pub struct Slot {
     /// Its inputs in order.
     #[serde(default)]
     pub inputs: Vec<SlotEntry>,
+    /// When it closes: the instant of the timer of the same name (a window such as SM-47's).
+    /// Inputs at or after it are refused even before the scheduler fires the timer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<String>,
+    /// The rule of that timer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_rule: Option<String>,
+    /// When it was closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<String>,
+}
+
+impl Slot {
+    /// Its inputs that still count.
+    pub fn live(&self) -> impl Iterator<Item = &SlotEntry> {
+        self.inputs.iter().filter(|i| i.is_live())
+    }
 }
 
 /// The case aggregate: one case of one procedure, its variant pinned by digest.

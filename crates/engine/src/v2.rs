@@ -48,9 +48,11 @@ fn slot_entry_out(e: &SlotEntry) -> wit2::SlotEntry {
     }
 }
 
-/// An input as the contract passes it.
-pub fn input_out(input: &Input) -> wit2::Input {
-    match input {
+/// An input as the contract passes it; none for the engine's own inputs (a withdrawal), which
+/// no variant sees.
+pub fn input_out(input: &Input) -> Option<wit2::Input> {
+    Some(match input {
+        Input::SlotWithdrawn { .. } => return None,
         Input::Submitted {
             intake,
             submission,
@@ -114,7 +116,7 @@ pub fn input_out(input: &Input) -> wit2::Input {
             entry: entries_out(std::slice::from_ref(entry)).remove(0),
             at: at.clone(),
         }),
-    }
+    })
 }
 
 /// Parses a plugin's reaction, naming what is malformed.
@@ -290,9 +292,15 @@ pub fn react(
     if !refused.is_empty() {
         return Ok(Err(refused));
     }
-    let answer =
-        def.plugin()
-            .react(&state.to_string(), &input_out(input), &entries_out(entries))?;
+    let Some(wit_input) = input_out(input) else {
+        return Ok(Ok(Reaction {
+            state: state.clone(),
+            effects: Vec::new(),
+        }));
+    };
+    let answer = def
+        .plugin()
+        .react(&state.to_string(), &wit_input, &entries_out(entries))?;
     match answer {
         Err(v) => Ok(Err(v
             .into_iter()

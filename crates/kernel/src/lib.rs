@@ -19,4 +19,4 @@ pub use id::{CaseId, EventId, IdError, TaskId, TaskKey};
 pub use role::{Role, RoleError};
 pub use term::{Due, Term, TermError, Unit};
 pub use text::{Line, Name, Text, TextError};
-pub use time::{Clock, FixedClock, SystemClock};
+pub use time::{Clock, FixedClock, SetClock, ShiftedClock, SystemClock};

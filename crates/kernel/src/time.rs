@@ -102,6 +102,51 @@ impl Clock for FixedClock {
     }
 }
 
+impl SetClock for FixedClock {
+    fn set(&self, ts: Timestamp) {
+        FixedClock::set(self, ts);
+    }
+    fn reset(&self) {}
+}
+
+/// A clock whose instant a development suite may move (`egov up`, the tests): the demo replays
+/// months of a procedure in minutes this way. Never in a deployment (`egov serve`).
+pub trait SetClock: Clock {
+    /// Moves the clock to `ts`; a running clock keeps running from there.
+    fn set(&self, ts: Timestamp);
+    /// Back to the wall (a running clock) or left where it is (a stopped one).
+    fn reset(&self);
+}
+
+/// The system clock shifted by an offset that can be moved: it runs with the wall.
+#[derive(Debug, Default)]
+pub struct ShiftedClock(std::sync::atomic::AtomicI64);
+
+impl ShiftedClock {
+    /// The offset, in milliseconds.
+    pub fn offset_ms(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_millis(self.offset_ms()))
+            .unwrap_or_else(|_| Timestamp::now())
+    }
+}
+
+impl SetClock for ShiftedClock {
+    fn set(&self, ts: Timestamp) {
+        let offset = ts.as_millisecond() - Timestamp::now().as_millisecond();
+        self.0.store(offset, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn reset(&self) {
+        self.0.store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

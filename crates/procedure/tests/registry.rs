@@ -82,14 +82,25 @@ fn editions_are_selected_by_the_submission_date() {
     );
     assert_eq!(
         r.reload(),
-        8,
+        10,
         "the released 1.0.0, 2.0.0 and the demonstration 2.1.0 of perechen-353, the two \
-         editions each of the TOR and the service model, and the life cycle's"
+         editions each of the TOR, the service model and the tender, and the life cycle's"
     );
     assert_eq!(
         r.select("lifecycle", date(2023, 1, 1)).unwrap().id,
         "lc-471-2023"
     );
+    // A tender follows the rules in force on the day it begins: to 31.12.2022 the service-model
+    // Rules as amended by order 101/НҚ, from 01.01.2023 the Rules restated by order 471/НҚ.
+    assert_eq!(
+        r.select("tender", date(2022, 12, 31)).unwrap().id,
+        "tender-2022"
+    );
+    assert_eq!(
+        r.select("tender", date(2023, 1, 1)).unwrap().id,
+        "tender-2023"
+    );
+    assert!(r.select("tender", date(2022, 4, 9)).is_err());
     // The demonstration edition is version 2.1.0 of the same variant, in force from 2027: the
     // higher version in force on the day is chosen; before 2027 only 2.0.0 is in force.
     assert_eq!(

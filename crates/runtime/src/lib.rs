@@ -8,6 +8,7 @@
 //! - [`serve`]: a service's API plus `/api/v1/openapi.json`, `/healthz`, `/readyz`, `/metrics`.
 //! - [`telemetry`]: `tracing` everywhere, OTLP export when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
 
+pub mod sealing;
 pub mod telemetry;
 
 use std::net::SocketAddr;
@@ -82,6 +83,8 @@ pub struct PlatformConfig {
     pub plugins: Vec<PathBuf>,
     /// `EGOV_PLUGIN_CACHE`: where compiled plugins are cached (none: compile at each start).
     pub plugin_cache: Option<PathBuf>,
+    /// `EGOV_SEALING_KEY`: the file of the key sealed slots are encrypted with (64 hex digits).
+    pub sealing_key: PathBuf,
 }
 
 /// Everything a service needs, connected. Cheap to clone.
@@ -109,6 +112,11 @@ pub struct Platform {
     pub replica: String,
     /// Topic partitions.
     pub partitions: u16,
+    /// The key sealed slots are encrypted with at rest.
+    pub sealer: Arc<sealing::Sealer>,
+    /// The clock a development suite lets a platform administrator move
+    /// (`PUT /api/v1/dev/clock`); never set by `egov serve`.
+    pub dev_clock: Option<Arc<dyn egov_kernel::SetClock>>,
 }
 
 impl Platform {
@@ -126,6 +134,10 @@ impl Platform {
             cfg.audience.clone(),
         ))
         .await?;
+        let sealer = Arc::new(
+            sealing::Sealer::from_file(&cfg.sealing_key)
+                .map_err(|e| StartError::Config(e.to_string()))?,
+        );
         let calendar = match &cfg.calendar_file {
             Some(f) => Calendar::builtin_with_file(f)?,
             None => Calendar::builtin(),
@@ -158,7 +170,16 @@ impl Platform {
             deadlines,
             replica: cfg.replica.clone(),
             partitions: cfg.partitions,
+            sealer,
+            dev_clock: None,
         })
+    }
+
+    /// A development suite's platform: `clock` (the one it was connected with) may be moved
+    /// through intake's `PUT /api/v1/dev/clock` by a platform administrator.
+    pub fn with_dev_clock(mut self, clock: Arc<dyn egov_kernel::SetClock>) -> Self {
+        self.dev_clock = Some(clock);
+        self
     }
 
     /// The topic written by `service`.

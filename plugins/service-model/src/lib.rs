@@ -10,8 +10,9 @@
 //!
 //! The steps: the SI's conclusion (SM-11), the AB's decision (SM-13), the design assignment
 //! (SM-18, SM-19) and its approval by the customer (AMB-SM-8), which writes the registry entry
-//! `design-assignments` the tender procedure (SM-42) starts from; and, for the development of
-//! an ICT service (SM-90), the SI's analysis (SM-91) and the discussion (SM-92).
+//! `design-assignments` and starts the tender case from it (`start-case` of kind `tender`, its
+//! intake `design-assignment`: SM-42); and, for the development of an ICT service (SM-90), the
+//! SI's analysis (SM-91) and the discussion (SM-92).
 //!
 //! [`Closed`] is the edition in force from 1 January 2023, when order 471/НҚ restated order
 //! No. 129 as the Rules for the creation, development, operation and acquisition of
@@ -73,6 +74,10 @@ pub const INTAKES: [(&str, &str, &str, &str); 4] = [
 /// The registry the approval of a design assignment writes: the event the tender procedure
 /// (SM-42) starts from.
 pub const DESIGN_ASSIGNMENTS: &str = "design-assignments";
+/// The procedure kind of the tender an approved design assignment starts (SM-42), and the
+/// intake of that procedure its `start-case` names.
+pub const TENDER_KIND: &str = "tender";
+pub const TENDER_LINK: &str = "design-assignment";
 /// The registry of development requests (SM-90), each linked by its `ict_service` to the
 /// Catalog entry it names, with where it stands (SM-91.b, SM-92).
 pub const DEVELOPMENT_REQUESTS: &str = "ict-service-development-requests";
@@ -314,7 +319,7 @@ fn development_entry(st: &GraphState, status: &str, rule: &str, on: &str) -> Eff
 /// The variant's `react`: the graph, with the checks of each completion (a refusal changes
 /// nothing), the notifications of SM-8, SM-13 (AMB-SM-4), SM-90, SM-91.b, SM-92 (AMB-SM-14),
 /// the customer's task of approving the design assignment, and the registry entry of an
-/// approved design assignment.
+/// approved design assignment with the tender case it starts.
 pub fn react(state: &str, input: &Input) -> Result<Reaction, Vec<Violation>> {
     graph().react(state, input, |st, input, effects| {
         match input {
@@ -423,8 +428,8 @@ pub fn react(state: &str, input: &Input) -> Result<Reaction, Vec<Violation>> {
                             }
                         }
                     }
-                    // The approved design assignment: the entry the tender procedure starts
-                    // from (SM-42: the SI places the announcement within 3 working days).
+                    // The approved design assignment: the entry, and the tender procedure started
+                    // from it (SM-42: the SI places the announcement within 3 working days).
                     ("da-approval", "approved") => {
                         let da = st.done.get("design-assignment").cloned().unwrap_or_default();
                         let key = design_assignment_key(st);
@@ -445,6 +450,12 @@ pub fn react(state: &str, input: &Input) -> Result<Reaction, Vec<Violation>> {
                             "SM-42: the design assignment was approved by the customer of the ICT service; the announcement of the tender is due within 3 working days",
                             &json!({"registry": DESIGN_ASSIGNMENTS, "key": key, "approved_on": day(&t.at)}),
                         ));
+                        // The tender case (kind `tender`, its intake `design-assignment`): the
+                        // same body, with the entry's key; the platform admits it on the day of
+                        // the approval, as the customer's.
+                        let mut start = body;
+                        start["design_assignment_key"] = json!(key);
+                        effects.push(start_case(TENDER_KIND, TENDER_LINK, &start));
                     }
                     // SM-91.b: the conclusion goes to the AB, the customer and the operator.
                     ("si-analysis", outcome) => {

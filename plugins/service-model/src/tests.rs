@@ -722,6 +722,37 @@ fn the_request_runs_to_an_approved_design_assignment_through_a_returned_round() 
     assert_eq!(body["customer"], AGENCY);
     assert_eq!(body["design_assignment"], design_assignment());
     assert_eq!(body["approved_on"], "2023-01-06");
+    // SM-42: the approval starts the tender case, through its intake `design-assignment`, with
+    // the entry's body and key.
+    let starts: Vec<&StartCase> = r
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::StartCase(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(starts.len(), 1);
+    assert_eq!(
+        (starts[0].procedure.as_str(), starts[0].link.as_str()),
+        ("tender", "design-assignment")
+    );
+    let mut expected = body.clone();
+    expected["design_assignment_key"] = json!(entry.key);
+    assert_eq!(
+        serde_json::from_str::<Value>(&starts[0].submission).unwrap(),
+        expected
+    );
+    // After the entry and the SI's notice.
+    assert!(matches!(
+        &r.effects[..],
+        [
+            ..,
+            Effect::PutEntry(_),
+            Effect::Notify(_),
+            Effect::StartCase(_)
+        ]
+    ));
     let st: GraphState = serde_json::from_str(&r.state).unwrap();
     assert!(st.open.is_empty());
 }

@@ -8,7 +8,7 @@ use service_model::Edition;
 
 const EDITION: Edition = Edition {
     id: "sm-101-2022",
-    version: "1.0.0",
+    version: "1.1.0",
     title: "Automation of a state body's activity under the service model of informatization: request, conclusion, decision, design assignment; development of an ICT service",
     // effective_from / effective_to, with the SM-ORD-5 arithmetic and its caveat.
     manifest: include_str!("../manifest.toml"),

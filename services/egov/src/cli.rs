@@ -211,6 +211,9 @@ pub struct DemoArgs {
     /// expertise's base URL.
     #[arg(long, default_value = "http://127.0.0.1:8082")]
     expertise: String,
+    /// tender's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8083")]
+    tender: String,
     /// catalog's base URL.
     #[arg(long, default_value = "http://127.0.0.1:8084")]
     catalog: String,
@@ -239,6 +242,7 @@ fn demo(args: DemoArgs) -> Result<(), Failure> {
     let targets = egov::demo::Targets {
         intake: args.intake.clone(),
         expertise: args.expertise.clone(),
+        tender: args.tender.clone(),
         catalog: args.catalog.clone(),
     };
     let today = time::local_date(egov_kernel::Clock::now(&egov_kernel::SystemClock)).to_string();

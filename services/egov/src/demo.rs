@@ -15,6 +15,15 @@
 //!   warranty claim in the supplier's (LC-17.b); the Register of trusted software (LC-37 at once,
 //!   LC-22 waiting for the authorized body, LC-32.a included by it); the operator's own ICT
 //!   service in the Catalog (SM-88, LC-30.c).
+//! - Tenders of the 2023 rules (LC-26, LC-28: the Register asked first, an agreed TOR in the
+//!   documentation): one closed with two applications opened and waiting for the Commission's
+//!   evaluation; one awarded and taken to the Catalog (SM-73..SM-98); one cancelled after three
+//!   empty windows (SM-53-1.a, .b, .c); one with its window open today and a sealed application.
+//!   The first three are replayed months back on the development clock of `egov up`
+//!   (`PUT /api/v1/dev/clock`, a platform administrator's), which is then set back to the wall;
+//!   so the OCDS feed (`GET /api/v1/ocds/releases`) holds every stage.
+
+mod tenders;
 
 use std::time::Duration;
 
@@ -33,6 +42,8 @@ pub struct Targets {
     pub intake: String,
     /// expertise's base URL.
     pub expertise: String,
+    /// tender's base URL.
+    pub tender: String,
     /// catalog's base URL.
     pub catalog: String,
 }
@@ -66,6 +77,7 @@ impl Demo<'_> {
         let base = match service {
             "intake" => &self.to.intake,
             "catalog" => &self.to.catalog,
+            "tender" => &self.to.tender,
             _ => &self.to.expertise,
         };
         format!("{}{path}", base.trim_end_matches('/'))
@@ -351,6 +363,9 @@ impl Demo<'_> {
                 r["errors"][0]["rule"].as_str().unwrap_or("")
             ),
         );
+        // Tenders: three replayed on the development clock (months of windows in minutes), then
+        // one at today's date.
+        self.tenders(&mut out).await?;
         self.registries(&mut out).await?;
         Ok(out)
     }

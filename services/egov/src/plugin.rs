@@ -331,7 +331,7 @@ fn bench_react(
             at: "2026-03-19T10:00:00+05:00".into(),
         },
     };
-    let wit_input = egov_engine::v2::input_out(&input);
+    let wit_input = egov_engine::v2::input_out(&input).expect("a submission is a variant's input");
     let p50 = |mut v: Vec<std::time::Duration>| {
         v.sort();
         (v[v.len() / 2], v[v.len() * 99 / 100])

@@ -39,6 +39,7 @@ pub fn run(service: &str) -> anyhow::Result<()> {
                 .map(PathBuf::from)
                 .collect(),
             plugin_cache: std::env::var("EGOV_PLUGIN_CACHE").ok().map(PathBuf::from),
+            sealing_key: PathBuf::from(var("EGOV_SEALING_KEY")?),
         };
         let platform = Platform::connect(&cfg, Arc::new(egov_kernel::SystemClock)).await?;
         let shutdown = CancellationToken::new();

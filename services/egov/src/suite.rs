@@ -48,7 +48,8 @@ impl Layout {
             tender: at(2),
             catalog: at(3),
             monitoring_bridge: at(4),
-            scheduler_tick: Duration::from_secs(5),
+            // Half a second: a window's close (SM-47) is acted on within a second of it.
+            scheduler_tick: Duration::from_millis(500),
         }
     }
 
@@ -103,7 +104,7 @@ pub async fn start_one(
             };
             egov_expertise::start(p, cfg, shutdown).await
         }
-        "tender" => egov_tender::start(p, egov_tender::Config { listen: addr }, shutdown).await,
+        "tender" => egov_tender::start(p, egov_tender::Config::at(addr)?, shutdown).await,
         "catalog" => egov_catalog::start(p, egov_catalog::Config { listen: addr }, shutdown).await,
         "monitoring-bridge" => {
             egov_monitoring_bridge::start(

@@ -83,10 +83,16 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         calendar_file: args.calendar.clone(),
         plugins: args.plugins.clone(),
         plugin_cache: Some(args.home.join("plugin-cache")),
+        sealing_key: dev_sealing_key(&args.home)?,
     };
-    let platform = Platform::connect(&cfg, Arc::new(egov_kernel::SystemClock))
+    // The wall clock, which a platform administrator may shift (`PUT /api/v1/dev/clock` at
+    // intake): `egov demo` replays tenders through months of windows this way. A development
+    // suite only: `egov serve` has no such clock.
+    let clock = Arc::new(egov_kernel::ShiftedClock::default());
+    let platform = Platform::connect(&cfg, clock.clone())
         .await
-        .with_context(|| format!("starting the platform on {redis_url}"))?;
+        .with_context(|| format!("starting the platform on {redis_url}"))?
+        .with_dev_clock(clock);
     let layout = Layout::loopback(args.first_port);
     let running = suite::start_all(&platform, &layout, shutdown.clone()).await?;
     // New plugin revisions are picked up while the suite runs.
@@ -144,6 +150,15 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     }
     println!("egov stopped.");
     Ok(())
+}
+
+/// The development sealing key under `home` (created once, mode 0600): what sealed slots are
+/// encrypted with at rest (`EGOV_SEALING_KEY` in a deployment).
+fn dev_sealing_key(home: &Path) -> anyhow::Result<PathBuf> {
+    let path = home.join("dev-sealing-key");
+    egov_runtime::sealing::create_dev_key(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    Ok(path)
 }
 
 async fn start_redis(dir: &Path, port: u16) -> anyhow::Result<Child> {

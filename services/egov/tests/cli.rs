@@ -648,15 +648,18 @@ fn serve_starts_a_shell_service_with_no_consumer_group_and_its_group_later_reads
     let home = std::env::temp_dir().join(format!("egov-cli-serve-{}", std::process::id()));
     let keys = egov_auth::dev::DevKeys::load_or_create(&home).unwrap();
     let addr = format!("127.0.0.1:{}", egov_testkit::free_port());
+    let sealing_key = home.join("dev-sealing-key");
+    egov_runtime::sealing::create_dev_key(&sealing_key).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_egov"))
-        .args(["serve", "tender"])
+        .args(["serve", "monitoring-bridge"])
         .env("REDIS_URL", &r.url)
         .env("EGOV_PARTITIONS", "1")
         .env("EGOV_JWKS", keys.jwks_path())
         .env("EGOV_JWT_ISSUER", egov_auth::dev::DEV_ISSUER)
         .env("EGOV_JWT_AUDIENCE", egov_auth::dev::DEV_AUDIENCE)
         .env("EGOV_PLUGINS", plugins().join("variants"))
-        .env("TENDER_ADDR", &addr)
+        .env("EGOV_SEALING_KEY", &sealing_key)
+        .env("MONITORING_BRIDGE_ADDR", &addr)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -670,10 +673,10 @@ fn serve_starts_a_shell_service_with_no_consumer_group_and_its_group_later_reads
         std::thread::sleep(Duration::from_millis(50));
         false
     });
-    assert!(ready, "tender did not become ready");
+    assert!(ready, "monitoring-bridge did not become ready");
     rt.block_on(async {
         let mut conn = b.connection();
-        for topic in ["expertise", "tender"] {
+        for topic in ["expertise", "monitoring-bridge"] {
             let groups: redis::RedisResult<redis::streams::StreamInfoGroupsReply> =
                 redis::cmd("XINFO")
                     .arg("GROUPS")
@@ -685,23 +688,27 @@ fn serve_starts_a_shell_service_with_no_consumer_group_and_its_group_later_reads
         }
     });
 
-    // When tender first has handlers, its new group reads what was published before.
+    // When the bridge first has handlers, its new group reads what was published before.
     let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     rt.block_on(async {
         let g = got.clone();
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(
-            b.consumer(ConsumerConfig::new(expertise.clone(), "tender", "pod-a"))
-                .run(
-                    move |d: Delivery| {
-                        let g = g.clone();
-                        async move {
-                            g.lock().unwrap().push(d.envelope.id);
-                            Ok(())
-                        }
-                    },
-                    shutdown.clone(),
-                ),
+            b.consumer(ConsumerConfig::new(
+                expertise.clone(),
+                "monitoring-bridge",
+                "pod-a",
+            ))
+            .run(
+                move |d: Delivery| {
+                    let g = g.clone();
+                    async move {
+                        g.lock().unwrap().push(d.envelope.id);
+                        Ok(())
+                    }
+                },
+                shutdown.clone(),
+            ),
         );
         eventually("three delivered", async || got.lock().unwrap().len() == 3).await;
         shutdown.cancel();

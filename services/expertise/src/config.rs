@@ -19,7 +19,7 @@ impl Config {
     pub fn from_env() -> Result<Self, StartError> {
         Ok(Self {
             listen: egov_runtime::env_addr("EXPERTISE_ADDR", "127.0.0.1:8082")?,
-            scheduler_tick: Duration::from_secs(5),
+            scheduler_tick: Duration::from_millis(500),
         })
     }
 }

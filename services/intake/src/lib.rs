@@ -10,6 +10,7 @@ mod api;
 mod config;
 mod domain;
 mod handlers;
+mod started;
 
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! intake's HTTP API.
 
 mod cases;
+mod dev;
 mod openapi;
 mod procedures;
 
@@ -18,5 +19,6 @@ pub(crate) fn routes(
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     cases::submit(ctx.clone())
         .or(cases::get(ctx.clone()))
+        .or(dev::routes(ctx.clone()))
         .or(procedures::list(ctx))
 }

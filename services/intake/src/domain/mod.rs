@@ -139,7 +139,12 @@ fn change(c: ChangeKind) -> (&'static str, Value) {
         ChangeKind::SlotInput(e) => (
             "SlotInputReceived",
             json!({
-            "slot": e.name, "seq": e.seq, "by": party(e.by), "sha256": e.digest}),
+            "slot": e.name, "seq": e.seq, "by": party(e.by), "sha256": e.digest,
+            "replaces": (e.replaces > 0).then_some(e.replaces)}),
+        ),
+        ChangeKind::SlotWithdrawn(e) => (
+            "SlotInputWithdrawn",
+            json!({"slot": e.name, "seq": e.seq, "by": party(e.by)}),
         ),
         ChangeKind::SlotClosed(e) => ("SlotClosed", json!({"slot": e.name, "count": e.count})),
         ChangeKind::SlotUnsealed(e) => ("SlotUnsealed", json!({"slot": e.name, "count": e.count})),

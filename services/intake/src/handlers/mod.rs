@@ -3,6 +3,8 @@
 use std::sync::Arc;
 
 use egov_bus::{Delivery, HandleError};
+use egov_events::v1::CaseAdvanced;
+use egov_events::v1::change::Change as ChangeKind;
 use egov_runtime::Flag;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -33,6 +35,23 @@ async fn project(ctx: &Ctx, d: Delivery) -> Result<(), HandleError> {
     ctx.store
         .project("case", &case, &d.envelope, &d.envelope.id.to_string())
         .await
-        .map(|_| ())
-        .map_err(|e| HandleError::Retry(e.to_string()))
+        .map_err(|e| HandleError::Retry(e.to_string()))?;
+    // A case that starts another (`start-case`): the new case is recorded once per request.
+    if d.envelope.kind == "CaseAdvanced" {
+        let e: CaseAdvanced = d
+            .envelope
+            .decode()
+            .map_err(|e| HandleError::Reject(e.to_string()))?;
+        for (n, c) in e
+            .changes
+            .iter()
+            .filter_map(|c| c.change.as_ref())
+            .enumerate()
+        {
+            if let ChangeKind::CaseStartRequested(req) = c {
+                crate::started::start(ctx, &d.envelope, &case, n, req).await?;
+            }
+        }
+    }
+    Ok(())
 }

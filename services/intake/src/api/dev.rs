@@ -1,0 +1,82 @@
+//! `GET|PUT /api/v1/dev/clock`: the clock of a development suite (`egov up`, the tests), which a
+//! platform administrator may move, so that `egov demo` can replay months of legal terms (a
+//! tender's windows) in minutes. Served only when the platform has such a clock; a deployment
+//! (`egov serve`) has none and answers 404.
+
+use std::sync::Arc;
+
+use egov_auth::Principal;
+use egov_kernel::{Role, time};
+use egov_web::{ApiResponse, Posted, Problem};
+use serde::Deserialize;
+use serde_json::json;
+use warp::http::StatusCode;
+use warp::{Filter, Rejection};
+
+use crate::Ctx;
+
+/// What a move says: the local instant to move to, or `null` to go back to the wall.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Move {
+    now: Option<String>,
+}
+
+fn enabled(ctx: &Arc<Ctx>) -> impl Filter<Extract = (), Error = Rejection> + Clone + use<> {
+    let on = ctx.platform.dev_clock.is_some();
+    warp::any()
+        .and_then(move || async move {
+            if on {
+                Ok(())
+            } else {
+                Err(warp::reject::not_found())
+            }
+        })
+        .untuple_one()
+}
+
+fn now(ctx: &Ctx) -> ApiResponse {
+    ApiResponse::json(
+        StatusCode::OK,
+        &json!({"now": time::format(ctx.platform.clock.now()), "today": ctx.platform.clock.today().to_string()}),
+    )
+}
+
+/// The routes, each refusing every caller but a platform administrator.
+pub(crate) fn routes(
+    ctx: Arc<Ctx>,
+) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
+    let get = {
+        let ctx = ctx.clone();
+        warp::path!("api" / "v1" / "dev" / "clock")
+            .and(warp::get())
+            .and(enabled(&ctx))
+            .and(egov_auth::require(
+                ctx.platform.verifier.clone(),
+                &[Role::PlatformAdmin],
+            ))
+            .map(move |_: Principal| now(&ctx))
+    };
+    let put = warp::path!("api" / "v1" / "dev" / "clock")
+        .and(warp::put())
+        .and(enabled(&ctx))
+        .and(egov_auth::require(ctx.platform.verifier.clone(), &[Role::PlatformAdmin]))
+        .and(egov_web::posted::<Move>(1024))
+        .map(move |p: Principal, m: Posted<Move>| {
+            let Some(clock) = &ctx.platform.dev_clock else {
+                return Problem::not_found("no development clock").into();
+            };
+            match m.body.value.now.as_deref().map(time::parse) {
+                None => clock.reset(),
+                Some(Ok(ts)) => clock.set(ts),
+                Some(Err(e)) => {
+                    return Problem::bad_request(format!("not an RFC 3339 instant with its offset: {e}"))
+                        .field("now")
+                        .into();
+                }
+            }
+            tracing::warn!(by = %p.sub, now = %time::format(ctx.platform.clock.now()), "the development clock was moved");
+            now(&ctx)
+        });
+    get.or(put).unify()
+}
