@@ -38,6 +38,29 @@ async fn the_demo_leaves_a_sample_of_every_procedure_at_each_stage() {
         (4, 5, 1, 10, 3, 1, 4),
         "{samples:?}"
     );
+    // The demo set the development clock back where it stood; only an administrator moves it.
+    let (status, clock) = s
+        .get(
+            "intake",
+            "/api/v1/dev/clock",
+            &s.token(Role::PlatformAdmin, egov::demo::MINISTRY),
+        )
+        .await;
+    assert_eq!(
+        (status, clock["now"].as_str()),
+        (200, Some("2026-04-13T10:00:00+05:00")),
+        "{clock}"
+    );
+    let (status, _, r) = s
+        .raw(
+            "PUT",
+            "intake",
+            "/api/v1/dev/clock",
+            &s.token(Role::StateBody, egov::demo::STATE_BODY),
+            Some(r#"{"now": "2020-01-01T00:00:00+06:00"}"#),
+        )
+        .await;
+    assert_eq!(status, 403, "{r}");
     // The OCDS feed holds tenders at every stage, each release valid (OCDS 1.1.5).
     let feed = egov_e2e::eventually("the demo's tenders in the OCDS feed", || async {
         let (_, p) = s

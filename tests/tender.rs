@@ -518,6 +518,24 @@ async fn sm_42_to_sm_98_b_a_2022_tender_with_two_applications_sealed_until_the_c
             .is_none_or(Vec::is_empty),
         "{t}"
     );
+    // The case's timeline tells that applications came, not who sent them.
+    let (_, timeline) = s
+        .get(
+            "intake",
+            &format!("/api/v1/cases/{id}"),
+            &s.token(Role::AuthorizedBody, MINISTRY),
+        )
+        .await;
+    assert!(
+        timeline.to_string().contains("SlotInputReceived"),
+        "{timeline}"
+    );
+    for supplier in [OTHER_AGENCY, SUPPLIER_B] {
+        assert!(
+            !timeline.to_string().contains(supplier),
+            "the timeline names {supplier} before the close"
+        );
+    }
 
     // SM-47: the window closes at 24:00 on 25 May; an application at that instant is refused,
     // naming the instant, before the scheduler acts on it and after.

@@ -19,6 +19,24 @@ fn party(p: &Party) -> pb::Party {
     }
 }
 
+/// The giver of an input as the event names it: while its slot is sealed, only its role (who
+/// applied is not told before the close, as the slot's view does not tell it either).
+fn giver(case: &Case, slot: &str, by: &Party) -> pb::Party {
+    let sealed = case
+        .slots
+        .iter()
+        .find(|(n, _)| n.as_str() == slot)
+        .is_some_and(|(_, s)| s.sealed && !s.unsealed);
+    if sealed {
+        pb::Party {
+            role: by.role.to_string(),
+            org: String::new(),
+        }
+    } else {
+        party(by)
+    }
+}
+
 fn input_name(i: &Input) -> &'static str {
     match i {
         Input::Submitted { .. } => "submitted",
@@ -156,7 +174,7 @@ pub fn advanced(case: &Case, input: &Input, changes: &[Change], actor: &Actor) -
                 } => C::SlotInput(pb::SlotInputReceived {
                     name: name.clone(),
                     seq: *seq,
-                    by: Some(party(by)),
+                    by: Some(giver(case, name, by)),
                     digest: digest.clone(),
                     replaces: replaces.unwrap_or(0),
                 }),
@@ -164,7 +182,7 @@ pub fn advanced(case: &Case, input: &Input, changes: &[Change], actor: &Actor) -
                     C::SlotWithdrawn(pb::SlotInputWithdrawn {
                         name: name.clone(),
                         seq: *seq,
-                        by: Some(party(by)),
+                        by: Some(giver(case, name, by)),
                     })
                 }
                 Change::SlotClosed { name, count } => C::SlotClosed(pb::SlotClosed {

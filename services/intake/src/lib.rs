@@ -60,7 +60,7 @@ pub async fn start(
         NAME,
         listener,
         api::routes(ctx.clone()),
-        api::openapi(&platform.definitions),
+        api::openapi(&platform.definitions, platform.dev_clock.is_some()),
         ready,
         shutdown,
     ));

@@ -3,7 +3,8 @@
 use egov_procedure::{Form, IntakeForm, Registry};
 use serde_json::{Value, json};
 
-pub(crate) fn openapi(defs: &Registry) -> Value {
+/// The document; `dev_clock`: the suite has a development clock (`egov up`, the tests).
+pub(crate) fn openapi(defs: &Registry, dev_clock: bool) -> Value {
     let mut paths = serde_json::Map::new();
     for d in defs.all() {
         for intake in &d.intakes {
@@ -61,6 +62,24 @@ pub(crate) fn openapi(defs: &Registry) -> Value {
                           "403": {"$ref": "#/components/responses/Problem"}}
         }}),
     );
+    if dev_clock {
+        let problem = json!({"$ref": "#/components/responses/Problem"});
+        paths.insert(
+            "/api/v1/dev/clock".into(),
+            json!({
+                "get": {"summary": "The development suite's clock (egov up, the tests): its instant and local date. A deployment has no such route",
+                        "security": [{"bearer": []}],
+                        "responses": {"200": {"description": "{now, today}"}, "401": problem, "403": problem}},
+                "put": {"summary": "Moves the development suite's clock (platform administrators; the demo replays months of windows this way); now: null goes back to the wall",
+                        "security": [{"bearer": []}],
+                        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                            "type": "object", "additionalProperties": false, "required": ["now"],
+                            "properties": {"now": {"type": ["string", "null"], "format": "date-time"}}}}}},
+                        "responses": {"200": {"description": "{now, today}"}, "400": problem, "401": problem, "403": problem,
+                                      "411": problem, "413": problem, "415": problem}}
+            }),
+        );
+    }
     json!({
         "openapi": "3.1.0",
         "info": {"title": "egov intake", "version": env!("CARGO_PKG_VERSION")},
