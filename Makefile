@@ -39,3 +39,4 @@ bench: deps plugins
 	$(CARGO) run --release -p egov-bench -- streams $(BENCH_ARGS)
 	$(CARGO) run --release -p egov-bench -- http $(BENCH_HTTP_ARGS)
 	$(CARGO) run --release -p egov-bench -- search $(BENCH_SEARCH_ARGS)
+	$(CARGO) run --release -p egov-bench -- tender $(BENCH_TENDER_ARGS)

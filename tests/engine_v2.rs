@@ -212,7 +212,8 @@ async fn a_new_edition_into_the_open_case_extends_the_open_examinations() {
 }
 
 #[tokio::test]
-async fn sealed_bids_each_supplier_sees_only_its_receipts_until_a_timer_closes_the_window_then_tender_acts() {
+async fn sealed_bids_each_supplier_sees_only_its_receipts_until_a_timer_closes_the_window_then_tender_acts()
+ {
     let s = suite().await;
     let si = s.token(Role::ServiceIntegrator, MINISTRY);
     let case = submit(

@@ -74,14 +74,19 @@ pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) 
         let mut conn = ctx.platform.bus.connection();
         let mut scan = Scan::new(SCAN_LIMIT);
         loop {
+            let mut busy = false;
             match hold(&mut conn, &key, &owner, ttl).await {
-                Ok(true) => {
-                    if let Err(e) = scan.tick(&ctx).await {
-                        tracing::warn!(error = %e, "deadline scan failed");
-                    }
-                }
+                Ok(true) => match scan.tick(&ctx).await {
+                    // A full page: more is due now (a thousand windows closing at one
+                    // midnight); the next page goes at once.
+                    Ok(n) => busy = n >= SCAN_LIMIT,
+                    Err(e) => tracing::warn!(error = %e, "deadline scan failed"),
+                },
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "deadline lease unavailable"),
+            }
+            if busy && !shutdown.is_cancelled() {
+                continue;
             }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
