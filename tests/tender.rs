@@ -194,81 +194,45 @@ async fn redis_dump(s: &Suite) -> String {
             .query_async(&mut conn)
             .await
             .unwrap();
-        let text = match kind.as_str() {
-            "string" => {
-                let v: Vec<u8> = redis::cmd("GET")
-                    .arg(&key)
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap();
-                String::from_utf8_lossy(&v).into_owned()
-            }
-            "hash" => {
-                let v: Vec<Vec<u8>> = redis::cmd("HGETALL")
-                    .arg(&key)
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap();
-                v.iter()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            }
-            "list" => {
-                let v: Vec<Vec<u8>> = redis::cmd("LRANGE")
-                    .arg(&key)
-                    .arg(0)
-                    .arg(-1)
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap();
-                v.iter()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            }
-            "set" => {
-                let v: Vec<Vec<u8>> = redis::cmd("SMEMBERS")
-                    .arg(&key)
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap();
-                v.iter()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            }
-            "zset" => {
-                let v: Vec<Vec<u8>> = redis::cmd("ZRANGE")
-                    .arg(&key)
-                    .arg(0)
-                    .arg(-1)
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap();
-                v.iter()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            }
-            "stream" => {
-                let v: redis::Value = redis::cmd("XRANGE")
-                    .arg(&key)
-                    .arg("-")
-                    .arg("+")
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap();
-                format!("{v:?}")
-            }
+        // Each type's read-everything command; its reply, whatever its shape, as text.
+        let cmd: &[&str] = match kind.as_str() {
+            "string" => &["GET"],
+            "hash" => &["HGETALL"],
+            "list" => &["LRANGE", "0", "-1"],
+            "set" => &["SMEMBERS"],
+            "zset" => &["ZRANGE", "0", "-1"],
+            "stream" => &["XRANGE", "-", "+"],
             other => panic!("a key of type {other}: {key}"),
         };
+        let mut c = redis::cmd(cmd[0]);
+        c.arg(&key);
+        for a in &cmd[1..] {
+            c.arg(*a);
+        }
+        let v: redis::Value = c.query_async(&mut conn).await.unwrap();
         out.push_str(&key);
         out.push('\n');
-        out.push_str(&text);
+        out.push_str(&text_of(&v));
         out.push('\n');
     }
     out
+}
+
+/// Every byte string in a Redis reply, as UTF-8 text (Cyrillic stays readable), one per line.
+fn text_of(v: &redis::Value) -> String {
+    match v {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        redis::Value::SimpleString(t) => t.clone(),
+        redis::Value::Array(items) | redis::Value::Set(items) => {
+            items.iter().map(text_of).collect::<Vec<_>>().join("\n")
+        }
+        redis::Value::Map(pairs) => pairs
+            .iter()
+            .map(|(k, v)| format!("{}\n{}", text_of(k), text_of(v)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => format!("{other:?}"),
+    }
 }
 
 /// The tender's OCDS releases, each valid against the OCDS 1.1.5 schemas: the package.
