@@ -40,7 +40,7 @@ async fn put_entry(s: &Suite, registry: &str, key: &str, body: Value) {
         case_id: case.clone(),
         org: AGENCY.into(),
         variant_id: "lc-471-2023".into(),
-        variant_version: "1.0.0".into(),
+        variant_version: "1.0.1".into(),
         variant_digest: "0".repeat(64),
         input: "submitted".into(),
         at: AT.into(),

@@ -545,9 +545,18 @@ async fn sm_42_to_sm_98_b_a_2022_tender_with_two_applications_sealed_until_the_c
         ],
         "creation_due": "2022-08-31"
     }})).await;
-    assert!(r.to_string().contains("84"), "{r}");
+    assert_eq!(r["outcome"], "award", "{r}");
     let t = tender_when(&s, &id, "the award", |t| t["status"] == "awarded").await;
     assert_eq!(t["record"]["award"]["supplier"], SUPPLIER_B, "{t}");
+    assert_eq!(t["record"]["award"]["score"], "84.00", "{t}");
+    let scores: Vec<&Value> = t["record"]["applications"]
+        .as_array()
+        .expect("the opened applications")
+        .iter()
+        .filter(|a| a["status"] == "valid")
+        .map(|a| &a["score"])
+        .collect();
+    assert_eq!(scores, [&json!("84.00"), &json!("84.00")], "{t}");
 
     // SM-73..SM-98: creation, testing with the integration check, environment, trials, the
     // Commission convened within 2 working days, formation, commissioning, the two notices.

@@ -5,7 +5,8 @@
 //! that unsealed its applications) is measured. Goal: every close acted on within 1 s.
 //!
 //! The suite runs in-process on a runtime of its own (intake, expertise with its scheduler at
-//! the default tick, tender, catalog), on a clock the bench sets: tenders of the 2022 edition
+//! the default tick, tender, catalog), on a development clock the bench sets (the close through
+//! intake's `PUT /api/v1/dev/clock`, as an operator would): tenders of the 2022 edition
 //! are opened from a design assignment (platform administrators' intake), announced and given a
 //! Commission over HTTP, all on 4 May 2022.
 
@@ -205,7 +206,10 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
                 plugin_cache: None,
                 sealing_key,
             };
-            let platform = Platform::connect(&cfg, c).await.expect("the platform");
+            let platform = Platform::connect(&cfg, c.clone())
+                .await
+                .expect("the platform")
+                .with_dev_clock(c);
             let layout = Layout::loopback(0);
             let running = suite::start_all(&platform, &layout, stop.clone())
                 .await
@@ -350,8 +354,18 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     let topic = egov_bus::Topic::new("expertise", 1);
     let stream = topic.stream(0);
     let from: String = last_id(&mut conn, &stream).await?;
+    // Moved as an operator moves it (`PUT /api/v1/dev/clock`), which wakes the scheduler.
+    let admin = client.token(Role::PlatformAdmin, MINISTRY);
     let set_at = Instant::now();
-    clock.set(close_at);
+    let (status, _) = client
+        .call(
+            reqwest::Method::PUT,
+            &format!("{intake}/api/v1/dev/clock"),
+            &admin,
+            Some(&json!({"now": close})),
+        )
+        .await?;
+    anyhow::ensure!(status == 200, "moving the clock: {status}");
     let mut opened: std::collections::HashMap<String, Duration> = std::collections::HashMap::new();
     let mut cursor = from;
     while opened.len() < cases.len() && set_at.elapsed() < Duration::from_secs(60) {

@@ -25,11 +25,6 @@ impl Tail {
     pub async fn next(&mut self) -> Option<Vec<Envelope>> {
         self.rx.recv().await
     }
-
-    /// A batch already read, without waiting.
-    pub fn try_next(&mut self) -> Option<Vec<Envelope>> {
-        self.rx.try_recv().ok()
-    }
 }
 
 impl Bus {

@@ -76,7 +76,7 @@ pub async fn advance(
     actor: &Actor,
     cause: Option<&Envelope>,
 ) -> Result<Advanced, AdvanceError> {
-    let before = (version > 0).then(|| case.clone());
+    let before = (version > 0).then(|| case.index_view());
     let def = variant(ctx, &case)?;
     let ctx_core = Context {
         steps: &def.steps,
@@ -91,17 +91,23 @@ pub async fn advance(
         if rounds > 1 + MAX_FOLLOW_UPS {
             return Err(ApplyError("too many follow-up inputs from one input".into()).into());
         }
+        // The state and the entries go to the call and come back, not copied.
         let (d, state, entries, i) = (
             def.clone(),
-            case.state.clone(),
-            case.entries.clone(),
+            std::mem::take(&mut case.state),
+            std::mem::take(&mut case.entries),
             input.clone(),
         );
         // The variant runs off the async runtime under a permit of the plugin pool (waited
         // for before the hop), bounded by its deadline.
-        let verdict = def
-            .run(move |_| egov_engine::react(&d, &state, &i, &entries))
-            .await??;
+        let (verdict, state, entries) = def
+            .run(move |_| {
+                let verdict = egov_engine::react(&d, &state, &i, &entries);
+                (verdict, state, entries)
+            })
+            .await?;
+        (case.state, case.entries) = (state, entries);
+        let verdict = verdict?;
         let reaction = match verdict {
             Ok(r) => r,
             Err(v) if rounds == 1 => return Ok(Advanced::Refused(v)),
@@ -123,6 +129,7 @@ pub async fn advance(
         changes.append(&mut done);
         queue.extend(next.into_iter().rev());
     }
+    egov_engine::apply::coalesce_entries(&mut changes);
     let event = event::advanced(&case, &first, &changes, actor);
     let at = time::parse(first.at()).unwrap_or_else(|_| ctx.platform.clock.now());
     let mut env = Envelope::new(ctx.service, &event, at).with_case(case.id.to_string());

@@ -742,3 +742,24 @@ pub fn index_ops(before: Option<&Case>, after: &Case) -> Vec<IndexOp> {
     }
     ops
 }
+
+/// One step writes an entry once: when the inputs of one step (an input and the follow-ups it
+/// brought) put the same registry entry more than once, only its last value is kept, in the
+/// place of that last write. The intermediate values were never durable nor seen by anyone;
+/// the readers of the registry (the catalog, the tender service) then do the work once.
+pub fn coalesce_entries(changes: &mut Vec<Change>) {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    let mut keep = vec![true; changes.len()];
+    for (i, c) in changes.iter().enumerate().rev() {
+        if let Change::EntryPut { entry } = c {
+            let k = (entry.registry.as_str(), entry.key.as_str());
+            if seen.contains(&k) {
+                keep[i] = false;
+            } else {
+                seen.push(k);
+            }
+        }
+    }
+    let mut keep = keep.into_iter();
+    changes.retain(|_| keep.next().unwrap_or(true));
+}

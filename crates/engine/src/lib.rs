@@ -380,4 +380,36 @@ mod tests {
         );
         assert!(apply::withdraw(&mut c, "bids", 1, &a, "2026-04-15T00:00:01+05:00").is_err());
     }
+
+    /// One step writes an entry once: the last value of each (registry, key), in its place.
+    #[test]
+    fn a_step_puts_each_entry_once_with_its_last_value() {
+        let put = |registry: &str, key: &str, v: i32| apply::Change::EntryPut {
+            entry: Entry {
+                registry: name(registry),
+                key: key.into(),
+                body: json!({"v": v}),
+            },
+        };
+        let status = apply::Change::StatusSet {
+            status: "window-closed".into(),
+        };
+        let mut changes = vec![
+            put("tenders", "a", 1),
+            status.clone(),
+            put("tender-awards", "a", 1),
+            put("tenders", "a", 2),
+            put("tenders", "b", 1),
+        ];
+        apply::coalesce_entries(&mut changes);
+        assert_eq!(
+            changes,
+            vec![
+                status,
+                put("tender-awards", "a", 1),
+                put("tenders", "a", 2),
+                put("tenders", "b", 1),
+            ]
+        );
+    }
 }

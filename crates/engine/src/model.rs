@@ -519,4 +519,39 @@ impl Case {
             || !self.timers.is_empty()
             || self.slots.values().any(|s| s.open)
     }
+
+    /// What [`crate::apply::index_ops`] compares of a case, without what it never reads (the
+    /// variant's state, the entries, the slots' inputs): the `before` of a step, kept cheaply.
+    pub fn index_view(&self) -> Case {
+        Case {
+            id: self.id,
+            procedure: self.procedure.clone(),
+            variant: self.variant.clone(),
+            org: self.org,
+            received_at: self.received_at.clone(),
+            status: self.status.clone(),
+            state: Value::Null,
+            tasks: self.tasks.clone(),
+            timers: self.timers.clone(),
+            slots: self
+                .slots
+                .iter()
+                .map(|(n, s)| {
+                    let slot = Slot {
+                        party: s.party.clone(),
+                        sealed: s.sealed,
+                        open: s.open,
+                        unsealed: s.unsealed,
+                        rule: s.rule.clone(),
+                        inputs: Vec::new(),
+                        closes_at: s.closes_at.clone(),
+                        close_rule: s.close_rule.clone(),
+                        closed_at: s.closed_at.clone(),
+                    };
+                    (n.clone(), slot)
+                })
+                .collect(),
+            entries: Vec::new(),
+        }
+    }
 }

@@ -117,6 +117,9 @@ pub struct Platform {
     /// The clock a development suite lets a platform administrator move
     /// (`PUT /api/v1/dev/clock`); never set by `egov serve`.
     pub dev_clock: Option<Arc<dyn egov_kernel::SetClock>>,
+    /// Counts the moves of the development clock, so that what waits for an instant (the
+    /// deadline scheduler) wakes when the clock jumps instead of at its next tick.
+    pub clock_moved: tokio::sync::watch::Sender<u64>,
 }
 
 impl Platform {
@@ -172,6 +175,7 @@ impl Platform {
             partitions: cfg.partitions,
             sealer,
             dev_clock: None,
+            clock_moved: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -180,6 +184,20 @@ impl Platform {
     pub fn with_dev_clock(mut self, clock: Arc<dyn egov_kernel::SetClock>) -> Self {
         self.dev_clock = Some(clock);
         self
+    }
+
+    /// Moves the development clock to `ts` (`None`: back to the wall) and wakes what waits on
+    /// it; false when this suite has no development clock.
+    pub fn move_clock(&self, ts: Option<jiff::Timestamp>) -> bool {
+        let Some(clock) = &self.dev_clock else {
+            return false;
+        };
+        match ts {
+            Some(ts) => clock.set(ts),
+            None => clock.reset(),
+        }
+        self.clock_moved.send_modify(|n| *n += 1);
+        true
     }
 
     /// The topic written by `service`.

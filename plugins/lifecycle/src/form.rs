@@ -8,12 +8,13 @@
 //!   application (LC-32.a, LC-22, LC-37, LC-38).
 
 use egov_plugin_sdk::Violation;
+use egov_plugin_sdk::date::dotted;
+use egov_plugin_sdk::read::{Checks, MAX_TEXT, Obj, object};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::read::{Checks, MAX_TEXT, Obj, object};
 use crate::texts::*;
-use crate::{STAGES, stage_title};
+use crate::{READING, STAGES, stage_title};
 
 /// An act or protocol: its number and date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -445,7 +446,13 @@ pub fn read_conclusion(c: &mut Checks, o: &Obj, today: &str, need: bool) -> Opti
         true,
     )?;
     let number = a.line(c, "number", "LC-23.a", "the conclusion's number", true);
-    let date = a.date(c, "date", ("LC-23.a", "the conclusion's date"), today, true);
+    let date = a.date(
+        c,
+        "date",
+        ("LC-23.a", "the conclusion's date"),
+        Some(today),
+        true,
+    );
     let mut indicators = serde_json::Map::new();
     for (key, what) in LC_23_B {
         let v = a.text(
@@ -506,7 +513,7 @@ pub fn read_act(
         c,
         "date",
         (rule, &format!("the date of {what}")),
-        latest,
+        Some(latest),
         true,
     );
     Some(Act {
@@ -532,7 +539,7 @@ pub fn read_portal(c: &mut Checks, o: &Obj, key: &str, rule: &str, today: &str) 
             rule,
             "the day the technical documentation was placed on the portal",
         ),
-        today,
+        Some(today),
         true,
     );
     Some(Portal {
@@ -546,7 +553,7 @@ pub const COMMISSIONED: [&str; 3] = ["commercial-operation", "support", "develop
 
 /// The registration of an object (LC-4.a), submitted on `today`.
 pub fn read_object(s: &Value, today: &str) -> Result<Registration, Vec<Violation>> {
-    let mut c = Checks::default();
+    let mut c = Checks::new(READING);
     let keys = [
         "name_ru",
         "name_kk",
@@ -694,7 +701,7 @@ fn read_registered_stage(
         c,
         "commissioned_on",
         ("LC-15", "the day of commissioning"),
-        today,
+        Some(today),
         false,
     );
     let at = stage.as_deref().unwrap_or("creation");
@@ -759,7 +766,7 @@ const GROUND_FIELDS: [(&str, &[&str], &str); 6] = [
 
 /// An application to include software in the Register, submitted on `today`.
 pub fn read_application(s: &Value, today: &str) -> Result<Application, Vec<Violation>> {
-    let mut c = Checks::default();
+    let mut c = Checks::new(READING);
     let keys = [
         "product",
         "version",
@@ -817,7 +824,7 @@ pub fn read_application(s: &Value, today: &str) -> Result<Application, Vec<Viola
                 &mut c,
                 "commissioned_on",
                 ("LC-37", "the day of commissioning"),
-                today,
+                Some(today),
                 true,
             );
             if let Some(d) = &commissioned_on
@@ -826,7 +833,7 @@ pub fn read_application(s: &Value, today: &str) -> Result<Application, Vec<Viola
                 c.push(
                     "commissioned_on",
                     "LC-37",
-                    format!("commissioned on {}, not before 01.01.2023: {LC_37}. A product commissioned from 01.01.2023 is included under the Register rules (ground developed, LC-38, or tender-winner / potential-supplier)", crate::date::dotted(d)),
+                    format!("commissioned on {}, not before 01.01.2023: {LC_37}. A product commissioned from 01.01.2023 is included under the Register rules (ground developed, LC-38, or tender-winner / potential-supplier)", dotted(d)),
                 );
             }
         }
@@ -869,14 +876,14 @@ pub fn read_application(s: &Value, today: &str) -> Result<Application, Vec<Viola
                 c.push(
                     "commissioning.date",
                     "LC-38",
-                    format!("commissioned on {}, before 01.01.2023: LC-38 is for products still under development on 01.01.2023; a product commissioned earlier is legacy ({LC_37})", crate::date::dotted(&act.date)),
+                    format!("commissioned on {}, before 01.01.2023: LC-38 is for products still under development on 01.01.2023; a product commissioned earlier is legacy ({LC_37})", dotted(&act.date)),
                 );
             }
             commissioned_on = o.date(
                 &mut c,
                 "commissioned_on",
                 ("LC-38", "the day of commissioning"),
-                today,
+                Some(today),
                 false,
             );
             if let (Some(d), Some(act)) = (&commissioned_on, &commissioning)

@@ -39,16 +39,13 @@
 //! shows (the operator's 10 working days, the free period, the warranty period) as the engine
 //! counts them.
 
-mod date;
 mod form;
 mod object;
-mod read;
 mod software;
 pub mod texts;
 
 use egov_plugin_sdk::*;
 
-pub use date::{EARLIEST, day, end_of_day, next_day};
 pub use form::{
     Act, Application, CUT_OFF, FUNDING, GROUNDS, ORIGINS, PLACEMENTS, Placement, Portal,
     Registration, object_form, read_application, read_object, software_form, validate_intake,
@@ -67,6 +64,17 @@ pub const SOFTWARE: &str = "trusted-software-inclusions";
 pub const OBJECT_REGISTRY: &str = "informatization-objects";
 /// The Register of trusted software (key `<product> <version>`).
 pub const SOFTWARE_REGISTRY: &str = "trusted-software";
+
+/// How the variant reads its submissions and slot bodies ([`read::Checks::new`]): its lists are
+/// of references, at most 50; its dates go back to the independence of the Republic (an object
+/// or its act may predate the informatization acts, [`EARLIEST_DATE`]); and a field given as
+/// `null` is given, of the wrong type (its forms never admit `null`, and a slot body, which has
+/// no schema, is held to the same).
+pub const READING: read::Reading = read::Reading {
+    max_items: 50,
+    earliest: read::Earliest::INDEPENDENCE,
+    null: read::Null::Value,
+};
 
 /// The stages of the life cycle (p.3 sp.7), with the steps of p.9 that creation and development
 /// consist of: (id, how the Rules name it).

@@ -7,17 +7,17 @@
 
 use std::collections::BTreeMap;
 
+use egov_plugin_sdk::date::{day, dotted, end_of_day};
+use egov_plugin_sdk::read::{Checks, Obj, object};
 use egov_plugin_sdk::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::date::{day, dotted, end_of_day};
 use crate::form::{
     Act, Placement, Portal, read_act, read_conclusion, read_object, read_placement, read_portal,
 };
-use crate::read::{Checks, Obj, object};
 use crate::texts::*;
-use crate::{Calendar, OBJECT_REGISTRY, SLOTS, STAGES, bad, stage_title};
+use crate::{Calendar, OBJECT_REGISTRY, READING, SLOTS, STAGES, bad, stage_title};
 
 /// One stage the object entered.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -293,7 +293,7 @@ pub fn submitted(
     for (slot, rule) in SLOTS {
         effects.push(open_slot(slot, party_of("state-body", &org), false, rule));
     }
-    o.warranty_timer(&s.at, &today, false, effects);
+    o.warranty_timer(&today, false, effects);
     o.put(effects);
     Ok(o)
 }
@@ -406,10 +406,10 @@ impl Object {
 
     /// The timer at the end of the warranty period (LC-16.b), when it is still to come; `again`:
     /// a later commissioning, whose period replaces the last one's timer.
-    fn warranty_timer(&self, at: &str, today: &str, again: bool, effects: &mut Vec<Effect>) {
+    fn warranty_timer(&self, today: &str, again: bool, effects: &mut Vec<Effect>) {
         match &self.warranty_until {
             Some(until) if until.as_str() >= today => {
-                if let Some(end) = end_of_day(until, at) {
+                if let Some(end) = end_of_day(until) {
                     effects.push(set_timer_at("warranty-end", &end, "LC-16.b"));
                 }
             }
@@ -542,7 +542,7 @@ impl Object {
             return self.refinement(i, body);
         }
         let today = day(&i.at).to_owned();
-        let mut c = Checks::default();
+        let mut c = Checks::new(READING);
         let keys = [
             "stage",
             "on",
@@ -579,7 +579,7 @@ impl Object {
             &mut c,
             "on",
             (rule, "the day the stage began"),
-            &today,
+            Some(&today),
             true,
         );
         let floor = self.floor().map(str::to_owned);
@@ -699,7 +699,7 @@ impl Object {
             self.warranty_until = Some(cal.term_end(&on, 12, Unit::Months).map_err(calendar)?);
             self.commissioned_on = Some(on);
             self.requires_trial_operation = false;
-            self.warranty_timer(&i.at, &today, true, effects);
+            self.warranty_timer(&today, true, effects);
         }
         effects.push(Effect::SetStatus(to));
         Ok(())
@@ -709,7 +709,7 @@ impl Object {
     /// without a change of stage.
     fn refinement(&mut self, i: &SlotInput, body: &Value) -> Result<(), Vec<Violation>> {
         let today = day(&i.at).to_owned();
-        let mut c = Checks::default();
+        let mut c = Checks::new(READING);
         let Some(o) = object(
             &mut c,
             body,
@@ -743,7 +743,7 @@ impl Object {
             &mut c,
             "on",
             ("LC-10.c", "the day of the refinement"),
-            &today,
+            Some(&today),
             true,
         );
         let note = o.text(&mut c, "note", "LC-10.c", "what the refinement is", true);
@@ -764,7 +764,7 @@ impl Object {
         effects: &mut Vec<Effect>,
     ) -> Result<(), Vec<Violation>> {
         let today = day(&i.at).to_owned();
-        let mut c = Checks::default();
+        let mut c = Checks::new(READING);
         let keys = [
             "defect",
             "found_on",
@@ -814,7 +814,7 @@ impl Object {
             &mut c,
             "found_on",
             ("LC-16.b", "the day the failure was found"),
-            &today,
+            Some(&today),
             true,
         );
         if let Some(f) = &found_on {
@@ -855,7 +855,7 @@ impl Object {
                 unmet(&mut c, c1, "not met (no document is referenced):");
                 None
             }
-            Some(_) => o.lines(&mut c, "evidence", "LC-17.b", "the evidence", true),
+            Some(_) => o.references(&mut c, "evidence", "LC-17.b", "the evidence", true),
         };
         let supplier_error = match o.raw("supplier_error") {
             None => {
@@ -964,7 +964,7 @@ impl Object {
         effects: &mut Vec<Effect>,
     ) -> Result<(), Vec<Violation>> {
         let today = day(&i.at).to_owned();
-        let mut c = Checks::default();
+        let mut c = Checks::new(READING);
         if self.stage == "termination" {
             c.push("", "LC-19", LC_19);
         } else if !self.requires_trial_operation
@@ -1028,7 +1028,7 @@ impl Object {
             .term_end(&agreement.concluded_on, 3, Unit::Months)
             .map_err(calendar)?;
         let free_period_ended = free_until < today;
-        if !free_period_ended && let Some(end) = end_of_day(&free_until, &i.at) {
+        if !free_period_ended && let Some(end) = end_of_day(&free_until) {
             effects.push(set_timer_at(
                 &format!("environment-free-{n}"),
                 &end,
@@ -1061,7 +1061,7 @@ impl Object {
         effects: &mut Vec<Effect>,
     ) -> Result<(), Vec<Violation>> {
         let today = day(&i.at).to_owned();
-        let mut c = Checks::default();
+        let mut c = Checks::new(READING);
         if self.stage == "termination" {
             c.push("", "LC-19", LC_19);
         }
@@ -1161,7 +1161,7 @@ impl Object {
     /// A record (LC-4.b, LC-11, LC-23, LC-24).
     fn record(&mut self, i: &SlotInput, body: &Value) -> Result<(), Vec<Violation>> {
         let today = day(&i.at).to_owned();
-        let mut c = Checks::default();
+        let mut c = Checks::new(READING);
         let kinds = [
             "portal-update",
             "source-code-transfer",
@@ -1206,7 +1206,7 @@ impl Object {
                         "LC-4.b",
                         "the day the technical documentation was placed on the portal",
                     ),
-                    &today,
+                    Some(&today),
                     true,
                 );
                 c.done()?;
@@ -1231,7 +1231,7 @@ impl Object {
                     &mut c,
                     "transferred_on",
                     ("LC-11", "the day of the transfer"),
-                    &today,
+                    Some(&today),
                     true,
                 );
                 let reference = o.line(
@@ -1254,7 +1254,7 @@ impl Object {
                     &mut c,
                     "acquired_on",
                     ("LC-23.a", "the day the rights were acquired"),
-                    &today,
+                    Some(&today),
                     true,
                 );
                 let conclusion = read_conclusion(&mut c, &o, &today, true);
@@ -1463,7 +1463,7 @@ fn read_agreement(c: &mut Checks, o: &Obj, today: &str) -> Option<Agreement> {
             "LC-12.a",
             "the day the Agreement was concluded (it precedes the application, AMB-LC-4.c)",
         ),
-        today,
+        Some(today),
         true,
     );
     Some(Agreement {

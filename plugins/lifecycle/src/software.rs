@@ -6,11 +6,11 @@
 //! the authorized body's decision `register-decision`: `include` writes the inclusion, `refuse`
 //! (with reasons) ends the case.
 
+use egov_plugin_sdk::date::day;
 use egov_plugin_sdk::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::date::day;
 use crate::form::{Application, read_application};
 use crate::texts::{LC_32_A, LC_37};
 use crate::{SOFTWARE_REGISTRY, bad};

@@ -1473,6 +1473,46 @@ fn lc_12_a_b_environments_are_due_in_10_working_days_and_free_for_3_months_from_
 }
 
 #[test]
+fn lc_12_b_a_free_period_ending_after_the_move_to_one_zone_ends_at_24_00_in_the_new_offset() {
+    // Applied on 20 February 2024 (the engine writes +06:00 then); the free period ends after
+    // 1 March 2024, when the country's offset is +05:00: the timer is at 24:00 local time of
+    // its last day in that offset, not in the offset of the input that set it. (The test
+    // calendar has no 2024: these terms are stated, not counted.)
+    struct Stated;
+    impl Calendar for Stated {
+        fn term_end(&self, _: &str, _: u32, unit: Unit) -> Result<String, String> {
+            Ok(match unit {
+                Unit::Months => "2024-04-10",
+                _ => "2024-03-05",
+            }
+            .into())
+        }
+    }
+    let r = register(&object_submission(), "2024-02-19").unwrap();
+    let body = json!({"environments": ["development-testing"], "agreement": {"number": "Д-15", "concluded_on": "2024-01-10"}});
+    let input = Input::SlotInput(SlotInput {
+        slot: "environment-requests".into(),
+        seq: 1,
+        by: party_of("state-body", AGENCY),
+        digest: String::new(),
+        body: Some(body.to_string()),
+        at: "2024-02-20T10:00:00+06:00".into(),
+    });
+    let r = react(&r.state, &input, &Stated).unwrap();
+    assert_eq!(
+        entry(&r)["environment_requests"][0]["free_until"],
+        json!("2024-04-10")
+    );
+    assert_eq!(
+        timers(&r),
+        [(
+            "environment-free-1".into(),
+            "2024-04-11T00:00:00+05:00".into()
+        )]
+    );
+}
+
+#[test]
 fn lc_13_b_an_object_of_class_1_is_never_placed_with_an_organization() {
     let mut s = object_submission();
     s["class"] = json!(1);

@@ -11,7 +11,7 @@ use tender::{Edition, Rules};
 
 const EDITION: Edition = Edition {
     id: "tender-2022",
-    version: "1.0.0",
+    version: "1.0.1",
     title: "Tender for the supplier of an ICT service under the service model of informatization (Commission, announcement, applications, evaluation, repeated tenders), and its creation, testing, trials, formation, commissioning and inclusion in the Catalog of ICT services",
     // effective_from / effective_to, with the SM-ORD-5 arithmetic and its caveat.
     manifest: include_str!("../manifest.toml"),

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::date::instant;
+use egov_plugin_sdk::date::instant;
 
 /// A selection criterion of the announcement and its weight.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,11 +10,11 @@
 //!   (LC-25), the criteria, the integrations to test.
 
 use egov_plugin_sdk::Violation;
+use egov_plugin_sdk::read::{Checks, MAX_LINE, MAX_TEXT, Obj, object};
 use serde_json::{Map, Value, json};
 use service_model::{ITEMS, design_assignment_schema};
 
 use crate::evaluation::Criterion;
-use crate::read::{Checks, MAX_LINE, MAX_TEXT, Obj, object};
 use crate::texts::{LC_25, LC_26, LC_28, SM_42};
 
 /// A date on the wire.

@@ -32,11 +32,8 @@
 //! changes it; the tender service builds the OCDS view from it. Terms are counted by the host's
 //! calendar ([`Calendar`]).
 
-pub mod date;
 pub mod evaluation;
 pub mod form;
-pub mod money;
-mod read;
 pub mod record;
 pub mod steps;
 pub mod tender;

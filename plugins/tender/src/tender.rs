@@ -5,16 +5,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use egov_plugin_sdk::date::{day, dotted, end_of_day};
+use egov_plugin_sdk::read::{Checks, Obj, object};
 use egov_plugin_sdk::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::date::{day, dotted, end_of_day};
 use crate::evaluation::{self, Criterion, Judged};
 use crate::form::{
     DesignAssignment, read_criteria, read_design_assignment, read_items, read_tender, service_types,
 };
-use crate::read::{Checks, Obj, object};
 use crate::record::{
     self, Amount, Award, Commission, Contract, Decision, Record, Round, TENDERS, status,
 };
@@ -276,7 +276,7 @@ impl Tender {
                 t.record.functionality = Some(f.functionality);
                 t.record.tor_case = Some(f.tor_case);
                 t.record.value = Some(Amount {
-                    amount: crate::money::format(f.ceiling),
+                    amount: egov_plugin_sdk::money::format(f.ceiling),
                     currency: "KZT".into(),
                 });
                 t.record.criteria = f.criteria;
@@ -376,9 +376,9 @@ impl Tender {
         self.record.description = item("general_information");
         self.record.value = item("ict_service_cost_ceiling")
             .as_deref()
-            .and_then(crate::money::in_text)
+            .and_then(egov_plugin_sdk::money::in_text)
             .map(|h| Amount {
-                amount: crate::money::format(h),
+                amount: egov_plugin_sdk::money::format(h),
                 currency: "KZT".into(),
             });
         self.record.criteria_text = item("supplier_selection_criteria");
@@ -1746,7 +1746,7 @@ impl Tender {
             service_name: name.unwrap_or_default(),
             service_type: kind.unwrap_or_default(),
             software_product: product.unwrap_or_default(),
-            monthly_price: crate::money::format(price.unwrap_or_default()),
+            monthly_price: egov_plugin_sdk::money::format(price.unwrap_or_default()),
             ownership_transfer_required: transfer.unwrap_or_default(),
         });
         self.open("commissioning", None, fx);
@@ -2045,8 +2045,11 @@ impl Tender {
         for i in &u.inputs {
             let price = serde_json::from_str::<Value>(&i.body)
                 .ok()
-                .and_then(|b| b.get("price_tenge").and_then(crate::money::of_value))
-                .map(crate::money::format);
+                .and_then(|b| {
+                    b.get("price_tenge")
+                        .and_then(egov_plugin_sdk::money::of_value)
+                })
+                .map(egov_plugin_sdk::money::format);
             self.record.applications.push(record::Application {
                 round: n,
                 seq: i.seq,

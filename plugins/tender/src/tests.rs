@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
-use crate::date::{civil, offset_on, ordinal};
+use egov_plugin_sdk::date::{civil, offset_on, ordinal};
 use serde_json::{Value, json};
 
 const E2022: Edition = Edition {

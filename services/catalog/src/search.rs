@@ -145,9 +145,16 @@ pub fn apply(index: &SearchIndex, env: &Envelope) -> Result<bool, egov_search::S
     }
 }
 
-/// Follows `topic` from `from` into `index` until `shutdown`, committing when a read finds no
-/// more waiting, or every 2 seconds while more keep coming (a commit is the costly part of
-/// catching up).
+/// How long indexed writes wait for more before a commit makes them searchable.
+const SETTLE: Duration = Duration::from_millis(250);
+/// The longest a write waits for its commit while more keep coming.
+const AT_MOST: Duration = Duration::from_secs(1);
+
+/// Follows `topic` from `from` into `index` until `shutdown`. A commit (the costly part: a
+/// segment each) comes once writes have paused for [`SETTLE`], and at least every
+/// [`AT_MOST`] while they keep coming: a burst (a thousand tender windows closing at one
+/// midnight) is made searchable in a few commits rather than one per event, and every write
+/// is searchable within about a second.
 pub async fn follow(
     bus: &Bus,
     topic: &Topic,
@@ -160,27 +167,37 @@ pub async fn follow(
     let mut since = Instant::now();
     loop {
         let batch = if pending == 0 {
-            match tail.next().await {
-                Some(b) => Some(b),
-                None => return Ok(()),
-            }
+            tail.next().await
         } else {
-            tail.try_next()
-        };
-        match batch {
-            Some(b) => {
-                for env in &b {
-                    match apply(&index, env) {
-                        Ok(true) => pending += 1,
-                        Ok(false) => {}
-                        Err(e) => tracing::error!(error = %e, "search: indexing failed"),
-                    }
-                }
-                if pending > 0 && since.elapsed() >= Duration::from_secs(10) {
+            let wait = SETTLE.min(AT_MOST.saturating_sub(since.elapsed()));
+            match tokio::time::timeout(wait, tail.next()).await {
+                Ok(b) => b,
+                Err(_) => {
                     commit(&index, &mut pending, &mut since);
+                    continue;
                 }
             }
-            None => commit(&index, &mut pending, &mut since),
+        };
+        let Some(batch) = batch else {
+            if pending > 0 {
+                commit(&index, &mut pending, &mut since);
+            }
+            return Ok(());
+        };
+        for env in &batch {
+            match apply(&index, env) {
+                Ok(true) => {
+                    if pending == 0 {
+                        since = Instant::now();
+                    }
+                    pending += 1;
+                }
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "search: indexing failed"),
+            }
+        }
+        if pending > 0 && since.elapsed() >= AT_MOST {
+            commit(&index, &mut pending, &mut since);
         }
     }
 }

@@ -73,24 +73,39 @@ pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) 
         let ttl = (tick * 3).max(Duration::from_secs(1));
         let mut conn = ctx.platform.bus.connection();
         let mut scan = Scan::new(SCAN_LIMIT);
+        let mut moved = ctx.platform.clock_moved.subscribe();
         loop {
-            let mut busy = false;
+            let mut wait = tick;
             match hold(&mut conn, &key, &owner, ttl).await {
                 Ok(true) => match scan.tick(&ctx).await {
                     // A full page: more is due now (a thousand windows closing at one
                     // midnight); the next page goes at once.
-                    Ok(n) => busy = n >= SCAN_LIMIT,
+                    Ok(n) if n >= SCAN_LIMIT => wait = Duration::ZERO,
+                    // Otherwise wake at the next due instant when it comes before the tick:
+                    // a window closing at 24:00 is acted on at 24:00, not up to a tick later.
+                    Ok(_) => match scan.next_due(&ctx).await {
+                        Ok(Some(at)) => {
+                            let now = ctx.platform.clock.now();
+                            let until = at.duration_since(now).max(jiff::SignedDuration::ZERO);
+                            wait = wait.min(Duration::try_from(until).unwrap_or(tick));
+                        }
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(error = %e, "deadline scan failed"),
+                    },
                     Err(e) => tracing::warn!(error = %e, "deadline scan failed"),
                 },
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "deadline lease unavailable"),
             }
-            if busy && !shutdown.is_cancelled() {
+            if wait.is_zero() && !shutdown.is_cancelled() {
                 continue;
             }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = tokio::time::sleep(tick) => {}
+                _ = tokio::time::sleep(wait) => {}
+                // The development clock jumped (`PUT /api/v1/dev/clock`): what fell due is
+                // acted on now.
+                _ = moved.changed() => {}
             }
         }
         let _: Result<i64, _> = RELEASE.key(&key).arg(&owner).invoke_async(&mut conn).await;
@@ -109,7 +124,7 @@ enum Kind {
 pub(crate) const SCAN_LIMIT: usize = 500;
 
 /// How many due entries of one set are handled at once.
-const IN_FLIGHT: usize = 16;
+const IN_FLIGHT: usize = 32;
 
 /// The scheduler's position in both sorted sets, kept from tick to tick.
 pub(crate) struct Scan {
@@ -170,6 +185,36 @@ impl Scan {
             set.advance(&page, &stayed);
         }
         Ok(n)
+    }
+}
+
+impl Scan {
+    /// The earliest instant after now at which an entry of any set falls due (one
+    /// `ZRANGE … LIMIT 0 1` per set and partition).
+    pub(crate) async fn next_due(&self, ctx: &Ctx) -> Result<Option<jiff::Timestamp>, StoreError> {
+        let now = ctx.platform.clock.now().as_second();
+        let mut conn = ctx.platform.bus.connection();
+        let mut next: Option<i64> = None;
+        for index in [APPROACHING, MISSED, egov_engine::apply::index::TIMERS] {
+            for p in 0..ctx.platform.topic(crate::NAME).partitions() {
+                let first: Vec<(String, f64)> = redis::cmd("ZRANGE")
+                    .arg(ctx.store.index_key(p, index))
+                    .arg(format!("({now}"))
+                    .arg("+inf")
+                    .arg("BYSCORE")
+                    .arg("LIMIT")
+                    .arg(0)
+                    .arg(1)
+                    .arg("WITHSCORES")
+                    .query_async(&mut conn)
+                    .await?;
+                if let Some((_, score)) = first.first() {
+                    let s = score.ceil() as i64;
+                    next = Some(next.map_or(s, |n| n.min(s)));
+                }
+            }
+        }
+        Ok(next.and_then(|s| jiff::Timestamp::from_second(s).ok()))
     }
 }
 

@@ -63,17 +63,17 @@ pub(crate) fn routes(
         .and(egov_auth::require(ctx.platform.verifier.clone(), &[Role::PlatformAdmin]))
         .and(egov_web::posted::<Move>(1024))
         .map(move |p: Principal, m: Posted<Move>| {
-            let Some(clock) = &ctx.platform.dev_clock else {
-                return Problem::not_found("no development clock").into();
-            };
-            match m.body.value.now.as_deref().map(time::parse) {
-                None => clock.reset(),
-                Some(Ok(ts)) => clock.set(ts),
+            let to = match m.body.value.now.as_deref().map(time::parse) {
+                None => None,
+                Some(Ok(ts)) => Some(ts),
                 Some(Err(e)) => {
                     return Problem::bad_request(format!("not an RFC 3339 instant with its offset: {e}"))
                         .field("now")
                         .into();
                 }
+            };
+            if !ctx.platform.move_clock(to) {
+                return Problem::not_found("no development clock").into();
             }
             tracing::warn!(by = %p.sub, now = %time::format(ctx.platform.clock.now()), "the development clock was moved");
             now(&ctx)

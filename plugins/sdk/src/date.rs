@@ -1,13 +1,19 @@
-//! Local dates and instants as the variant handles them: the day of an instant, the day after a
+//! Local dates and instants as a variant handles them: the day of an instant, the day after a
 //! date, the instant a term ends (24:00 local time of its last day, with the country's offset of
-//! that instant), and the order of instants. Terms themselves are counted by the host's
-//! calendar ([`crate::Calendar`]), never here.
+//! that instant), the order of instants, and dates for people. Terms themselves are counted by
+//! the host's calendar (`host::term_end`, the engine's), never here.
 
-use egov_plugin_sdk::parse_date;
+use crate::parse_date;
 
 /// The day Kazakhstan moved to one zone, UTC+5 (Asia/Almaty in the tz database): instants from
 /// its 00:00 carry +05:00, earlier ones +06:00.
 pub const ONE_ZONE_FROM: &str = "2024-03-01";
+
+/// The independence of the Republic of Kazakhstan (16.12.1991): no act of the Republic, and no
+/// object of its e-government, is older, so an earlier date is a typing error. The lower bound of
+/// [`Earliest::INDEPENDENCE`](crate::read::Earliest::INDEPENDENCE); informatization acts begin
+/// later ([`EARLIEST_DATE`](crate::EARLIEST_DATE)).
+pub const INDEPENDENCE: &str = "1991-12-16";
 
 /// The local day (`YYYY-MM-DD`) of an RFC 3339 instant with its local offset.
 pub fn day(at: &str) -> &str {
@@ -137,7 +143,18 @@ mod tests {
             end_of_day("2022-05-04").as_deref(),
             Some("2022-05-05T00:00:00+06:00")
         );
+        // An input of 2026 (+05:00) and its term (from the lifecycle variant's tests).
+        assert_eq!(
+            end_of_day("2026-04-07").as_deref(),
+            Some("2026-04-08T00:00:00+05:00")
+        );
+        assert_eq!(offset_on(ONE_ZONE_FROM), "+05:00");
+        assert_eq!(offset_on("2024-02-29"), "+06:00");
         assert_eq!(dotted("2026-04-14"), "14.04.2026");
+        assert_eq!(dotted("2026-04-07"), "07.04.2026");
+        assert_eq!(dotted("not a date"), "not a date");
+        assert_eq!(civil(days(1970, 1, 1)), "1970-01-01");
+        assert_eq!(ordinal("2026-02-30"), None);
         // One instant in two offsets; a later one; fractions order within a second.
         assert_eq!(
             instant("2024-02-29T23:30:00+06:00"),
