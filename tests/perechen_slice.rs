@@ -102,6 +102,39 @@ async fn pl_4_and_pl_5_an_application_reaches_the_si_recommendation_with_terms_b
     s.stop().await;
 }
 
+/// The deadline scheduler sleeps between ticks; moving the development clock through
+/// `PUT /api/v1/dev/clock` wakes it, so what fell due is announced at once rather than at the
+/// next tick (PL-4's approach; the same wake acts on a tender window's close).
+#[tokio::test]
+async fn pl_4_moving_the_development_clock_wakes_the_deadline_scheduler_at_once() {
+    let mut s = Suite::start(SUBMITTED).await;
+    // A tick far longer than this test may wait: only the wake can announce in time.
+    s.crash_service("expertise");
+    s.layout.scheduler_tick = std::time::Duration::from_secs(600);
+    s.start_service("expertise").await;
+    s.submit("2026-03-19").await;
+    one_task(&s, Role::AuthorizedBody).await;
+    // The crashed scheduler's lease (at least 1 s) runs out first.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let (status, _, r) = s
+        .raw(
+            "PUT",
+            "intake",
+            "/api/v1/dev/clock",
+            &s.token(Role::PlatformAdmin, MINISTRY),
+            Some(r#"{"now": "2026-03-31T00:00:01+05:00"}"#),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let t = eventually("approaching, long before the next tick", || async {
+        let t = s.tasks(Role::AuthorizedBody).await.remove(0);
+        (t["due"]["approaching"] == true).then_some(t)
+    })
+    .await;
+    assert_eq!(t["due"]["working_days_left"].as_i64(), Some(0), "{t}");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn pl_4_deadline_approaching_then_missed_shows_on_the_worklist_and_the_timeline() {
     let s = Suite::start(SUBMITTED).await;
