@@ -664,6 +664,7 @@ pub fn approaching_at(last_day: jiff::civil::Date) -> Timestamp {
 
 /// The index changes that take `before` to `after`: worklists and deadline sets follow the
 /// open tasks, the timers set the timers, `variant:<digest>` the case while it is open.
+/// Of `before` it reads only what [`Case::index_view`] keeps (a step passes that view).
 pub fn index_ops(before: Option<&Case>, after: &Case) -> Vec<IndexOp> {
     let mut ops = Vec::new();
     let open = |c: &Case, k: &TaskKey| c.tasks.get(k).is_some_and(|t| t.status == TaskStatus::Open);
