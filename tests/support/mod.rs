@@ -114,6 +114,17 @@ impl Suite {
             .with_dev_clock(clock.clone());
         let mut layout = Layout::loopback(0);
         layout.scheduler_tick = Duration::from_millis(50);
+        // No monitoring peer here (tests/monitoring.rs runs its own): deliveries wait.
+        let nowhere = "http://127.0.0.1:9/messages";
+        layout.monitoring = Some(
+            egov_monitoring_bridge::dev::config(
+                &home.join("monitoring"),
+                layout.monitoring_bridge,
+                nowhere,
+                nowhere,
+            )
+            .unwrap(),
+        );
         let mut s = Self {
             redis,
             platform,

@@ -210,7 +210,17 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
                 .await
                 .expect("the platform")
                 .with_dev_clock(c);
-            let layout = Layout::loopback(0);
+            let mut layout = Layout::loopback(0);
+            let nowhere = "http://127.0.0.1:9/messages";
+            layout.monitoring = Some(
+                egov_monitoring_bridge::dev::config(
+                    &std::env::temp_dir().join(format!("egov-bench-{}", std::process::id())),
+                    layout.monitoring_bridge,
+                    nowhere,
+                    nowhere,
+                )
+                .expect("development monitoring keys"),
+            );
             let running = suite::start_all(&platform, &layout, stop.clone())
                 .await
                 .expect("the suite");

@@ -9,3 +9,9 @@ pub mod v1 {
     #![allow(missing_docs)]
     include!(concat!(env!("OUT_DIR"), "/egov.events.v1.rs"));
 }
+
+/// Version 1 of the messages exchanged with the monitoring IS (`package egov.monitoring.v1`).
+pub mod monitoring {
+    #![allow(missing_docs)]
+    include!(concat!(env!("OUT_DIR"), "/egov.monitoring.v1.rs"));
+}

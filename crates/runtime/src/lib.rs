@@ -8,6 +8,7 @@
 //! - [`serve`]: a service's API plus `/api/v1/openapi.json`, `/healthz`, `/readyz`, `/metrics`.
 //! - [`telemetry`]: `tracing` everywhere, OTLP export when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
 
+pub mod lease;
 pub mod sealing;
 pub mod telemetry;
 
@@ -363,51 +364,6 @@ where
         routes,
         shutdown,
     ))
-}
-
-/// Starts a service that has no handlers yet: it serves its API with health, readiness and
-/// metrics, and trims its own topic: the shape tender and monitoring-bridge share until
-/// their procedures come.
-///
-/// It attaches **no consumer group**. A group is created when the service first has handlers
-/// (by [`spawn_consumer`]), at the start of the retained stream, so that service then reads
-/// every event published before it. Attaching a group now and acknowledging events with nothing
-/// to do would throw them (and, through the handled marks, their redeliveries) away for good.
-/// Readiness therefore waits for no consumer group.
-pub async fn start_shell<F, R>(
-    platform: Platform,
-    name: &'static str,
-    listen: SocketAddr,
-    api: F,
-    openapi: serde_json::Value,
-    shutdown: CancellationToken,
-) -> Result<Running, StartError>
-where
-    F: Filter<Extract = (R,), Error = Rejection> + Clone + Send + Sync + 'static,
-    R: Reply + 'static,
-{
-    let listener = bind(listen).await?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| StartError::Bind(listen, e))?;
-    let tasks = vec![
-        platform.bus.spawn_trimmer(
-            platform.topic(name),
-            TOPIC_RETENTION,
-            Duration::from_secs(60),
-            shutdown.clone(),
-        ),
-        serve(
-            &platform,
-            name,
-            listener,
-            api,
-            openapi,
-            Vec::new(),
-            shutdown,
-        ),
-    ];
-    Ok(Running { name, addr, tasks })
 }
 
 /// A store failure as the caller sees it: a version conflict is a 409 (retry after reloading),

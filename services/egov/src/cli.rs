@@ -41,6 +41,9 @@ enum Command {
     /// Operator tools for the event bus: dead letters.
     #[command(subcommand)]
     Bus(crate::bus::BusCommand),
+    /// The monitoring bridge's tools: a peer for tests and demos, the log's verification.
+    #[command(subcommand)]
+    Monitoring(crate::monitoring::MonitoringCommand),
 }
 
 #[derive(Args, Debug)]
@@ -146,6 +149,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Demo(args) => demo(args),
         Command::Plugin(cmd) => crate::plugin::run(cmd),
         Command::Bus(cmd) => crate::bus::run(cmd),
+        Command::Monitoring(cmd) => crate::monitoring::run(cmd),
         Command::Serve { service } => {
             if !egov::suite::SERVICES.contains(&service.as_str()) {
                 return Err(Failure::Input(format!(

@@ -4,12 +4,13 @@
 //! [`common`].
 //!
 //! Modules form a tree: `cli` parses and dispatches to `plugin` (which runs `plugin_cases`),
-//! `bus`, `up` and `serve`; what they share (the failure type, exit codes, reading JSON,
+//! `bus`, `monitoring`, `up` and `serve`; what they share (the failure type, exit codes, reading JSON,
 //! loading a component) is in `common`, which depends on none of them.
 
 mod bus;
 mod cli;
 mod common;
+mod monitoring;
 mod plugin;
 mod plugin_cases;
 mod serve;

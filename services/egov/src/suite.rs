@@ -31,6 +31,9 @@ pub struct Layout {
     pub monitoring_bridge: SocketAddr,
     /// How often expertise's deadline scheduler looks.
     pub scheduler_tick: Duration,
+    /// The monitoring bridge's keys and exchange; `None` reads them from the environment
+    /// (`MONITORING_*`, `egov serve`).
+    pub monitoring: Option<egov_monitoring_bridge::Config>,
 }
 
 impl Layout {
@@ -50,6 +53,7 @@ impl Layout {
             monitoring_bridge: at(4),
             // Half a second: a window's close (SM-47) is acted on within a second of it.
             scheduler_tick: Duration::from_millis(500),
+            monitoring: None,
         }
     }
 
@@ -77,6 +81,7 @@ impl Layout {
             catalog: get("CATALOG_ADDR", d.catalog)?,
             monitoring_bridge: get("MONITORING_BRIDGE_ADDR", d.monitoring_bridge)?,
             scheduler_tick: d.scheduler_tick,
+            monitoring: None,
         })
     }
 }
@@ -107,12 +112,12 @@ pub async fn start_one(
         "tender" => egov_tender::start(p, egov_tender::Config::at(addr)?, shutdown).await,
         "catalog" => egov_catalog::start(p, egov_catalog::Config { listen: addr }, shutdown).await,
         "monitoring-bridge" => {
-            egov_monitoring_bridge::start(
-                p,
-                egov_monitoring_bridge::Config { listen: addr },
-                shutdown,
-            )
-            .await
+            let mut cfg = match &layout.monitoring {
+                Some(cfg) => cfg.clone(),
+                None => egov_monitoring_bridge::Config::from_env()?,
+            };
+            cfg.listen = addr;
+            egov_monitoring_bridge::start(p, cfg, shutdown).await
         }
         other => Err(StartError::Config(format!(
             "unknown service {other:?}; one of {}",

@@ -2,7 +2,8 @@
 //!
 //! Uses `REDIS_URL` when set; otherwise starts and supervises a `redis-server` with AOF on and
 //! its data under `<home>/redis`. Creates the development signing key and JWKS under `<home>`.
-//! Starts the five services in this process. Prints where each listens and the exact
+//! Starts the five services in this process, and two monitoring peers (the monitoring IS, a
+//! provider's IS) as child processes with development certificates. Prints where each listens and the exact
 //! `egov token` command. Ctrl-C (or SIGTERM) stops everything, Redis included.
 
 use std::path::{Path, PathBuf};
@@ -93,7 +94,37 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("starting the platform on {redis_url}"))?
         .with_dev_clock(clock);
-    let layout = Layout::loopback(args.first_port);
+    let mut layout = Layout::loopback(args.first_port);
+    // The monitoring bridge talks to two development peers, each its own process: the
+    // monitoring IS and the IS of a provider that has one.
+    let pki_dir = args.home.join("monitoring");
+    let peer_port = |i: u16| args.first_port + 5 + i;
+    let peers = [
+        (
+            egov_monitoring_bridge::MONITORING_IS.to_owned(),
+            peer_port(0),
+        ),
+        (
+            format!(
+                "provider-is.{}",
+                egov_monitoring_bridge::dev::PROVIDER_WITH_IS
+            ),
+            peer_port(1),
+        ),
+    ];
+    let url = |port: u16| format!("http://127.0.0.1:{port}/messages");
+    let monitoring = egov_monitoring_bridge::dev::config(
+        &pki_dir,
+        layout.monitoring_bridge,
+        &url(peers[0].1),
+        &url(peers[1].1),
+    )
+    .context("the monitoring bridge's development keys")?;
+    layout.monitoring = Some(monitoring);
+    let mut peer_children = Vec::new();
+    for (name, port) in &peers {
+        peer_children.push(start_peer(&args.home, &pki_dir, name, *port).await?);
+    }
     let running = suite::start_all(&platform, &layout, shutdown.clone()).await?;
     // New plugin revisions are picked up while the suite runs.
     let watch = platform
@@ -112,6 +143,13 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         println!(
             "  {:<18} http://{}  (/api/v1/openapi.json, /healthz, /readyz, /metrics)",
             r.name, r.addr
+        );
+    }
+    for (name, port) in &peers {
+        println!(
+            "  peer {:<13} {}  (egov monitoring peer; GET /received)",
+            name,
+            url(*port)
         );
     }
     println!("  jwks               {}", keys.jwks_path().display());
@@ -142,6 +180,9 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         r.wait().await;
     }
     let _ = watch.await;
+    for mut c in peer_children {
+        let _ = c.kill().await;
+    }
     if let Some(sup) = supervisor {
         let _ = redis::cmd("SHUTDOWN")
             .query_async::<()>(&mut platform.bus.connection())
@@ -159,6 +200,42 @@ fn dev_sealing_key(home: &Path) -> anyhow::Result<PathBuf> {
     egov_runtime::sealing::create_dev_key(&path)
         .with_context(|| format!("creating {}", path.display()))?;
     Ok(path)
+}
+
+/// Starts a development monitoring peer (`egov monitoring peer`) as a child process.
+async fn start_peer(home: &Path, pki: &Path, name: &str, port: u16) -> anyhow::Result<Child> {
+    let listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let cfg = egov_monitoring_bridge::dev::peer(pki, name, listen, home.join("peers").join(name))?;
+    let child = Command::new(std::env::current_exe()?)
+        .args([
+            "monitoring",
+            "peer",
+            "--listen",
+            &listen.to_string(),
+            "--name",
+            &cfg.name,
+        ])
+        .arg("--dir")
+        .arg(&cfg.dir)
+        .arg("--key")
+        .arg(&cfg.key)
+        .arg("--chain")
+        .arg(&cfg.chain)
+        .arg("--trust")
+        .arg(&cfg.trust)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the monitoring peer")?;
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(listen).await.is_ok() {
+            return Ok(child);
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    bail!("the monitoring peer {name} did not listen on {listen} within 5s")
 }
 
 async fn start_redis(dir: &Path, port: u16) -> anyhow::Result<Child> {

@@ -11,7 +11,7 @@
 //! so such entries never take a tick's whole budget; when a pass reaches the end of what is
 //! due, the next tick starts again from the lowest score.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
@@ -28,41 +28,6 @@ use egov_cases::{self as domain, APPROACHING, MISSED};
 use egov_engine::TaskStatus;
 use egov_kernel::TaskId;
 
-/// Take or renew the lease: KEYS[1] lease; ARGV owner, ttl ms. Returns 1 when held.
-static LEASE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
-        r#"
-local cur = redis.call('GET', KEYS[1])
-if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-if not cur then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
-return 0
-"#,
-    )
-});
-
-/// Release the lease if held: KEYS[1] lease; ARGV owner.
-static RELEASE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
-        r#"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"#,
-    )
-});
-
-/// Takes or renews the lease at `key` for `owner`; true while held.
-async fn hold(
-    conn: &mut redis::aio::ConnectionManager,
-    key: &str,
-    owner: &str,
-    ttl: Duration,
-) -> Result<bool, redis::RedisError> {
-    let held: i64 = LEASE
-        .key(key)
-        .arg(owner)
-        .arg(ttl.as_millis() as u64)
-        .invoke_async(conn)
-        .await?;
-    Ok(held == 1)
-}
-
 pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
         let key = format!(
@@ -76,7 +41,7 @@ pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) 
         let mut moved = ctx.platform.clock_moved.subscribe();
         loop {
             let mut wait = tick;
-            match hold(&mut conn, &key, &owner, ttl).await {
+            match egov_runtime::lease::hold(&mut conn, &key, &owner, ttl).await {
                 Ok(true) => match scan.tick(&ctx).await {
                     // A full page: more is due now (a thousand windows closing at one
                     // midnight); the next page goes at once.
@@ -108,7 +73,7 @@ pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) 
                 _ = moved.changed() => {}
             }
         }
-        let _: Result<i64, _> = RELEASE.key(&key).arg(&owner).invoke_async(&mut conn).await;
+        let _ = egov_runtime::lease::release(&mut conn, &key, &owner).await;
     })
 }
 
@@ -541,35 +506,5 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(left, 30);
-    }
-
-    #[tokio::test]
-    async fn one_scheduler_holds_the_lease_and_another_takes_over_when_it_stops_renewing() {
-        let r = egov_testkit::redis().await;
-        let mut conn = egov_bus::connect(&r.client()).await.unwrap();
-        let ttl = Duration::from_millis(300);
-        let key = "egov:{expertise.0}:lease:deadlines";
-        assert!(hold(&mut conn, key, "pod-a", ttl).await.unwrap());
-        assert!(
-            !hold(&mut conn, key, "pod-b", ttl).await.unwrap(),
-            "only one active instance"
-        );
-        // pod-a renews and keeps it past the first TTL.
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        assert!(hold(&mut conn, key, "pod-a", ttl).await.unwrap());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        assert!(!hold(&mut conn, key, "pod-b", ttl).await.unwrap());
-        // pod-a stops renewing (crashed): pod-b takes over after the TTL.
-        tokio::time::sleep(Duration::from_millis(350)).await;
-        assert!(hold(&mut conn, key, "pod-b", ttl).await.unwrap());
-        assert!(!hold(&mut conn, key, "pod-a", ttl).await.unwrap());
-        // A clean release frees it at once.
-        let _: i64 = RELEASE
-            .key(key)
-            .arg("pod-b")
-            .invoke_async(&mut conn)
-            .await
-            .unwrap();
-        assert!(hold(&mut conn, key, "pod-a", ttl).await.unwrap());
     }
 }

@@ -1,4 +1,5 @@
-//! monitoring-bridge's aggregates. None yet: this service reacts to public-service applications and their statuses once the procedures
-//! that produce them run as plugin variants (issue #4 and later).
-//! It attaches no consumer group until it has a reaction to events (`egov_runtime::start_shell`):
-//! its group, created then at the start of each topic, reads what was published before.
+//! monitoring-bridge's pure core: the documents and the law's rules on them, and the message
+//! log's hash chain.
+
+pub mod log;
+pub mod message;
