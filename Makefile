@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 # nextest when present (parallel, one process per test), cargo test otherwise.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "nextest run --workspace --no-fail-fast" || echo "test --workspace --no-fail-fast")
 
-.PHONY: up test lint bench deps build plugins
+.PHONY: up test lint bench soak deps build plugins
 
 deps:
 	@scripts/deps
@@ -29,6 +29,13 @@ test: deps plugins
 	$(CARGO) test -q --manifest-path plugins/Cargo.toml -p perechen -p service-model -p terms-of-reference -p lifecycle -p tender -p egov-plugin-sdk
 	EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins scripts/with-redis $(CARGO) $(TEST_RUNNER)
 
+# The long runs of what `make test` runs short: the monitoring IS down for 10 minutes while
+# 10,000 messages queue for it (MON-9.b); the bridge killed with SIGKILL meanwhile.
+soak: deps plugins
+	EGOV_MON_OUTAGE_SECS=600 EGOV_MON_MESSAGES=10000 EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins \
+		scripts/with-redis $(CARGO) test -p egov-e2e --test monitoring -- --exact \
+		mon_9_b_an_outage_holds_only_its_queue_and_everything_arrives_once_in_order
+
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) fmt --manifest-path plugins/Cargo.toml --all -- --check
@@ -40,3 +47,4 @@ bench: deps plugins
 	$(CARGO) run --release -p egov-bench -- http $(BENCH_HTTP_ARGS)
 	$(CARGO) run --release -p egov-bench -- search $(BENCH_SEARCH_ARGS)
 	$(CARGO) run --release -p egov-bench -- tender $(BENCH_TENDER_ARGS)
+	$(CARGO) run --release -p egov-bench -- monitoring $(BENCH_MONITORING_ARGS)

@@ -427,6 +427,27 @@ async fn mon_5_7_8_the_three_categories_signed_end_to_end() {
     assert_eq!(v["answered_with"]["type"], "RESULT");
     assert_eq!(v["answered_with"]["body"]["outcome"], "issued");
 
+    // MON-5.3, AMB-MON-7: an application to a provider with an IS of its own goes to that IS,
+    // and its result comes from there.
+    let app = json!({"id": ulid::Ulid::new().to_string(), "application": "APP-2026-000003", "service": "00101001",
+        "provider": PROVIDER_IS, "recipient": "990140000384", "form": {"full_name": "Aigerim Nurlanovna"}});
+    let (s, r) = w
+        .post(
+            "/api/v1/monitoring/applications",
+            &w.token(Role::StateCorporation, CORPORATION),
+            &signed_json(&w.employee(CORPORATION), &app),
+        )
+        .await;
+    let to = format!("provider:{PROVIDER_IS}");
+    assert_eq!(
+        (s, r["destination"].as_str()),
+        (202, Some(to.as_str())),
+        "{r}"
+    );
+    let v = w.until_state(app["id"].as_str().unwrap(), "answered").await;
+    assert_eq!(v["answered_with"]["type"], "RESULT");
+    assert_eq!(v["answered_with"]["from"], to);
+
     // Category 2 (MON-7.4, MON-7.5): the monitoring IS's "request" to a provider's own IS goes
     // there, and its "response" comes back to the monitoring IS, correlated.
     let m = request_to_provider(PROVIDER_IS);
@@ -481,7 +502,8 @@ async fn mon_5_7_8_the_three_categories_signed_end_to_end() {
     let items = q["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert!(items.iter().all(|i| i["depth"] == 0), "{q}");
-    // /metrics shows them too.
+    // /metrics shows them too (sampled each second).
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     let metrics = w
         .http
         .get(w.url("/metrics"))
@@ -555,7 +577,27 @@ async fn mon_bad_input_is_refused_with_its_rule_and_changes_nothing() {
         d["state_secret"] = json!(true);
         signed_json(&w.employee(CORPORATION), &d)
     };
-    let unknown_provider = signed_json(&w.employee(CORPORATION), &status_report("100140011059"));
+    let unknown_provider = signed_json(
+        &w.employee(CORPORATION),
+        &json!({"id": ulid::Ulid::new().to_string(), "provider": "100140011059",
+            "service": "00101001", "recipient": "990140000384", "documents": ["identity-card"],
+            "consent": {"written": true, "reference": "c", "given_on": "2026-01-05"}}),
+    );
+    let stale = {
+        let doc = status_report(PROVIDER);
+        let bytes = egov_signature::canonical_json(&doc).unwrap();
+        let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(25);
+        let old = leaf(&|s| s.not_before = jiff::Timestamp::now() - day * 30);
+        let cms = egov_signature::sign_detached(&old, &bytes, at).unwrap();
+        json!({"message": doc, "signature": b64(&cms)})
+    };
+    let lower_id = signed_json(
+        &w.employee(CORPORATION),
+        &status_report(PROVIDER).tap(|d| {
+            let lower = d["id"].as_str().unwrap().to_lowercase();
+            d["id"] = json!(lower);
+        }),
+    );
     let bad_bin = signed_json(&w.employee(CORPORATION), &status_report("060240003411"));
     let no_consent = signed_json(
         &w.employee(CORPORATION),
@@ -578,7 +620,15 @@ async fn mon_bad_input_is_refused_with_its_rule_and_changes_nothing() {
     );
 
     /// What, where, as whom, the body, the status, the rule and the field named.
-    type Case<'a> = (&'a str, &'a str, String, Value, u16, Option<&'a str>, &'a str);
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        String,
+        Value,
+        u16,
+        Option<&'a str>,
+        &'a str,
+    );
     let cases: Vec<Case> = vec![
         (
             "unsigned",
@@ -649,7 +699,7 @@ async fn mon_bad_input_is_refused_with_its_rule_and_changes_nothing() {
             corp.clone(),
             first_body.clone(),
             409,
-            Some("MON-11.a"),
+            Some("AMB-MON-4"),
             "message.id",
         ),
         (
@@ -662,13 +712,31 @@ async fn mon_bad_input_is_refused_with_its_rule_and_changes_nothing() {
             "message.state_secret",
         ),
         (
-            "unknown provider (destination)",
-            reports,
+            "unknown provider (no route)",
+            "/api/v1/monitoring/information-requests",
             corp.clone(),
             unknown_provider,
             422,
             Some("MON-9.b"),
             "message.provider",
+        ),
+        (
+            "a signature older than a day",
+            reports,
+            corp.clone(),
+            stale,
+            422,
+            Some("MON-11.a"),
+            "signature",
+        ),
+        (
+            "an id not in its canonical form",
+            reports,
+            corp.clone(),
+            lower_id,
+            400,
+            None,
+            "message.id",
         ),
         (
             "invalid BIN",
@@ -703,7 +771,7 @@ async fn mon_bad_input_is_refused_with_its_rule_and_changes_nothing() {
             corp.clone(),
             future,
             400,
-            Some("MON-10"),
+            Some("MON-ORD-5"),
             "message.at",
         ),
         (
@@ -817,13 +885,25 @@ async fn mon_bad_input_is_refused_with_its_rule_and_changes_nothing() {
             Some("MON-2"),
         ),
         (
-            "inbox signed by an employee, not an IS peer",
+            "inbox signed by an employee, not the monitoring IS",
+            signed_pb(&w.employee(CORPORATION), &m),
+            422,
+            Some("MON-11.b"),
+        ),
+        (
+            "inbox signed by a provider's IS, not the monitoring IS",
+            signed_pb(&w.signer(&format!("provider-is.{PROVIDER_IS}")), &m),
+            422,
+            Some("MON-11.b"),
+        ),
+        (
+            "inbox: a type the monitoring IS does not send",
             signed_pb(
-                &w.employee(CORPORATION),
+                &mis,
                 &Message {
                     r#type: MessageType::StatusReport as i32,
                     category: 1,
-                    ..m.clone()
+                    ..request_to_provider(PROVIDER_IS)
                 },
             ),
             422,

@@ -16,6 +16,7 @@ use egov_store::{Append, IndexOp, Store};
 use redis::AsyncCommands;
 
 mod http;
+mod monitoring;
 mod search;
 mod tender;
 
@@ -33,6 +34,9 @@ enum Cli {
     /// tenders against a bare warp handler doing one XADD; then the time from the windows'
     /// close to each tender's opening.
     Tender(tender::Args),
+    /// The monitoring bridge: signed messages ingested and forwarded per second, and a queue's
+    /// drain after an outage, against the same path unsigned.
+    Monitoring(monitoring::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -163,6 +167,7 @@ async fn main() -> anyhow::Result<()> {
         Cli::Http(args) => http::run(args).await,
         Cli::Search(args) => search::run(args).await,
         Cli::Tender(args) => tender::run(args).await,
+        Cli::Monitoring(args) => monitoring::run(args).await,
     }
 }
 

@@ -27,6 +27,31 @@ pub enum MonitoringCommand {
     /// Checks the message log's hash chain: every entry intact, none removed, none moved, the
     /// head where the log ends.
     VerifyLog(VerifyArgs),
+    /// Signs a JSON document (from FILE, or stdin) for the bridge's API: prints
+    /// `{"message": ..., "signature": <base64 detached CMS over its RFC 8785 bytes>}`. A document
+    /// without an `id` gets a new ULID.
+    Sign(SignArgs),
+}
+
+/// `egov monitoring sign` options.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("who").required(true).args(["as_dev", "key"])))]
+pub struct SignArgs {
+    /// The document; stdin when absent.
+    file: Option<PathBuf>,
+    /// A development signer under `<home>/monitoring` (`egov up` makes them):
+    /// `employee.<BIN>` for the development organizations, `monitoring-is`, `bridge`.
+    #[arg(long = "as")]
+    as_dev: Option<String>,
+    /// A signing key (PKCS#8 PEM) instead, with `--chain`.
+    #[arg(long, requires = "chain")]
+    key: Option<PathBuf>,
+    /// Its certificate chain (PEM, leaf first).
+    #[arg(long)]
+    chain: Option<PathBuf>,
+    /// Where the development keys live.
+    #[arg(long, env = "EGOV_HOME", default_value = ".egov")]
+    home: PathBuf,
 }
 
 /// `egov monitoring peer` options.
@@ -79,6 +104,7 @@ pub fn run(cmd: MonitoringCommand) -> Result<(), Failure> {
                 chain: a.chain,
                 trust: a.trust,
                 mode: a.mode,
+                signatures: true,
             };
             let shutdown = CancellationToken::new();
             let (addr, server) = peer::start(cfg, shutdown.clone())
@@ -90,6 +116,7 @@ pub fn run(cmd: MonitoringCommand) -> Result<(), Failure> {
             let _ = server.await;
             Ok(())
         }),
+        MonitoringCommand::Sign(a) => sign(a),
         MonitoringCommand::VerifyLog(a) => {
             let (entries, outcome) = match (a.file, a.redis) {
                 (Some(f), _) => peer::verify_file(&f)
@@ -120,4 +147,43 @@ pub fn run(cmd: MonitoringCommand) -> Result<(), Failure> {
             }
         }
     }
+}
+
+fn sign(a: SignArgs) -> Result<(), Failure> {
+    use base64::Engine;
+    let text = match &a.file {
+        Some(f) => std::fs::read_to_string(f)
+            .map_err(|e| Failure::Input(format!("{}: {e}", f.display())))?,
+        None => std::io::read_to_string(std::io::stdin())
+            .map_err(|e| Failure::Input(format!("stdin: {e}")))?,
+    };
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Failure::Input(format!("not JSON: {e}")))?;
+    let Some(obj) = doc.as_object_mut() else {
+        return Err(Failure::Input("the document is a JSON object".into()));
+    };
+    obj.entry("id")
+        .or_insert_with(|| ulid::Ulid::new().to_string().into());
+    let (key, chain) = match (&a.as_dev, a.key, a.chain) {
+        (Some(name), _, _) => {
+            let dir = a.home.join("monitoring");
+            (
+                dir.join(format!("{name}.key.pem")),
+                dir.join(format!("{name}.chain.pem")),
+            )
+        }
+        (None, Some(k), Some(c)) => (k, c),
+        _ => return Err(Failure::Input("--as NAME, or --key and --chain".into())),
+    };
+    let signer = egov_signature::KeySigner::from_files(&key, &chain)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let bytes = egov_signature::canonical_json(&doc).map_err(runtime)?;
+    let cms = egov_signature::sign_detached(&signer, &bytes, jiff::Timestamp::now())
+        .map_err(|e| Failure::Runtime(anyhow::anyhow!("{e}")))?;
+    let body = serde_json::json!({
+        "message": doc,
+        "signature": base64::engine::general_purpose::STANDARD.encode(cms),
+    });
+    println!("{body}");
+    Ok(())
 }

@@ -55,6 +55,12 @@ pub struct Exchange {
 pub struct Destination {
     /// The URL messages are POSTed to (a `Batch`, `application/x-protobuf`).
     pub url: String,
+    /// The common name (CN) of the certificate its answers and messages must be signed with:
+    /// a certificate of the national CA proves who holds it, this says who may speak for the
+    /// destination. A provider's IS (`provider:<BIN>`) signs with a certificate of its
+    /// organization (`OU=BIN<BIN>`) instead.
+    #[serde(default)]
+    pub signer: Option<String>,
 }
 
 /// A service provider (услугодатель, MON-4 sp.3).
@@ -146,7 +152,11 @@ impl Exchange {
             }
             check_url(&d.url).map_err(|e| format!("destinations.{name}.url: {e}"))?;
         }
+        let mut bins = std::collections::HashSet::new();
         for p in &self.providers {
+            if !bins.insert(p.bin.to_string()) {
+                return Err(format!("provider {} is listed twice", p.bin));
+            }
             if let Some(u) = &p.is_url {
                 check_url(u).map_err(|e| format!("providers[{}].is_url: {e}", p.bin))?;
             }
@@ -203,15 +213,16 @@ impl Config {
                 .map(PathBuf::from)
                 .ok_or_else(|| StartError::Config(format!("{var} is not set")))
         };
-        let exchange = match std::env::var_os("MONITORING_CONFIG") {
-            Some(p) => {
-                let text = std::fs::read_to_string(&p)
-                    .map_err(|e| StartError::Config(format!("MONITORING_CONFIG={p:?}: {e}")))?;
-                Exchange::from_toml(&text)
-                    .map_err(|e| StartError::Config(format!("MONITORING_CONFIG={p:?}: {e}")))?
-            }
-            None => Exchange::from_toml("").expect("the empty exchange"),
-        };
+        let p = path("MONITORING_CONFIG")?;
+        let text = std::fs::read_to_string(&p)
+            .map_err(|e| StartError::Config(format!("MONITORING_CONFIG={p:?}: {e}")))?;
+        let exchange = Exchange::from_toml(&text)
+            .map_err(|e| StartError::Config(format!("MONITORING_CONFIG={p:?}: {e}")))?;
+        if !exchange.destinations.contains_key(MONITORING_IS) {
+            return Err(StartError::Config(format!(
+                "MONITORING_CONFIG={p:?}: no [destinations.{MONITORING_IS}]: where would status reports go?"
+            )));
+        }
         Ok(Self {
             listen: egov_runtime::env_addr("MONITORING_BRIDGE_ADDR", "127.0.0.1:8085")?,
             signing_key: path("MONITORING_SIGNING_KEY")?,

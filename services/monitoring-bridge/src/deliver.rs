@@ -63,6 +63,20 @@ pub fn spawn_lease(
     })
 }
 
+/// The most bytes in one delivery (at least one message goes, whatever its size).
+const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+/// The journal's reason when the queue's head is not the one delivered.
+const QUEUE_MOVED: &str = "the queue moved";
+
+/// What one delivery came to.
+enum Delivered {
+    /// The destination took messages (or refused one, which left the queue).
+    Moved,
+    /// The queue changed under the delivery (a lease handed over): read it again.
+    Reread,
+}
+
 /// Delivers `destination`'s queue to `url` until shutdown.
 pub fn spawn(
     bridge: Arc<Bridge>,
@@ -80,6 +94,8 @@ pub fn spawn(
         let wake = bridge.wake.get(&destination).cloned().unwrap_or_default();
         let queue = journal::queue_key(&destination);
         let mut failures = 0u32;
+        // After a 413 the next attempt sends the head alone.
+        let mut single = false;
         while !shutdown.is_cancelled() {
             if !*held.borrow_and_update() {
                 tokio::select! {
@@ -87,7 +103,7 @@ pub fn spawn(
                     _ = held.changed() => continue,
                 }
             }
-            let items = match head(&bridge, &queue, retry.batch).await {
+            let items = match head(&bridge, &queue, if single { 1 } else { retry.batch }).await {
                 Ok(items) => items,
                 Err(e) => {
                     tracing::warn!(destination, error = %e, "cannot read the queue");
@@ -95,7 +111,6 @@ pub fn spawn(
                     continue;
                 }
             };
-            sample(&bridge, &destination, &queue).await;
             if items.is_empty() {
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
@@ -105,13 +120,16 @@ pub fn spawn(
                 continue;
             }
             match deliver(&bridge, &client, &destination, &url, &queue, &items).await {
-                Ok(()) => {
+                Ok(Delivered::Moved) => {
                     failures = 0;
+                    single = false;
                     bridge.metrics.attempt(&destination, "delivered");
                     status(&bridge, &destination, "up", "", 0).await;
                 }
-                Err(why) => {
+                Ok(Delivered::Reread) => pause(&shutdown, Duration::from_millis(100)).await,
+                Err(Failure { why, too_large }) => {
                     failures += 1;
+                    single |= too_large;
                     bridge.metrics.attempt(&destination, "failed");
                     let wait = retry.backoff(failures, rand::thread_rng().r#gen::<f64>());
                     tracing::info!(destination, failures, wait_ms = wait.as_millis() as u64, reason = %why, "delivery failed; retrying");
@@ -123,6 +141,24 @@ pub fn spawn(
     })
 }
 
+/// Samples every destination's depth and oldest age into the metrics each second, whichever
+/// replica delivers (`/metrics` of every replica tells the truth).
+pub fn spawn_sampler(
+    bridge: Arc<Bridge>,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        while !shutdown.is_cancelled() {
+            for d in bridge.routes.keys() {
+                if let Ok((len, oldest)) = depth(&bridge, d).await {
+                    bridge.metrics.queue(d, len, oldest);
+                }
+            }
+            pause(&shutdown, Duration::from_secs(1)).await;
+        }
+    })
+}
+
 async fn pause(shutdown: &CancellationToken, d: Duration) {
     tokio::select! {
         _ = shutdown.cancelled() => {}
@@ -130,15 +166,27 @@ async fn pause(shutdown: &CancellationToken, d: Duration) {
     }
 }
 
-/// The first `n` entries of a queue, as stored.
+/// The first entries of a queue, as stored: at most `n`, and at most `MAX_BATCH_BYTES` but
+/// for the first.
 async fn head(bridge: &Bridge, queue: &str, n: usize) -> Result<Vec<Vec<u8>>, redis::RedisError> {
     let mut conn = bridge.conn.clone();
-    redis::cmd("LRANGE")
+    let mut items: Vec<Vec<u8>> = redis::cmd("LRANGE")
         .arg(queue)
         .arg(0)
         .arg(n as i64 - 1)
         .query_async(&mut conn)
-        .await
+        .await?;
+    let mut total = 0;
+    let keep = items
+        .iter()
+        .take_while(|i| {
+            total += i.len();
+            total <= MAX_BATCH_BYTES
+        })
+        .count()
+        .max(1);
+    items.truncate(keep);
+    Ok(items)
 }
 
 /// A destination's queue depth and the age of its oldest message.
@@ -160,12 +208,6 @@ pub async fn depth(bridge: &Bridge, destination: &str) -> Result<(u64, f64), red
     Ok((len, oldest))
 }
 
-async fn sample(bridge: &Bridge, destination: &str, _queue: &str) {
-    if let Ok((len, oldest)) = depth(bridge, destination).await {
-        bridge.metrics.queue(destination, len, oldest);
-    }
-}
-
 async fn status(bridge: &Bridge, destination: &str, state: &str, error: &str, failures: u32) {
     let mut conn = bridge.conn.clone();
     let _: Result<(), _> = redis::cmd("HSET")
@@ -182,8 +224,31 @@ async fn status(bridge: &Bridge, destination: &str, state: &str, error: &str, fa
         .await;
 }
 
-/// One delivery of `items` (the head of the queue): `Err` with the reason when it must be
-/// retried.
+/// A delivery to retry after a backoff.
+struct Failure {
+    why: String,
+    /// The destination said the batch was too large: send the head alone next.
+    too_large: bool,
+}
+
+impl From<String> for Failure {
+    fn from(why: String) -> Self {
+        Self {
+            why,
+            too_large: false,
+        }
+    }
+}
+
+/// Whether an HTTP status means "try again later" rather than "this message is refused":
+/// the destination is down, busy or misconfigured (an endpoint that moved, credentials that
+/// expired), which an operator fixes; the message itself is not at fault (MON-9.b: sending
+/// resumes once the error is removed).
+fn transient(status: u16) -> bool {
+    status >= 500 || matches!(status, 401 | 403 | 404 | 405 | 408 | 413 | 421 | 429)
+}
+
+/// One delivery of `items` (the head of the queue).
 async fn deliver(
     bridge: &Bridge,
     client: &reqwest::Client,
@@ -191,7 +256,7 @@ async fn deliver(
     url: &str,
     queue: &str,
     items: &[Vec<u8>],
-) -> Result<(), String> {
+) -> Result<Delivered, Failure> {
     // Decode up to the first unreadable entry; an unreadable head is refused at once.
     let mut queued = Vec::with_capacity(items.len());
     for raw in items {
@@ -227,8 +292,11 @@ async fn deliver(
         .map_err(|e| format!("{url}: {e}"))?;
     let status = resp.status();
     let bytes = resp.bytes().await.map_err(|e| format!("{url}: {e}"))?;
-    if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
-        return Err(format!("{url}: {status}"));
+    if transient(status.as_u16()) {
+        return Err(Failure {
+            why: format!("{url}: {status}"),
+            too_large: status.as_u16() == 413 && queued.len() > 1,
+        });
     }
     if !status.is_success() {
         let why = format!(
@@ -247,69 +315,107 @@ async fn deliver(
     }
     let ack = Ack::decode(bytes.as_ref()).map_err(|e| format!("{url}: not an Ack: {e}"))?;
     let accepted = (ack.accepted as usize).min(queued.len());
-    let mut job = Job::default();
-    job.ops.push(Op::First(
-        queue.to_owned(),
-        items[0].clone(),
-        "the queue moved".into(),
-    ));
-    let mut trimmed = accepted;
-    let now = egov_kernel::time::format(bridge.clock.now());
-    let signer = bridge.subject.clone();
-    for q in &queued[..accepted] {
-        job.facts.push(sent(q, destination, &signer, "delivered"));
-        job.ops.push(Op::Set(
-            journal::message_key(&q.id),
-            vec![
-                ("state".into(), "delivered".into()),
-                ("delivered_at".into(), now.clone()),
-            ],
-        ));
-    }
     let refused_here = accepted < queued.len() && !ack.refused.is_empty();
-    if refused_here {
-        let q = &queued[accepted];
-        let reason = if ack.reason.is_empty() {
-            "refused".to_owned()
-        } else {
-            ack.reason.clone()
-        };
-        refusal_ops(&mut job, destination, &signer, q, &reason);
-        trimmed += 1;
+    if refused_here && ack.refused != queued[accepted].id {
+        return Err(format!(
+            "{url}: refused {:?} where the next message is {:?}",
+            ack.refused, queued[accepted].id
+        )
+        .into());
     }
-    job.ops.push(Op::Trim(queue.to_owned(), trimmed));
-    let mut kinds = Vec::new();
+    if accepted == 0 && !refused_here {
+        return Err(format!("{url}: accepted nothing ({})", ack.reason).into());
+    }
+    // The destination's answers, once each, verified like everything received. An answer the
+    // bridge cannot take now (Redis away) fails the delivery: it is sent again, and the
+    // destination gives its answers again with the duplicates.
+    let mut replies = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (i, reply) in ack.replies.iter().enumerate() {
         match bridge
             .prepare_signed(destination, reply, &format!("replies[{i}]"))
             .await
         {
             Ok(Some((j, kind))) => {
-                job.facts.extend(j.facts);
-                job.ops.extend(j.ops);
-                kinds.push(kind);
+                if seen.insert(j.facts[0].id.clone()) {
+                    replies.push((j, kind));
+                }
             }
             Ok(None) => {}
+            Err(r) if r.status >= 500 => return Err(format!("an answer: {}", r.detail).into()),
             Err(r) => {
                 tracing::warn!(
                     destination,
                     field = r.field,
                     rule = r.rule,
                     detail = r.detail,
-                    "a reply was refused"
+                    "an answer was refused"
                 );
                 bridge.metrics.received("REPLY", "refused");
             }
         }
     }
-    match bridge.journal.run(job).await {
-        Ok(_) => {}
-        Err(JournalError::Check(why)) => {
-            // Another deliverer moved the queue (a lease handed over): read it again.
-            tracing::info!(destination, why, "the queue moved under the delivery");
-            return Ok(());
+    let signer = bridge.subject.clone();
+    let now = egov_kernel::time::format(bridge.clock.now());
+    let step = |replies: &[(Job, String)]| {
+        let mut job = Job::default();
+        job.ops.push(Op::First(
+            queue.to_owned(),
+            items[0].clone(),
+            QUEUE_MOVED.into(),
+        ));
+        for q in &queued[..accepted] {
+            job.facts.push(sent(q, destination, &signer, "delivered"));
+            let key = journal::message_key(&q.id);
+            // An answer may have come first: "answered" is not moved back to "delivered".
+            job.ops.push(Op::SetIf(
+                key.clone(),
+                "state".into(),
+                "queued".into(),
+                "delivered".into(),
+            ));
+            job.ops
+                .push(Op::Set(key, vec![("delivered_at".into(), now.clone())]));
         }
-        Err(e) => return Err(format!("journal: {e}")),
+        if refused_here {
+            let q = &queued[accepted];
+            let reason = if ack.reason.is_empty() {
+                "refused".to_owned()
+            } else {
+                ack.reason.clone()
+            };
+            refusal_ops(&mut job, destination, &signer, q, &reason);
+        }
+        job.ops.push(Op::Trim(
+            queue.to_owned(),
+            accepted + usize::from(refused_here),
+        ));
+        for (j, _) in replies {
+            job.extend(Job {
+                facts: j.facts.clone(),
+                ops: j.ops.clone(),
+            });
+        }
+        job
+    };
+    // An answer whose check fails in the step (a race with the same answer by another way)
+    // must not hold the queue: the step goes again without the answers that fail.
+    let mut outcome = bridge.journal.run(step(&replies)).await;
+    if let Err(JournalError::Check(why)) = &outcome
+        && why != QUEUE_MOVED
+    {
+        tracing::warn!(
+            destination,
+            why,
+            "an answer could not be taken; delivering without it"
+        );
+        replies.clear();
+        outcome = bridge.journal.run(step(&replies)).await;
+    }
+    match outcome {
+        Ok(_) => {}
+        Err(JournalError::Check(_)) => return Ok(Delivered::Reread),
+        Err(e) => return Err(format!("journal: {e}").into()),
     }
     for q in &queued[..accepted] {
         bridge.metrics.sent(type_name(q.r#type), "delivered", 1);
@@ -319,14 +425,11 @@ async fn deliver(
             .metrics
             .sent(type_name(queued[accepted].r#type), "refused", 1);
     }
-    for k in kinds {
+    for (_, k) in replies {
         bridge.metrics.received(&k, "accepted");
         bridge.wake(crate::config::MONITORING_IS);
     }
-    if accepted == 0 && !refused_here {
-        return Err(format!("{url}: accepted nothing ({})", ack.reason));
-    }
-    Ok(())
+    Ok(Delivered::Moved)
 }
 
 fn type_name(t: i32) -> &'static str {
@@ -371,13 +474,13 @@ async fn refuse(
     raw: &[u8],
     q: Option<&Queued>,
     reason: &str,
-) -> Result<(), String> {
+) -> Result<Delivered, Failure> {
     tracing::warn!(destination, reason, "the destination refused a message");
     let mut job = Job::default();
     job.ops.push(Op::First(
         queue.to_owned(),
         raw.to_vec(),
-        "the queue moved".into(),
+        QUEUE_MOVED.into(),
     ));
     match q {
         Some(q) => refusal_ops(&mut job, destination, &bridge.subject, q, reason),
@@ -387,11 +490,12 @@ async fn refuse(
     }
     job.ops.push(Op::Trim(queue.to_owned(), 1));
     match bridge.journal.run(job).await {
-        Ok(_) | Err(JournalError::Check(_)) => {
+        Ok(_) => {
             bridge.metrics.attempt(destination, "refused");
-            Ok(())
+            Ok(Delivered::Moved)
         }
-        Err(e) => Err(format!("journal: {e}")),
+        Err(JournalError::Check(_)) => Ok(Delivered::Reread),
+        Err(e) => Err(format!("journal: {e}").into()),
     }
 }
 

@@ -57,6 +57,7 @@ pub fn config(
         MONITORING_IS.into(),
         Destination {
             url: monitoring_is.into(),
+            signer: Some(MONITORING_IS.into()),
         },
     );
     for org in ORGS {
@@ -95,5 +96,6 @@ pub fn peer(
         chain: pki.chain(name),
         trust: pki.ca.clone(),
         mode: Mode::Accept,
+        signatures: true,
     })
 }

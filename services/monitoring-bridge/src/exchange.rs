@@ -97,11 +97,40 @@ pub fn signature_refused(field: &str, r: &Refusal) -> Refused {
     }
 }
 
+/// A check's reason as the journal carries it: `field|rule|detail`.
+fn check(field: &str, rule: &str, detail: impl std::fmt::Display) -> String {
+    format!("{field}|{rule}|{detail}")
+}
+
 fn journal_refused(e: JournalError) -> Refused {
     match e {
-        JournalError::Check(why) => refused(409, "message.id", Some("MON-11.a"), why),
+        JournalError::Check(why) => {
+            let mut parts = why.splitn(3, '|');
+            let (field, rule, detail) = (parts.next(), parts.next(), parts.next());
+            let rule = match rule {
+                Some("MON-7.5") => "MON-7.5",
+                _ => "AMB-MON-4",
+            };
+            refused(
+                409,
+                field.unwrap_or("message.id"),
+                Some(rule),
+                detail.unwrap_or(&why),
+            )
+        }
         e => refused(503, "", None, e.to_string()),
     }
+}
+
+/// How old a signature on a document handed to the API may be: its author signs it to send
+/// it. (Validity is judged at the signing time, so an unbounded age would let a key that has
+/// expired sign on with a date in the past.)
+const MAX_SIGNATURE_AGE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// A ULID as given, only in its canonical form (26 characters of Crockford's base32, upper
+/// case): a lower-case or overflowing spelling would name the same message under another key.
+pub fn canonical_ulid(s: &str) -> Option<Ulid> {
+    s.parse::<Ulid>().ok().filter(|u| u.to_string() == s)
 }
 
 /// The digest of bytes, hex.
@@ -120,7 +149,8 @@ impl Bridge {
         match &self.keys {
             Some(k) => k
                 .verifier
-                .verify_detached(signature, content, self.clock.now())
+                // Signatures live in real time, whatever clock a development suite runs on.
+                .verify_detached(signature, content, jiff::Timestamp::now())
                 .map_err(|r| signature_refused(field, &r)),
             None => Ok(Verified {
                 subject: String::new(),
@@ -137,10 +167,12 @@ impl Bridge {
         let bytes = message.encode_to_vec();
         let digest = digest(&bytes);
         let signature = match &self.keys {
-            Some(k) => egov_signature::sign_detached(k.signer.as_ref(), &bytes, self.clock.now())
-                .map_err(|e| {
-                refused(503, "", None, format!("the bridge could not sign: {e}"))
-            })?,
+            Some(k) => {
+                egov_signature::sign_detached(k.signer.as_ref(), &bytes, jiff::Timestamp::now())
+                    .map_err(|e| {
+                        refused(503, "", None, format!("the bridge could not sign: {e}"))
+                    })?
+            }
             None => Vec::new(),
         };
         let signed = Signed {
@@ -181,6 +213,17 @@ impl Bridge {
             .map_err(|e| refused(400, "message", None, e.to_string()))?;
         // MON-11: nothing is looked at before the signature holds.
         let signer = self.verify("signature", &signature, &content)?;
+        if self.keys.is_some() && signer.signed_at < jiff::Timestamp::now() - MAX_SIGNATURE_AGE {
+            return Err(refused(
+                422,
+                "signature",
+                Some("MON-11.a"),
+                format!(
+                    "signed at {}, more than 24 hours before it was sent: sign the document to send it",
+                    time::format(signer.signed_at)
+                ),
+            ));
+        }
         if self.keys.is_some() && !names_org(&signer.subject, &caller.org) {
             return Err(refused(
                 422,
@@ -197,6 +240,18 @@ impl Bridge {
             ));
         }
         let doc = Document::parse(op, &body.message)?;
+        for field in ["id", "correlation"] {
+            if let Some(v) = body.message.get(field).and_then(Value::as_str)
+                && canonical_ulid(v).is_none()
+            {
+                return Err(refused(
+                    400,
+                    &format!("message.{field}"),
+                    None,
+                    "a ULID in its canonical form (26 characters, upper case)",
+                ));
+            }
+        }
         let provider_is = match doc.provider() {
             Some(bin) => {
                 self.party_may_send(op, caller, bin)?;
@@ -222,7 +277,10 @@ impl Bridge {
         }
         if let Some(corr) = doc.correlation() {
             // MON-7.5: a response answers a "request" this provider's IS received.
-            let request = self.record(&corr.to_string()).await?;
+            let request = self
+                .try_record(&corr.to_string())
+                .await?
+                .unwrap_or_default();
             let addressed = request.get("type").map(String::as_str) == Some("REQUEST")
                 && request.get("destination") == Some(&provider_destination(&caller.org));
             if !addressed {
@@ -246,7 +304,11 @@ impl Bridge {
                 key.clone(),
                 "answer".into(),
                 String::new(),
-                format!("the request {corr} was already answered"),
+                check(
+                    "message.correlation",
+                    "MON-7.5",
+                    format!("the request {corr} was already answered"),
+                ),
             ));
             job.ops.push(Op::Set(
                 key,
@@ -261,7 +323,12 @@ impl Bridge {
                 String::from_utf8_lossy(&content).into_owned(),
             ));
         }
-        let destination = MONITORING_IS.to_owned();
+        // An application to a provider with an IS of its own goes to that IS (MON-5.3,
+        // AMB-MON-7); everything else to the monitoring IS.
+        let destination = match (op, doc.provider(), provider_is) {
+            (Operation::Application, Some(bin), Some(true)) => provider_destination(bin),
+            _ => MONITORING_IS.to_owned(),
+        };
         let message = Message {
             id: id.clone(),
             r#type: kind as i32,
@@ -276,7 +343,8 @@ impl Bridge {
                 content: content.clone(),
                 signature: signature.clone(),
             }),
-            body: content.clone(),
+            // The document is `certified.content`; not carried twice.
+            body: Vec::new(),
         };
         self.forward(&mut job, &message, &destination, &mut record)?;
         job.facts.push(Fact {
@@ -295,7 +363,13 @@ impl Bridge {
             0,
             Op::Absent(
                 key.clone(),
-                format!("message {id} was already received: a replayed message changes nothing"),
+                check(
+                    "message.id",
+                    "AMB-MON-4",
+                    format!(
+                        "message {id} was already received: a replayed message changes nothing"
+                    ),
+                ),
             ),
         );
         job.ops.push(Op::Set(key, record));
@@ -387,11 +461,14 @@ impl Bridge {
             )
         })?;
         let f = |name: &str| format!("{field}.message.{name}");
-        let id: Ulid = message
-            .id
-            .parse()
-            .map_err(|_| refused(400, &f("id"), None, "a ULID"))?;
-        let id = id.to_string();
+        let id = canonical_ulid(&message.id)
+            .ok_or_else(|| refused(400, &f("id"), None, "a ULID in its canonical form"))?
+            .to_string();
+        if self.keys.is_some() {
+            self.speaks_for(from, &signer.subject).map_err(|why| {
+                refused(422, &format!("{field}.signature"), Some("MON-11.b"), why)
+            })?;
+        }
         let digest = digest(&signed.message);
         if let Some(seen) = self.try_record(&id).await? {
             return if seen.get("digest") == Some(&digest) {
@@ -400,7 +477,7 @@ impl Bridge {
                 Err(refused(
                     409,
                     &f("id"),
-                    Some("MON-11.a"),
+                    Some("AMB-MON-4"),
                     format!(
                         "message {id} was already received with other content: a replayed id changes nothing"
                     ),
@@ -485,6 +562,7 @@ impl Bridge {
             // IS's answers to requests for information and applications (MON-5.2, MON-5.3).
             (MessageType::Response, f2) if f2.starts_with("provider:") => {
                 self.correlate(
+                    from,
                     &mut job,
                     &mut record,
                     &message,
@@ -498,6 +576,7 @@ impl Bridge {
             }
             (MessageType::Information, MONITORING_IS) => {
                 self.correlate(
+                    from,
                     &mut job,
                     &mut record,
                     &message,
@@ -506,8 +585,11 @@ impl Bridge {
                 )
                 .await?;
             }
-            (MessageType::Result, MONITORING_IS) => {
+            // MON-5.3: the result of an application, from the monitoring IS or from the
+            // provider's own IS the application went to.
+            (MessageType::Result, _) => {
                 self.correlate(
+                    from,
                     &mut job,
                     &mut record,
                     &message,
@@ -542,7 +624,14 @@ impl Bridge {
         let key = journal::message_key(&id);
         job.ops.insert(
             0,
-            Op::Absent(key.clone(), format!("message {id} was already received")),
+            Op::Absent(
+                key.clone(),
+                check(
+                    &f("id"),
+                    "AMB-MON-4",
+                    format!("message {id} was already received"),
+                ),
+            ),
         );
         job.ops.push(Op::Set(key, record));
         Ok(Some((job, kind.as_str_name().to_owned())))
@@ -580,6 +669,7 @@ impl Bridge {
     /// marked answered in `job`, once.
     async fn correlate(
         &self,
+        from: &str,
         job: &mut Job,
         record: &mut Vec<(String, String)>,
         message: &Message,
@@ -587,16 +677,13 @@ impl Bridge {
         field: &str,
     ) -> Result<(), Refused> {
         let corr = message.correlation.as_str();
-        let found = match corr.parse::<Ulid>() {
-            Ok(c) => self.try_record(&c.to_string()).await?,
-            Err(_) => None,
+        let found = match canonical_ulid(corr) {
+            Some(c) => self.try_record(&c.to_string()).await?,
+            None => None,
         };
-        if found
-            .as_ref()
-            .and_then(|r| r.get("type"))
-            .map(String::as_str)
-            != Some(expected.as_str_name())
-        {
+        // Only the party the question went to answers it.
+        let get = |k: &str| found.as_ref().and_then(|r| r.get(k)).map(String::as_str);
+        if get("destination") != Some(from) || get("type") != Some(expected.as_str_name()) {
             return Err(refused(
                 422,
                 field,
@@ -621,7 +708,7 @@ impl Bridge {
             key.clone(),
             "answer".into(),
             String::new(),
-            format!("{corr} was already answered"),
+            check(field, "MON-7.5", format!("{corr} was already answered")),
         ));
         job.ops.push(Op::Set(
             key,
@@ -632,6 +719,29 @@ impl Bridge {
         ));
         record.push(("correlation".into(), corr.to_owned()));
         Ok(())
+    }
+
+    /// Whether the certificate `subject` speaks for `from`: a provider's IS with a certificate
+    /// of its organization (`OU=BIN<BIN>`), a named destination with the common name it is
+    /// configured with (MON-11.b: the CA proves who holds a key; this, who may use it here).
+    fn speaks_for(&self, from: &str, subject: &str) -> Result<(), String> {
+        let ok = match from.strip_prefix("provider:") {
+            Some(bin) => attribute(subject, "OU").any(|v| v == format!("BIN{bin}")),
+            None => match self
+                .exchange
+                .destinations
+                .get(from)
+                .and_then(|d| d.signer.as_deref())
+            {
+                Some(cn) => attribute(subject, "CN").any(|v| v == cn),
+                None => false,
+            },
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("the signer ({subject}) does not speak for {from}"))
+        }
     }
 
     /// A message's record, or 404.
@@ -683,7 +793,33 @@ pub fn category_of(kind: MessageType) -> Category {
 /// Whether a certificate subject names the organization: the national CA writes an
 /// organization's BIN into its employees' certificates as `OU=BIN<12 digits>`.
 fn names_org(subject: &str, org: &Bin) -> bool {
-    subject.contains(&format!("BIN{org}"))
+    attribute(subject, "OU").any(|v| v == format!("BIN{org}"))
+}
+
+/// The values of attribute `name` in an RFC 4514 subject (`CN=a,OU=BIN…`; escaped commas
+/// stay in their value).
+fn attribute<'a>(subject: &'a str, name: &'a str) -> impl Iterator<Item = String> + 'a {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut escaped = false;
+    for c in subject.chars() {
+        match c {
+            _ if escaped => {
+                cur.push(c);
+                escaped = false;
+            }
+            '\\' => escaped = true,
+            ',' | '+' => parts.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    parts.push(cur);
+    parts.into_iter().filter_map(move |p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
 }
 
 fn receipt(entry: &Entry, destination: Option<String>, signer: String) -> Receipt {

@@ -61,6 +61,19 @@ pub enum Op {
     Trim(String, usize),
     /// Set hash fields.
     Set(String, Vec<(String, String)>),
+    /// Set a hash field to `value` if it is `expected` now (a missing one is `""`); otherwise
+    /// leave it (a state that moved on is not moved back).
+    SetIf(String, String, String, String),
+}
+
+impl Op {
+    fn size(&self) -> usize {
+        match self {
+            Op::Push(_, v) | Op::First(_, v, _) => v.len(),
+            Op::Set(_, f) => f.iter().map(|(a, b)| a.len() + b.len()).sum(),
+            _ => 64,
+        }
+    }
 }
 
 /// A job: facts for the log and changes, all or nothing.
@@ -70,6 +83,19 @@ pub struct Job {
     pub facts: Vec<Fact>,
     /// The changes.
     pub ops: Vec<Op>,
+}
+
+impl Job {
+    /// About how many bytes it sends to Redis.
+    pub fn size(&self) -> usize {
+        self.facts.len() * 512 + self.ops.iter().map(Op::size).sum::<usize>()
+    }
+
+    /// Adds `other`'s facts and changes after its own.
+    pub fn extend(&mut self, other: Job) {
+        self.facts.extend(other.facts);
+        self.ops.extend(other.ops);
+    }
 }
 
 /// A job's outcome: the log entries it wrote, or why it was not run.
@@ -97,6 +123,7 @@ static STEP: LazyLock<redis::Script> = LazyLock::new(|| {
         r#"
 local head = redis.call('GET', KEYS[1]) or ''
 if head ~= ARGV[1] then return {'stale', head} end
+if head == '' and redis.call('XLEN', KEYS[2]) > 0 then return {'nohead'} end
 local i = 4
 local jobs = {}
 for j = 1, tonumber(ARGV[3]) do
@@ -130,6 +157,9 @@ for _, ops in ipairs(jobs) do
     elseif c == 'push' then redis.call('RPUSH', KEYS[tonumber(a[1])], a[2])
     elseif c == 'trim' then redis.call('LTRIM', KEYS[tonumber(a[1])], tonumber(a[2]), -1)
     elseif c == 'set' then redis.call('HSET', KEYS[tonumber(a[1])], unpack(a, 2))
+    elseif c == 'setif' then
+      local k = KEYS[tonumber(a[1])]
+      if (redis.call('HGET', k, a[2]) or '') == a[3] then redis.call('HSET', k, a[2], a[4]) end
     end
   end
 end
@@ -141,6 +171,8 @@ return {'ok'}
 
 /// The most jobs in one step.
 const MAX_JOBS: usize = 512;
+/// The most bytes in one step (Redis takes up to 1 GB in one command; a step stays far below).
+const MAX_BYTES: usize = 32 * 1024 * 1024;
 
 /// A handle on the journal's writer.
 #[derive(Clone)]
@@ -182,21 +214,43 @@ async fn writer(
     now: Arc<dyn Fn() -> String + Send + Sync>,
 ) {
     let mut cached: Option<Head> = None;
-    while let Some(first) = rx.recv().await {
+    let mut next: Option<(Job, oneshot::Sender<Outcome>)> = None;
+    loop {
+        let first = match next.take() {
+            Some(j) => j,
+            None => match rx.recv().await {
+                Some(j) => j,
+                None => break,
+            },
+        };
+        let mut bytes = first.0.size();
         let mut batch = vec![first];
-        while batch.len() < MAX_JOBS {
+        let mut held = None;
+        while batch.len() < MAX_JOBS && bytes < MAX_BYTES {
             match rx.try_recv() {
-                Ok(j) => batch.push(j),
+                Ok(j) if bytes + j.0.size() > MAX_BYTES => {
+                    held = Some(j);
+                    break;
+                }
+                Ok(j) => {
+                    bytes += j.0.size();
+                    batch.push(j);
+                }
                 Err(_) => break,
             }
         }
-        // Two jobs of one batch taking the same id: the later is a replay of the earlier.
+        // The checks of a step see Redis as it was before the step: two jobs of one step that
+        // take the same id, or claim the same field (one question answered twice), cannot both
+        // pass them, so the later one fails here.
         let mut taken = HashSet::new();
         batch.retain_mut(|(job, reply)| {
             for op in &job.ops {
-                if let Op::Absent(key, why) = op
-                    && !taken.insert(key.clone())
-                {
+                let (claim, why) = match op {
+                    Op::Absent(key, why) => (key.clone(), why),
+                    Op::FieldIs(key, field, _, why) => (format!("{key}\u{0}{field}"), why),
+                    _ => continue,
+                };
+                if !taken.insert(claim) {
                     let reply = std::mem::replace(reply, oneshot::channel().0);
                     let _ = reply.send(Err(JournalError::Check(why.clone())));
                     return false;
@@ -204,6 +258,7 @@ async fn writer(
             }
             true
         });
+        next = held;
         let mut attempts = 0;
         while !batch.is_empty() {
             attempts += 1;
@@ -235,6 +290,14 @@ async fn writer(
                     if attempts > 100 {
                         fail_all(&mut batch, "the log's head keeps moving".into());
                     }
+                }
+                Ok(r) if r.first().map(String::as_str) == Some("nohead") => {
+                    // Fail closed: a log without its head is not chained onto.
+                    fail_all(
+                        &mut batch,
+                        "the message log has entries but no head: run `egov monitoring verify-log`"
+                            .into(),
+                    );
                 }
                 Ok(r) if r.first().map(String::as_str) == Some("failed") => {
                     cached = Some(head);
@@ -314,6 +377,15 @@ fn build(
                 ),
                 Op::Push(k, v) => ("push", vec![index(k).into(), v.clone()]),
                 Op::Trim(k, n) => ("trim", vec![index(k).into(), n.to_string().into()]),
+                Op::SetIf(k, f, expected, v) => (
+                    "setif",
+                    vec![
+                        index(k).into(),
+                        f.clone().into(),
+                        expected.clone().into(),
+                        v.clone().into(),
+                    ],
+                ),
                 Op::Set(k, fields) => {
                     let mut a = vec![index(k).into_bytes()];
                     for (f, v) in fields {

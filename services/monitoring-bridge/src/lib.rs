@@ -67,9 +67,19 @@ pub async fn start(
     start_with(platform, cfg.listen, cfg.exchange, Some(keys), shutdown).await
 }
 
-/// Starts monitoring-bridge with `keys`; `None` (no signatures at all) is only for the
-/// benchmark's baseline of the same path unsigned.
-pub async fn start_with(
+/// Starts monitoring-bridge with no keys at all: nothing verified, nothing signed. Only the
+/// benchmark's baseline of the same path unsigned builds it (feature `unsigned-baseline`).
+#[cfg(feature = "unsigned-baseline")]
+pub async fn start_unsigned(
+    platform: Platform,
+    listen: std::net::SocketAddr,
+    exchange: Exchange,
+    shutdown: CancellationToken,
+) -> Result<Running, StartError> {
+    start_with(platform, listen, exchange, None, shutdown).await
+}
+
+async fn start_with(
     platform: Platform,
     listen: std::net::SocketAddr,
     exchange: Exchange,
@@ -110,6 +120,7 @@ pub async fn start_with(
     let (held_tx, held_rx) = tokio::sync::watch::channel(false);
     let mut tasks = vec![
         journal_task,
+        deliver::spawn_sampler(bridge.clone(), shutdown.clone()),
         deliver::spawn_lease(
             bridge.clone(),
             format!("{}:{}", platform.replica, ulid::Ulid::new()),

@@ -162,6 +162,57 @@ fn inbox(
         })
 }
 
+/// The jobs of a batch's accepted prefix, in order, and its `Ack` (without the step run).
+async fn prepare_batch(
+    bridge: &Bridge,
+    from: &str,
+    batch: &Batch,
+) -> Result<(Ack, Vec<(Job, String)>), Problem> {
+    let mut ack = Ack::default();
+    let mut jobs: Vec<(Job, String)> = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    let id_of = |m: &[u8]| {
+        egov_events::monitoring::Message::decode(m)
+            .map(|m| m.id)
+            .unwrap_or_default()
+    };
+    for (i, signed) in batch.messages.iter().enumerate() {
+        let field = format!("messages[{i}]");
+        match bridge.prepare_signed(from, signed, &field).await {
+            Ok(Some((job, kind))) => {
+                let id = job.facts[0].id.clone();
+                let digest = job.facts[0].digest.clone();
+                match seen.get(&id) {
+                    None => {
+                        seen.insert(id, digest);
+                        jobs.push((job, kind));
+                    }
+                    Some(d) if *d == digest => ack.duplicates.push(id),
+                    Some(_) if i == 0 => unreachable!("the first message has no predecessor"),
+                    Some(_) => {
+                        ack.reason = format!(
+                            "{field}: message {id} is in this batch twice, with other content (AMB-MON-4)"
+                        );
+                        ack.refused = id;
+                        break;
+                    }
+                }
+            }
+            Ok(None) => ack.duplicates.push(id_of(&signed.message)),
+            Err(r) if i == 0 => return Err(problem(r)),
+            // Not the message's fault (Redis away): stop here, the sender sends the rest again.
+            Err(r) if r.status >= 500 => break,
+            Err(r) => {
+                ack.refused = id_of(&signed.message);
+                ack.reason = format!("{}: {} ({})", r.field, r.detail, r.rule.unwrap_or("-"));
+                break;
+            }
+        }
+        ack.accepted = i as u32 + 1;
+    }
+    Ok((ack, jobs))
+}
+
 /// Takes a batch from `from` in order: the accepted prefix is recorded in one journal step.
 pub(crate) async fn take_batch(
     bridge: &Bridge,
@@ -186,53 +237,29 @@ pub(crate) async fn take_batch(
     if batch.messages.is_empty() {
         return Err(Problem::bad_request("an empty batch").field("messages"));
     }
-    let mut ack = Ack::default();
-    let mut jobs: Vec<(Job, String)> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (i, signed) in batch.messages.iter().enumerate() {
-        let field = format!("messages[{i}]");
-        match bridge.prepare_signed(from, signed, &field).await {
-            Ok(Some((job, kind))) => {
-                let id = job.facts[0].id.clone();
-                if seen.insert(id.clone()) {
-                    jobs.push((job, kind));
-                } else {
-                    ack.duplicates.push(id);
-                }
-            }
-            Ok(None) => {
-                if let Ok(m) = egov_events::monitoring::Message::decode(signed.message.as_slice()) {
-                    ack.duplicates.push(m.id);
-                }
-            }
-            Err(r) if i == 0 => return Err(problem(r)),
-            Err(r) => {
-                ack.refused = egov_events::monitoring::Message::decode(signed.message.as_slice())
-                    .map(|m| m.id)
-                    .unwrap_or_default();
-                ack.reason = format!("{}: {} ({})", r.field, r.detail, r.rule.unwrap_or("-"));
-                break;
-            }
+    // A race with another copy of one of them (the sender retrying while the first copy is
+    // recorded) fails the step and writes nothing; prepared again, that copy is a duplicate.
+    let mut attempt = 0;
+    let (ack, kinds) = loop {
+        attempt += 1;
+        let (ack, jobs) = prepare_batch(bridge, from, &batch).await?;
+        let kinds: Vec<String> = jobs.iter().map(|(_, k)| k.clone()).collect();
+        let mut merged = Job::default();
+        for (j, _) in jobs {
+            merged.extend(j);
         }
-        ack.accepted = i as u32 + 1;
-    }
-    let kinds: Vec<String> = jobs.iter().map(|(_, k)| k.clone()).collect();
-    let mut merged = Job::default();
-    for (j, _) in jobs {
-        merged.facts.extend(j.facts);
-        merged.ops.extend(j.ops);
-    }
-    if !merged.facts.is_empty() {
+        if merged.facts.is_empty() {
+            break (ack, kinds);
+        }
         match bridge.journal.run(merged).await {
-            Ok(_) => {}
-            Err(JournalError::Check(why)) => {
-                // A race with another copy of one of them: nothing was written; the sender
-                // sends the batch again and learns which it was.
+            Ok(_) => break (ack, kinds),
+            Err(JournalError::Check(why)) if attempt >= 3 => {
                 return Err(Problem::conflict(why).field("messages"));
             }
+            Err(JournalError::Check(_)) => continue,
             Err(e) => return Err(Problem::unavailable(e.to_string())),
         }
-    }
+    };
     for k in kinds {
         bridge.metrics.received(&k, "accepted");
     }
@@ -443,7 +470,7 @@ pub(crate) fn openapi() -> Value {
                 "state-corporation, service-provider (its own services)",
                 json!({"type": "object", "additionalProperties": false, "required": ["id", "application", "service", "provider", "recipient", "form"],
                     "properties": {"id": ulid, "application": name, "service": name, "provider": bin, "recipient": bin, "form": {"type": "object"},
-                        "documents": {"type": "array", "maxItems": 20, "items": {"type": "object", "additionalProperties": false,
+                        "documents": {"type": "array", "maxItems": 20, "description": "Electronic copies of documents, each at most 2 MiB; the whole body at most 16 MiB", "items": {"type": "object", "additionalProperties": false,
                             "required": ["name", "media_type", "content", "sha256"],
                             "properties": {"name": {"type": "string", "maxLength": 2000}, "media_type": {"type": "string"},
                                 "content": {"type": "string", "contentEncoding": "base64"}, "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}}}},

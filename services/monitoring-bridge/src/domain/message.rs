@@ -296,10 +296,8 @@ impl Document {
             Some(has) => Ok(has),
         };
         match self {
-            Self::Status(d) => {
-                known("message.provider")?;
-                plausible_instant("message.at", d.at, now)?;
-            }
+            // Statuses go to the monitoring IS whoever the provider is (MON-5.1, MON-8).
+            Self::Status(d) => plausible_instant("message.at", d.at, now)?,
             Self::Information(d) => {
                 if known("message.provider")? {
                     return Err(Refused::rule(
@@ -329,14 +327,11 @@ impl Document {
                     }
                 }
             }
+            // MON-7.2: filled in the monitoring IS where the provider has no IS of its own; to
+            // a provider with one it goes to that IS (MON-5.3, AMB-MON-7). Either way the
+            // bridge must know the provider to route it.
             Self::Application(d) => {
-                if known("message.provider")? {
-                    return Err(Refused::rule(
-                        "message.provider",
-                        "MON-7.2",
-                        "the provider has an information system of its own: an application is filled in the monitoring IS only where the provider has none (p.7 sp.2))",
-                    ));
-                }
+                known("message.provider")?;
                 if !d.form.is_object() {
                     return Err(Refused {
                         status: 400,
@@ -380,7 +375,7 @@ fn plausible_instant(field: &str, at: Timestamp, now: Timestamp) -> Result<(), R
         return Err(Refused {
             status: 400,
             field: field.into(),
-            rule: Some("MON-10"),
+            rule: Some("MON-ORD-5"),
             detail: format!(
                 "an instant from {} to now ({}) is expected",
                 egov_kernel::time::format(earliest),
@@ -397,7 +392,7 @@ fn plausible_date(field: &str, d: Date, now: Timestamp) -> Result<(), Refused> {
         return Err(Refused {
             status: 400,
             field: field.into(),
-            rule: None,
+            rule: Some("MON-7.3"),
             detail: format!("a day from {IN_FORCE} to today ({today}) is expected"),
         });
     }
@@ -607,10 +602,9 @@ mod tests {
         };
         let d = Document::parse(Operation::Application, &app(&good)).unwrap();
         assert_eq!(d.check(Some(false), now()), Ok(()));
-        assert_eq!(
-            d.check(Some(true), now()).unwrap_err().rule,
-            Some("MON-7.2")
-        );
+        // To a provider with its own IS it goes there (AMB-MON-7); an unknown one has no route.
+        assert_eq!(d.check(Some(true), now()), Ok(()));
+        assert!(d.check(None, now()).is_err());
         let d = Document::parse(Operation::Application, &app(&"0".repeat(64))).unwrap();
         assert_eq!(
             d.check(Some(false), now()).unwrap_err().field,
