@@ -1016,6 +1016,16 @@ async fn mon_9_a_verify_log_finds_an_edited_removed_or_moved_entry() {
         .unwrap();
     let b = w.verify_log().await.outcome.unwrap_err();
     assert_eq!(b.to_string(), "entry 3 was removed (before position 2)");
+    // The head removed too: said so.
+    let _: () = redis::cmd("DEL")
+        .arg(egov_monitoring_bridge::journal::head_key())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.verify_log().await.outcome,
+        Err(egov_monitoring_bridge::domain::log::Break::HeadMissing)
+    ));
 }
 
 // The outage, with separate processes: the bridge and the peers are children of this test

@@ -44,6 +44,10 @@ pub struct Verification {
 
 /// Reads the whole log and its head and checks the chain.
 pub async fn verify(conn: &mut ConnectionManager) -> Result<Verification, redis::RedisError> {
+    let kept: Option<String> = redis::cmd("GET")
+        .arg(journal::head_key())
+        .query_async(conn)
+        .await?;
     let head = journal::head(conn).await?;
     let mut all = Vec::new();
     let mut start = "-".to_owned();
@@ -58,9 +62,14 @@ pub async fn verify(conn: &mut ConnectionManager) -> Result<Verification, redis:
             break;
         }
     }
+    let outcome = if kept.is_none() && !all.is_empty() {
+        Err(Break::HeadMissing)
+    } else {
+        log::verify(&all, &head)
+    };
     Ok(Verification {
         entries: all.len() as u64,
-        outcome: log::verify(&all, &head),
+        outcome,
         head,
     })
 }

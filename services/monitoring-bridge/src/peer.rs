@@ -155,16 +155,22 @@ pub async fn start(
     let p = peer.clone();
     let mode = warp::path!("mode")
         .and(warp::put())
-        .and(warp::body::json())
-        .map(move |m: HashMap<String, Mode>| match m.get("mode") {
-            Some(mode) => {
-                p.state.lock().expect("peer state").mode = *mode;
-                warp::reply::with_status("ok", StatusCode::OK)
+        .and(warp::body::content_length_limit(1024))
+        .and(warp::body::bytes())
+        .map(move |body: Bytes| {
+            match serde_json::from_slice::<HashMap<String, Mode>>(&body)
+                .ok()
+                .and_then(|m| m.get("mode").copied())
+            {
+                Some(mode) => {
+                    p.state.lock().expect("peer state").mode = mode;
+                    warp::reply::with_status("ok", StatusCode::OK)
+                }
+                None => warp::reply::with_status(
+                    "{\"mode\": \"accept\" | \"refuse\" | \"unavailable\"}",
+                    StatusCode::BAD_REQUEST,
+                ),
             }
-            None => warp::reply::with_status(
-                "{\"mode\": accept|refuse|unavailable}",
-                StatusCode::BAD_REQUEST,
-            ),
         });
     let exit = warp::path!("exit").and(warp::post()).map(|| {
         tokio::spawn(async {

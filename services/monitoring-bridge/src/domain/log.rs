@@ -247,6 +247,8 @@ pub enum Break {
         /// The head's `seq`.
         head: u64,
     },
+    /// The log has entries but its head is gone (removed, or the log put in from elsewhere).
+    HeadMissing,
     /// The log does not hold the head at its `seq`: the entries up to it were replaced.
     HeadMismatch {
         /// The log's last entry.
@@ -291,6 +293,10 @@ impl fmt::Display for Break {
                 f,
                 "the log ends at entry {last} but its head is entry {head}: entries {} to {head} were removed",
                 last + 1
+            ),
+            Self::HeadMissing => write!(
+                f,
+                "the log has entries but no head: its newest entries may have been removed with it"
             ),
             Self::HeadMismatch { last, head } => write!(
                 f,
