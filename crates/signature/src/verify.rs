@@ -1,6 +1,8 @@
 //! Verifying: trust anchors and the checks of [`Verifier::verify_detached`].
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cms::cert::CertificateChoices;
@@ -115,7 +117,15 @@ pub struct Verifier {
     algorithms: Vec<&'static dyn SignatureVerificationAlgorithm>,
     digests: Vec<DigestAlgorithm>,
     max_clock_skew: Duration,
+    paths: Arc<Mutex<Paths>>,
 }
+
+/// Certificate paths found valid: by the digest of the certificates carried, the interval in
+/// which every one of them is valid.
+type Paths = HashMap<[u8; 32], (Timestamp, Timestamp)>;
+
+/// The most certificate paths remembered as valid (a bridge sees a few hundred signers).
+const PATHS: usize = 4096;
 
 /// EKU required of a signer's certificate when it has the extension at all: the signing
 /// certificates of the national CA carry emailProtection (document and message protection).
@@ -136,6 +146,7 @@ impl Verifier {
                 hash: |content| Sha256::digest(content).to_vec(),
             }],
             max_clock_skew: Duration::from_secs(5 * 60),
+            paths: Arc::default(),
         }
     }
 
@@ -221,17 +232,40 @@ impl Verifier {
             .collect::<Result<Vec<_>, _>>()?;
         let end_entity = EndEntityCert::try_from(&leaf_der)
             .map_err(|e| Refusal::BadCertificate(format!("{e:?}")))?;
-        let at = UnixTime::since_unix_epoch(Duration::from_secs(signed_at.as_second() as u64));
-        (end_entity.verify_for_usage(
-            &self.algorithms,
-            &self.trust.anchors,
-            &intermediates,
-            at,
-            KeyUsage::required_if_present(SIGNING_EKU.as_bytes()),
-            None,
-            None,
-        ))
-        .map_err(|e| chain_refusal(e, signed_at))?;
+        // A path found valid once is valid at any instant within every one of its
+        // certificates' validity (signatures and constraints do not change; revocation is not
+        // checked): remembered by the digest of the certificates carried, with that interval.
+        let path = {
+            let mut h = Sha256::new();
+            h.update(leaf_der.as_ref());
+            for i in &intermediates {
+                h.update((i.as_ref().len() as u64).to_be_bytes());
+                h.update(i.as_ref());
+            }
+            <[u8; 32]>::from(h.finalize())
+        };
+        let known = (self.paths.lock().expect("paths").get(&path).copied())
+            .is_some_and(|(from, to)| from <= signed_at && signed_at <= to);
+        if !known {
+            let at = UnixTime::since_unix_epoch(Duration::from_secs(signed_at.as_second() as u64));
+            (end_entity.verify_for_usage(
+                &self.algorithms,
+                &self.trust.anchors,
+                &intermediates,
+                at,
+                KeyUsage::required_if_present(SIGNING_EKU.as_bytes()),
+                None,
+                None,
+            ))
+            .map_err(|e| chain_refusal(e, signed_at))?;
+            if let Some(interval) = validity(&certificates) {
+                let mut paths = self.paths.lock().expect("paths");
+                if paths.len() >= PATHS {
+                    paths.clear();
+                }
+                paths.insert(path, interval);
+            }
+        }
 
         // 5. The signer's key usage. webpki does not look at keyUsage bits.
         let usage = (leaf.tbs_certificate.get::<KeyUsageExt>())
@@ -302,6 +336,18 @@ impl Verifier {
             ))
         }
     }
+}
+
+/// The instants at which every one of `certificates` is valid, when there are any.
+fn validity(certificates: &[&Certificate]) -> Option<(Timestamp, Timestamp)> {
+    let mut from = Timestamp::MIN;
+    let mut to = Timestamp::MAX;
+    for c in certificates {
+        let v = &c.tbs_certificate.validity;
+        from = from.max(to_timestamp(v.not_before.to_unix_duration())?);
+        to = to.min(to_timestamp(v.not_after.to_unix_duration())?);
+    }
+    (from <= to).then_some((from, to))
 }
 
 /// Step 1: the ContentInfo, the SignedData, detached, one SignerInfo.

@@ -149,6 +149,31 @@ fn mon_11_judges_validity_at_signing_time() {
 }
 
 #[test]
+fn mon_11_a_path_remembered_as_valid_is_judged_again_outside_its_validity() {
+    let ca = Ca::new("Test national CA");
+    let now = now();
+    let mut spec = LeafSpec::signing("remembered");
+    (spec.not_before, spec.not_after) = (now - DAY * 730, now - DAY * 365);
+    let signer = ca.issue(&spec).signer();
+    let verifier = verifier(&ca);
+    let inside = sign_detached(&signer, CONTENT, now - DAY * 500).unwrap();
+    assert!(verifier.verify_detached(&inside, CONTENT, now).is_ok());
+    // The same certificates, signed after they expired: the same verifier refuses it.
+    let outside = sign_detached(&signer, CONTENT, now - DAY * 100).unwrap();
+    assert!(matches!(
+        verifier.verify_detached(&outside, CONTENT, now),
+        Err(Refusal::Expired { .. })
+    ));
+    // And another CA's leaf of the same name never rides on it.
+    let other = Ca::new("Test national CA").issue(&spec).signer();
+    let forged = sign_detached(&other, CONTENT, now - DAY * 500).unwrap();
+    assert!(matches!(
+        verifier.verify_detached(&forged, CONTENT, now),
+        Err(Refusal::UntrustedIssuer(_))
+    ));
+}
+
+#[test]
 fn mon_11_refuses_a_signing_time_in_the_future() {
     let ca = Ca::new("Test national CA");
     let now = now();
