@@ -1276,3 +1276,70 @@ async fn mon_9_b_an_outage_holds_only_its_queue_and_everything_arrives_once_in_o
         let _ = c.wait();
     }
 }
+
+#[tokio::test]
+async fn mon_9_b_a_destination_recognises_a_message_it_holds_by_id_across_its_restarts() {
+    let redis = egov_testkit::redis().await;
+    let w = World::new(redis.url.clone());
+    let port = egov_testkit::free_port();
+    let stop = CancellationToken::new();
+    let peer = w.start_peer(MONITORING_IS, port, stop.clone()).await;
+    let bridge = w.signer("bridge");
+    let m = Message {
+        id: ulid::Ulid::new().to_string(),
+        r#type: MessageType::InformationRequest as i32,
+        category: Category::Information as i32,
+        sender: "egov-bridge".into(),
+        recipient: MONITORING_IS.into(),
+        created_at: now_local(),
+        body: br#"{"documents":["identity-card"]}"#.to_vec(),
+        ..Default::default()
+    };
+    let batch = Batch {
+        messages: vec![signed_pb(&bridge, &m)],
+    }
+    .encode_to_vec();
+    let post = |body: Vec<u8>| {
+        let (http, url) = (w.http.clone(), format!("{peer}/messages"));
+        async move {
+            let r = http.post(url).body(body).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            Ack::decode(r.bytes().await.unwrap().as_ref()).unwrap()
+        }
+    };
+    let first = post(batch.clone()).await;
+    assert_eq!((first.accepted, first.duplicates.len()), (1, 0));
+    assert_eq!(first.replies.len(), 1, "an information request is answered");
+    // A retry after a lost answer: taken again, recognised, answered with the same answer.
+    let again = post(batch.clone()).await;
+    assert_eq!(
+        (again.accepted, again.duplicates.clone()),
+        (1, vec![m.id.clone()])
+    );
+    assert_eq!(again.replies, first.replies);
+    // The peer stopped and started again on its files: still recognised.
+    stop.cancel();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stop = CancellationToken::new();
+    let peer2 = w.start_peer(MONITORING_IS, port, stop.clone()).await;
+    assert_eq!(peer2, peer);
+    let after = post(batch).await;
+    assert_eq!(after.duplicates, vec![m.id.clone()]);
+    assert_eq!(after.replies, first.replies);
+    assert_eq!(w.received(&peer).await, vec![m.id.clone()]);
+    // Same id, other content: refused.
+    let mut other = m.clone();
+    other.body = br#"{"documents":["passport"]}"#.to_vec();
+    let refused = post(
+        Batch {
+            messages: vec![signed_pb(&bridge, &other)],
+        }
+        .encode_to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (refused.accepted, refused.refused.as_str()),
+        (0, m.id.as_str())
+    );
+    stop.cancel();
+}
