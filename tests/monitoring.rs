@@ -128,6 +128,12 @@ impl World {
         (s, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// `doc` signed by an employee of `org` and posted with a token of `role` for `org`.
+    async fn send(&self, path: &str, role: Role, org: &str, doc: &Value) -> (u16, Value) {
+        let body = signed_json(&self.employee(org), doc);
+        self.post(path, &self.token(role, org), &body).await
+    }
+
     async fn get(&self, path: &str, token: &str) -> (u16, Value) {
         let r = self
             .http
@@ -334,10 +340,11 @@ async fn mon_5_7_8_the_three_categories_signed_end_to_end() {
     // Category 1 (MON-5.1): the provider reports its application's status.
     let doc = status_report(PROVIDER);
     let (s, receipt) = w
-        .post(
+        .send(
             "/api/v1/monitoring/status-reports",
-            &w.token(Role::ServiceProvider, PROVIDER),
-            &signed_json(&w.employee(PROVIDER), &doc),
+            Role::ServiceProvider,
+            PROVIDER,
+            &doc,
         )
         .await;
     assert_eq!(s, 202, "{receipt}");
@@ -361,10 +368,11 @@ async fn mon_5_7_8_the_three_categories_signed_end_to_end() {
     // MON-8: the State Corporation reports for any provider.
     let doc = status_report(PROVIDER);
     let (s, r) = w
-        .post(
+        .send(
             "/api/v1/monitoring/status-reports",
-            &w.token(Role::StateCorporation, CORPORATION),
-            &signed_json(&w.employee(CORPORATION), &doc),
+            Role::StateCorporation,
+            CORPORATION,
+            &doc,
         )
         .await;
     assert_eq!(s, 202, "{r}");
@@ -374,10 +382,11 @@ async fn mon_5_7_8_the_three_categories_signed_end_to_end() {
         "recipient": "990140000384", "documents": ["identity-card", "address"],
         "consent": {"written": true, "reference": "consent 2026/17", "given_on": egov_kernel::time::local_date(jiff::Timestamp::now()).to_string()}});
     let (s, r) = w
-        .post(
+        .send(
             "/api/v1/monitoring/information-requests",
-            &w.token(Role::StateCorporation, CORPORATION),
-            &signed_json(&w.employee(CORPORATION), &req),
+            Role::StateCorporation,
+            CORPORATION,
+            &req,
         )
         .await;
     assert_eq!(s, 202, "{r}");
@@ -416,10 +425,11 @@ async fn mon_5_7_8_the_three_categories_signed_end_to_end() {
         "documents": [{"name": "passport.pdf", "media_type": "application/pdf", "content": b64(pdf),
                        "sha256": hex::encode(sha2_digest(pdf))}]});
     let (s, r) = w
-        .post(
+        .send(
             "/api/v1/monitoring/applications",
-            &w.token(Role::StateCorporation, CORPORATION),
-            &signed_json(&w.employee(CORPORATION), &app),
+            Role::StateCorporation,
+            CORPORATION,
+            &app,
         )
         .await;
     assert_eq!(s, 202, "{r}");
@@ -432,10 +442,11 @@ async fn mon_5_7_8_the_three_categories_signed_end_to_end() {
     let app = json!({"id": ulid::Ulid::new().to_string(), "application": "APP-2026-000003", "service": "00101001",
         "provider": PROVIDER_IS, "recipient": "990140000384", "form": {"full_name": "Aigerim Nurlanovna"}});
     let (s, r) = w
-        .post(
+        .send(
             "/api/v1/monitoring/applications",
-            &w.token(Role::StateCorporation, CORPORATION),
-            &signed_json(&w.employee(CORPORATION), &app),
+            Role::StateCorporation,
+            CORPORATION,
+            &app,
         )
         .await;
     let to = format!("provider:{PROVIDER_IS}");

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use egov::suite::{self, Layout};
-use egov_auth::JwksSource;
-use egov_auth::dev::{DEV_AUDIENCE, DEV_ISSUER, DevKeys, TokenRequest};
+
+use egov_auth::dev::{DevKeys, TokenRequest};
 use egov_kernel::{Bin, Role};
-use egov_runtime::{Platform, PlatformConfig};
+use egov_runtime::Platform;
 use redis::AsyncCommands;
 use tokio_util::sync::CancellationToken;
 use warp::Filter;
@@ -61,18 +61,12 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
             .build()
             .unwrap();
         rt.block_on(async move {
-            let cfg = PlatformConfig {
-                redis_url: url.clone(),
-                replica: "bench".into(),
-                partitions: 1,
-                jwks: JwksSource::File(jwks),
-                issuer: DEV_ISSUER.into(),
-                audience: DEV_AUDIENCE.into(),
-                calendar_file: None,
-                plugins: vec![egov_testkit::plugins_dir().join("variants")],
-                plugin_cache: None,
+            let cfg = crate::platform_config(
+                url.clone(),
+                jwks,
                 sealing_key,
-            };
+                vec![egov_testkit::plugins_dir().join("variants")],
+            );
             let platform = Platform::connect(&cfg, Arc::new(egov_kernel::SystemClock))
                 .await
                 .unwrap();

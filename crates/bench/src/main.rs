@@ -63,6 +63,27 @@ pub(crate) struct Run {
     pub(crate) p99: Duration,
 }
 
+/// The platform of a benchmark's suite: its Redis, the development keys, these plugins.
+pub(crate) fn platform_config(
+    redis_url: String,
+    jwks: std::path::PathBuf,
+    sealing_key: std::path::PathBuf,
+    plugins: Vec<std::path::PathBuf>,
+) -> egov_runtime::PlatformConfig {
+    egov_runtime::PlatformConfig {
+        redis_url,
+        replica: "bench".into(),
+        partitions: 1,
+        jwks: egov_auth::JwksSource::File(jwks),
+        issuer: egov_auth::dev::DEV_ISSUER.into(),
+        audience: egov_auth::dev::DEV_AUDIENCE.into(),
+        calendar_file: None,
+        plugins,
+        plugin_cache: None,
+        sealing_key,
+    }
+}
+
 fn event(i: usize) -> Envelope {
     let msg = DeadlineApproaching {
         deadline: Some(Deadline {

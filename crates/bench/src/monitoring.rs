@@ -12,11 +12,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use egov_auth::JwksSource;
-use egov_auth::dev::{DEV_AUDIENCE, DEV_ISSUER, DevKeys, TokenRequest};
+
+use egov_auth::dev::{DevKeys, TokenRequest};
 use egov_kernel::{Bin, Role};
 use egov_monitoring_bridge::{MONITORING_IS, dev, peer};
-use egov_runtime::{Platform, PlatformConfig};
+use egov_runtime::Platform;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -134,18 +134,7 @@ async fn one(args: &Args, signatures: bool) -> anyhow::Result<Figures> {
             .build()
             .expect("a runtime");
         rt.block_on(async move {
-            let cfg = PlatformConfig {
-                redis_url: url,
-                replica: "bench".into(),
-                partitions: 1,
-                jwks: JwksSource::File(jwks),
-                issuer: DEV_ISSUER.into(),
-                audience: DEV_AUDIENCE.into(),
-                calendar_file: None,
-                plugins: Vec::new(),
-                plugin_cache: None,
-                sealing_key,
-            };
+            let cfg = crate::platform_config(url, jwks, sealing_key, Vec::new());
             let platform = Platform::connect(&cfg, Arc::new(egov_kernel::SystemClock))
                 .await
                 .expect("the platform");

@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egov::suite::{self, Layout};
-use egov_auth::JwksSource;
-use egov_auth::dev::{DEV_AUDIENCE, DEV_ISSUER, DevKeys, TokenRequest};
+
+use egov_auth::dev::{DevKeys, TokenRequest};
 use egov_kernel::{Bin, FixedClock, Role, time};
-use egov_runtime::{Platform, PlatformConfig};
+use egov_runtime::Platform;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -194,18 +194,12 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
             .build()
             .expect("a runtime");
         rt.block_on(async move {
-            let cfg = PlatformConfig {
-                redis_url: url.clone(),
-                replica: "bench".into(),
-                partitions: 1,
-                jwks: JwksSource::File(jwks),
-                issuer: DEV_ISSUER.into(),
-                audience: DEV_AUDIENCE.into(),
-                calendar_file: None,
-                plugins: vec![egov_testkit::plugins_dir().join("variants")],
-                plugin_cache: None,
+            let cfg = crate::platform_config(
+                url.clone(),
+                jwks,
                 sealing_key,
-            };
+                vec![egov_testkit::plugins_dir().join("variants")],
+            );
             let platform = Platform::connect(&cfg, c.clone())
                 .await
                 .expect("the platform")
