@@ -2,7 +2,10 @@
 //! HTTP (verified, logged, queued, answered 202) with their p50/p99, forwarded per second (until
 //! the peer holds them all), and the drain rate of a queue after an outage, each against the
 //! same path without signatures measured in the same run (the bridge and the peer with no keys:
-//! nothing verified, nothing signed). Goal: ≥ 5,000 messages/s forwarded, drain ≥ 10,000/s.
+//! nothing verified, nothing signed). Then the machine-to-machine path: the monitoring IS's
+//! "request" messages posted to the inbox in batches, relayed to a provider's IS, whose signed
+//! "responses" come back and go on to the monitoring IS. Goal: ≥ 5,000 messages/s forwarded,
+//! drain ≥ 10,000/s.
 //!
 //! The bridge and the peer run in-process on a runtime of their own; the client's bodies are
 //! signed before the clock starts (a client's signing is not the bridge's work).
@@ -14,9 +17,11 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use egov_auth::dev::{DevKeys, TokenRequest};
+use egov_events::monitoring::{Batch, Category, Message, MessageType, Signed};
 use egov_kernel::{Bin, Role};
 use egov_monitoring_bridge::{MONITORING_IS, dev, peer};
 use egov_runtime::Platform;
+use prost::Message as _;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -30,6 +35,13 @@ pub(crate) struct Args {
     /// Messages queued during the outage, then drained.
     #[arg(long, default_value_t = 20_000)]
     drain: usize,
+    /// "Request" messages from the monitoring IS through the inbox, in batches, forwarded to a
+    /// provider's IS (which answers each with a signed "response" the bridge forwards back).
+    #[arg(long, default_value_t = 20_000)]
+    requests: usize,
+    /// Messages per inbox batch.
+    #[arg(long, default_value_t = 100)]
+    batch: usize,
     /// Concurrent clients.
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
@@ -45,6 +57,8 @@ struct Figures {
     ingest: Run,
     forwarded: f64,
     drain: f64,
+    inbox: Run,
+    relayed: f64,
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
@@ -82,6 +96,24 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         "msg/s",
     );
     row(
+        &format!("inbox, batches of {}", args.batch),
+        signed.inbox.ops_per_sec * args.batch as f64,
+        unsigned.inbox.ops_per_sec * args.batch as f64,
+        "msg/s",
+    );
+    println!(
+        "  {:<28} signed p99 {:>6.2} ms   unsigned p99 {:>6.2} ms (a batch)",
+        "inbox latency",
+        ms(signed.inbox.p99),
+        ms(unsigned.inbox.p99)
+    );
+    row(
+        "relayed to a provider's IS",
+        signed.relayed,
+        unsigned.relayed,
+        "msg/s",
+    );
+    row(
         &format!("drain after outage ({})", args.drain),
         signed.drain,
         unsigned.drain,
@@ -115,16 +147,25 @@ async fn one(args: &Args, signatures: bool) -> anyhow::Result<Figures> {
     egov_runtime::sealing::create_dev_key(&sealing_key)?;
     let peer_port = egov_testkit::free_port();
     let peer_url = format!("http://127.0.0.1:{peer_port}");
+    let provider_port = egov_testkit::free_port();
+    let provider_url = format!("http://127.0.0.1:{provider_port}");
+    let system = keys.mint(&TokenRequest {
+        sub: "bench-monitoring-is".into(),
+        org: Bin::parse(CORPORATION)?,
+        roles: vec![Role::MonitoringSystem],
+        ttl: Duration::from_secs(3600),
+    });
     let bridge_addr = SocketAddr::from(([127, 0, 0, 1], egov_testkit::free_port()));
 
     // The bridge and the peer on a runtime of their own.
     let (tx, rx) = tokio::sync::oneshot::channel();
     let shutdown = CancellationToken::new();
-    let (stop, url, jwks, purl, pdir) = (
+    let (stop, url, jwks, purl, prurl, pdir) = (
         shutdown.clone(),
         server.url(),
         keys.jwks_path(),
         peer_url.clone(),
+        provider_url.clone(),
         pki_dir.clone(),
     );
     let servers = std::thread::spawn(move || {
@@ -143,11 +184,19 @@ async fn one(args: &Args, signatures: bool) -> anyhow::Result<Figures> {
                 dev::peer(&pdir, MONITORING_IS, listen, pdir.join("peer-state")).expect("a peer");
             pcfg.signatures = signatures;
             peer::start(pcfg, stop.clone()).await.expect("the peer");
+            let listen = SocketAddr::from(([127, 0, 0, 1], provider_port));
+            let name = format!("provider-is.{}", dev::PROVIDER_WITH_IS);
+            let mut pcfg =
+                dev::peer(&pdir, &name, listen, pdir.join("provider-state")).expect("a peer");
+            pcfg.signatures = signatures;
+            peer::start(pcfg, stop.clone())
+                .await
+                .expect("the provider's peer");
             let bcfg = dev::config(
                 &pdir,
                 bridge_addr,
                 &format!("{purl}/messages"),
-                "http://127.0.0.1:9/messages",
+                &format!("{prurl}/messages"),
             )
             .expect("a bridge");
             let running = if signatures {
@@ -256,6 +305,80 @@ async fn one(args: &Args, signatures: bool) -> anyhow::Result<Figures> {
     let first = received(http.clone(), peer_url.clone()).await?;
     wait_for(&http, &peer_url, before + args.drain, received).await?;
     let drain = (before + args.drain - first) as f64 / start.elapsed().as_secs_f64();
+
+    // The inbox: the monitoring IS's "request" messages in batches, relayed to the provider's
+    // IS, whose signed "responses" the bridge verifies and forwards to the monitoring IS.
+    let mis = pki.signer(MONITORING_IS)?;
+    let batches: Arc<Vec<bytes::Bytes>> = Arc::new(
+        (0..args.requests.div_ceil(args.batch))
+            .map(|_| {
+                let messages = (0..args.batch)
+                    .map(|_| {
+                        let m = Message {
+                            id: ulid::Ulid::new().to_string(),
+                            r#type: MessageType::Request as i32,
+                            category: Category::Information as i32,
+                            sender: MONITORING_IS.into(),
+                            recipient: format!("provider:{}", dev::PROVIDER_WITH_IS),
+                            created_at: egov_kernel::time::format(jiff::Timestamp::now()),
+                            body: br#"{"source":"application APP-1"}"#.to_vec(),
+                            ..Default::default()
+                        };
+                        let bytes = m.encode_to_vec();
+                        let signature = if signatures {
+                            egov_signature::sign_detached(&mis, &bytes, jiff::Timestamp::now())
+                                .expect("signed")
+                        } else {
+                            Vec::new()
+                        };
+                        Signed {
+                            message: bytes,
+                            signature,
+                        }
+                    })
+                    .collect();
+                bytes::Bytes::from(Batch { messages }.encode_to_vec())
+            })
+            .collect(),
+    );
+    let inbox_post = {
+        let (http, system, url, batches) = (
+            http.clone(),
+            system.clone(),
+            format!("http://{bridge_addr}/api/v1/monitoring/inbox"),
+            batches.clone(),
+        );
+        move |i: usize| {
+            let (http, system, url, body) = (
+                http.clone(),
+                system.clone(),
+                url.clone(),
+                batches[i].clone(),
+            );
+            async move {
+                let r = http
+                    .post(&url)
+                    .bearer_auth(&system)
+                    .header("content-type", "application/x-protobuf")
+                    .body(body)
+                    .send()
+                    .await?;
+                anyhow::ensure!(r.status() == 200, "{}", r.status());
+                Ok(())
+            }
+        }
+    };
+    let start = Instant::now();
+    let inbox = measure(
+        "inbox",
+        batches.len(),
+        (args.concurrency / 4).max(1),
+        inbox_post,
+    )
+    .await?;
+    let total = batches.len() * args.batch;
+    wait_for(&http, &provider_url, total, received).await?;
+    let relayed = total as f64 / start.elapsed().as_secs_f64();
     eprintln!(
         "{}: ingest {:.0}/s p99 {:.1} ms, forwarded {forwarded:.0}/s, drain {drain:.0}/s",
         if signatures { "signed" } else { "unsigned" },
@@ -269,6 +392,8 @@ async fn one(args: &Args, signatures: bool) -> anyhow::Result<Figures> {
         ingest,
         forwarded,
         drain,
+        inbox,
+        relayed,
     })
 }
 
