@@ -180,7 +180,7 @@ impl World {
             sealing_key: {
                 let path = self.home.join("dev-sealing-key");
                 egov_runtime::sealing::create_dev_key(&path).unwrap();
-                path
+                Some(path)
             },
         };
         Platform::connect(&cfg, std::sync::Arc::new(egov_kernel::SystemClock))

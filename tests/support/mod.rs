@@ -104,7 +104,7 @@ impl Suite {
             sealing_key: {
                 let path = home.join("dev-sealing-key");
                 egov_runtime::sealing::create_dev_key(&path).unwrap();
-                path
+                Some(path)
             },
         };
         let clock = Arc::new(FixedClock::at(local));

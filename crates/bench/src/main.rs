@@ -80,7 +80,7 @@ pub(crate) fn platform_config(
         calendar_file: None,
         plugins,
         plugin_cache: None,
-        sealing_key,
+        sealing_key: Some(sealing_key),
     }
 }
 

@@ -93,10 +93,32 @@ pub enum RevisionState {
     Failed,
 }
 
+/// Why a revision was refused (a status condition's reason in Kubernetes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureReason {
+    /// The manifest or the artifact could not be read.
+    Unreadable,
+    /// The manifest (or resource) is malformed.
+    Invalid,
+    /// The artifact's sha256 is not the pinned one.
+    DigestMismatch,
+    /// The artifact was built for a contract version this host does not support.
+    IncompatibleContract,
+    /// The artifact implements another procedure kind than the one deployed.
+    KindMismatch,
+    /// The deployed period disagrees with the artifact's own.
+    PeriodMismatch,
+    /// It cannot stand beside the loaded variants (an overlapping period of another id).
+    Conflict,
+    /// It is not a loadable component, or its metadata or step graph is invalid.
+    LoadFailed,
+}
+
 /// What the registry knows of one revision.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RevisionStatus {
-    /// The manifest file.
+    /// Where it was deployed from: the manifest file, or `procedureplugin:<namespace>/<name>`.
     pub manifest: String,
     /// The artifact's sha256 (when it could be read).
     pub digest: Option<String>,
@@ -106,6 +128,22 @@ pub struct RevisionStatus {
     pub variant: Option<String>,
     /// Why it failed.
     pub error: Option<String>,
+    /// Why it failed, as a code.
+    pub reason: Option<FailureReason>,
+}
+
+/// What a deployment pins about its artifact, checked before it serves: a manifest beside the
+/// artifact, or a `ProcedurePlugin` resource.
+#[derive(Clone, Debug)]
+pub struct Pin {
+    /// The artifact's sha256 (hex): any other bytes are refused.
+    pub sha256: String,
+    /// The procedure kind the artifact must implement (`None`: whichever it declares).
+    pub kind: Option<String>,
+    /// The period it must declare, first and last day (`None`: the artifact's own stands).
+    pub period: Option<(jiff::civil::Date, Option<jiff::civil::Date>)>,
+    /// The limits of each call.
+    pub limits: Limits,
 }
 
 /// The loaded variants of one process, reloaded from their directories.
@@ -117,6 +155,15 @@ pub struct Registry {
     revisions: RwLock<BTreeMap<String, Vec<RevisionStatus>>>,
     /// Per manifest: its fingerprint (content of manifest + artifact size and mtime) last read.
     seen: RwLock<BTreeMap<String, String>>,
+    /// What deploys a revision now: the manifests on disk at the last reload, and the
+    /// deployments made with [`Registry::deploy`] and not withdrawn.
+    deploying: RwLock<Deploying>,
+}
+
+#[derive(Default)]
+struct Deploying {
+    on_disk: std::collections::BTreeSet<String>,
+    external: std::collections::BTreeSet<String>,
 }
 
 impl Registry {
@@ -128,6 +175,7 @@ impl Registry {
             current: RwLock::new(Arc::new(Definitions::default())),
             revisions: RwLock::new(BTreeMap::new()),
             seen: RwLock::new(BTreeMap::new()),
+            deploying: RwLock::new(Deploying::default()),
         })
     }
 
@@ -214,32 +262,89 @@ impl Registry {
                 let status = self.load_one(&m);
                 if status.state == RevisionState::Loaded {
                     loaded += 1;
-                    tracing::info!(manifest = %key, variant = ?status.variant, digest = ?status.digest, "plugin revision loaded");
-                } else {
-                    tracing::error!(manifest = %key, error = ?status.error, "plugin revision refused; the last good revision stays");
                 }
-                self.revisions
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .entry(key)
-                    .or_default()
-                    .push(status);
+                self.record(&key, &status);
             }
         }
-        self.retire_undeployed(&on_disk);
+        self.deploying
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .on_disk = on_disk;
+        self.retire_undeployed();
         loaded
     }
 
-    /// Retires every loaded revision that no manifest on disk deploys: a manifest deploys the
-    /// last revision it loaded (a later one that failed leaves it deployed; one that names an
-    /// earlier artifact again, a rollback, deploys that one again).
-    fn retire_undeployed(&self, on_disk: &std::collections::BTreeSet<String>) {
+    /// Deploys `bytes` under `key` (a source outside the plugin directories: a
+    /// `ProcedurePlugin` resource), checked against `pin`, beside the revisions already
+    /// loaded. Blocking (compiles). A refused revision leaves the key's last good one deployed;
+    /// see [`Registry::withdraw`] to stop deploying it.
+    pub fn deploy(&self, key: &str, bytes: &[u8], pin: &Pin) -> RevisionStatus {
+        let status = self.install(key, bytes, pin);
+        self.record(key, &status);
+        self.deploying
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .external
+            .insert(key.to_owned());
+        self.retire_undeployed();
+        status
+    }
+
+    /// Stops deploying what `key` deployed (its resource was deleted, or its new revision
+    /// failed under a fail-closed strategy): its revision is retired and serves only the cases
+    /// pinned to it. Deploying under `key` again undoes this.
+    pub fn withdraw(&self, key: &str) {
+        let removed = self
+            .deploying
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .external
+            .remove(key);
+        if removed {
+            self.revisions
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(key);
+            self.retire_undeployed();
+        }
+    }
+
+    /// The keys [`Registry::deploy`] deploys now.
+    pub fn deployed_keys(&self) -> Vec<String> {
+        self.deploying
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .external
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    fn record(&self, key: &str, status: &RevisionStatus) {
+        if status.state == RevisionState::Loaded {
+            tracing::info!(source = %key, variant = ?status.variant, digest = ?status.digest, "plugin revision loaded");
+        } else {
+            tracing::error!(source = %key, error = ?status.error, "plugin revision refused; the last good revision stays");
+        }
+        self.revisions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key.to_owned())
+            .or_default()
+            .push(status.clone());
+    }
+
+    /// Retires every loaded revision that nothing deploys: a manifest on disk (or a
+    /// deployment key) deploys the last revision it loaded (a later one that failed leaves it
+    /// deployed; one that names an earlier artifact again, a rollback, deploys that one again).
+    fn retire_undeployed(&self) {
+        let deploying = self.deploying.read().unwrap_or_else(|e| e.into_inner());
         let deployed: std::collections::BTreeSet<String> = self
             .revisions
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
-            .filter(|(k, _)| on_disk.contains(*k))
+            .filter(|(k, _)| deploying.on_disk.contains(*k) || deploying.external.contains(*k))
             .filter_map(|(_, revs)| {
                 revs.iter()
                     .rev()
@@ -280,48 +385,105 @@ impl Registry {
     }
 
     fn load_one(&self, manifest: &Path) -> RevisionStatus {
-        let mut status = RevisionStatus {
-            manifest: manifest.display().to_string(),
-            digest: None,
-            state: RevisionState::Failed,
-            variant: None,
-            error: None,
-        };
-        let result = (|| -> Result<Result<Definition, Arc<Definition>>, String> {
-            let text = std::fs::read_to_string(manifest).map_err(|e| e.to_string())?;
-            let m: Manifest = toml::from_str(&text).map_err(|e| format!("manifest: {e}"))?;
+        let key = manifest.display().to_string();
+        let read = (|| -> Result<(Vec<u8>, Pin), (FailureReason, String)> {
+            let unreadable = |e: String| (FailureReason::Unreadable, e);
+            let invalid = |e: String| (FailureReason::Invalid, e);
+            let text = std::fs::read_to_string(manifest).map_err(|e| unreadable(e.to_string()))?;
+            let m: Manifest =
+                toml::from_str(&text).map_err(|e| invalid(format!("manifest: {e}")))?;
             let artifact = manifest
                 .parent()
                 .unwrap_or(Path::new("."))
                 .join(&m.artifact);
-            let bytes =
-                std::fs::read(&artifact).map_err(|e| format!("{}: {e}", artifact.display()))?;
-            let digest = hex::encode(Sha256::digest(&bytes));
-            status.digest = Some(digest.clone());
-            if !digest.eq_ignore_ascii_case(m.sha256.trim()) {
-                return Err(format!(
-                    "sha256 mismatch: the manifest pins {}, the artifact is {digest}",
-                    m.sha256
-                ));
-            }
-            if let Some(d) = self.snapshot().by_digest(&digest) {
-                // Deployed again (a rollback): no reload, no restart; its manifest is checked
-                // as any other.
-                check_period(&m, &d)?;
-                return Ok(Err(d));
-            }
-            let limits = Limits {
-                timeout: Duration::from_millis(m.limits.timeout_ms),
-                memory: m.limits.memory_mib << 20,
+            let bytes = std::fs::read(&artifact)
+                .map_err(|e| unreadable(format!("{}: {e}", artifact.display())))?;
+            let date = |what: &str, s: &str| {
+                s.trim().parse::<jiff::civil::Date>().map_err(|e| {
+                    invalid(format!(
+                        "manifest: {what} {s:?} is not a date YYYY-MM-DD: {e}"
+                    ))
+                })
             };
-            let plugin = self
-                .engine
-                .load(&bytes, limits)
-                .map_err(|e| e.to_string())?;
-            let def = Definition::from_plugin(plugin).map_err(|e| chain(&e))?;
-            check_period(&m, &def)?;
-            Ok(Ok(def))
+            let period = match (&m.effective_from, &m.effective_to) {
+                (None, None) => None,
+                (None, Some(_)) => {
+                    return Err(invalid(
+                        "manifest: effective_to without effective_from".into(),
+                    ));
+                }
+                (Some(f), t) => Some((
+                    date("effective_from", f)?,
+                    t.as_deref().map(|t| date("effective_to", t)).transpose()?,
+                )),
+            };
+            let pin = Pin {
+                sha256: m.sha256.trim().to_owned(),
+                kind: None,
+                period,
+                limits: Limits {
+                    timeout: Duration::from_millis(m.limits.timeout_ms),
+                    memory: m.limits.memory_mib << 20,
+                },
+            };
+            Ok((bytes, pin))
         })();
+        match read {
+            Ok((bytes, pin)) => self.install(&key, &bytes, &pin),
+            Err((reason, error)) => RevisionStatus {
+                manifest: key,
+                digest: None,
+                state: RevisionState::Failed,
+                variant: None,
+                error: Some(error),
+                reason: Some(reason),
+            },
+        }
+    }
+
+    /// Checks `bytes` against `pin`, loads them (unless a revision with that digest is loaded
+    /// already: a rollback) and adds the definition beside the others.
+    fn install(&self, key: &str, bytes: &[u8], pin: &Pin) -> RevisionStatus {
+        let digest = hex::encode(Sha256::digest(bytes));
+        let mut status = RevisionStatus {
+            manifest: key.to_owned(),
+            digest: Some(digest.clone()),
+            state: RevisionState::Failed,
+            variant: None,
+            error: None,
+            reason: None,
+        };
+        let result =
+            (|| -> Result<Result<Definition, Arc<Definition>>, (FailureReason, String)> {
+                if !digest.eq_ignore_ascii_case(pin.sha256.trim()) {
+                    return Err((
+                        FailureReason::DigestMismatch,
+                        format!(
+                            "sha256 mismatch: the deployment pins {}, the artifact is {digest}",
+                            pin.sha256
+                        ),
+                    ));
+                }
+                if let Some(d) = self.snapshot().by_digest(&digest) {
+                    // Deployed again (a rollback): no reload, no restart; its pin is checked as any
+                    // other.
+                    check_pin(pin, &d)?;
+                    return Ok(Err(d));
+                }
+                let plugin = self.engine.load(bytes, pin.limits).map_err(|e| {
+                    let reason = match e {
+                        egov_plugin_host::PluginError::Contract { .. } => {
+                            FailureReason::IncompatibleContract
+                        }
+                        _ => FailureReason::LoadFailed,
+                    };
+                    (reason, e.to_string())
+                })?;
+                let def = Definition::from_plugin(plugin)
+                    .map_err(|e| (FailureReason::LoadFailed, chain(&e)))?;
+                check_pin(pin, &def)?;
+                Ok(Ok(def))
+            })();
         match result {
             Ok(Err(loaded)) => {
                 status.state = RevisionState::Loaded;
@@ -336,10 +498,16 @@ impl Registry {
                         status.state = RevisionState::Loaded;
                         status.variant = Some(variant);
                     }
-                    Err(e) => status.error = Some(e.to_string()),
+                    Err(e) => {
+                        status.error = Some(e.to_string());
+                        status.reason = Some(FailureReason::Conflict);
+                    }
                 }
             }
-            Err(e) => status.error = Some(e),
+            Err((reason, e)) => {
+                status.error = Some(e);
+                status.reason = Some(reason);
+            }
         }
         status
     }
@@ -364,26 +532,23 @@ impl Registry {
     }
 }
 
-/// The manifest's period against the artifact's: equal, or the revision is refused (see the
-/// module's documentation for why the manifest does not override).
-fn check_period(m: &Manifest, def: &Definition) -> Result<(), String> {
-    let date = |what: &str, s: &str| {
-        s.trim()
-            .parse::<jiff::civil::Date>()
-            .map_err(|e| format!("manifest: {what} {s:?} is not a date YYYY-MM-DD: {e}"))
+/// The pinned kind and period against the artifact's own: equal, or the revision is refused
+/// (see the module's documentation for why the manifest does not override).
+fn check_pin(pin: &Pin, def: &Definition) -> Result<(), (FailureReason, String)> {
+    if let Some(kind) = &pin.kind
+        && *kind != def.kind
+    {
+        return Err((
+            FailureReason::KindMismatch,
+            format!(
+                "{}@{} implements procedure kind {:?}, not the {kind:?} it is deployed as",
+                def.id, def.version, def.kind
+            ),
+        ));
+    }
+    let Some((from, to)) = pin.period else {
+        return Ok(());
     };
-    let Some(from) = &m.effective_from else {
-        return match &m.effective_to {
-            Some(_) => Err("manifest: effective_to without effective_from".into()),
-            None => Ok(()),
-        };
-    };
-    let from = date("effective_from", from)?;
-    let to = m
-        .effective_to
-        .as_deref()
-        .map(|t| date("effective_to", t))
-        .transpose()?;
     if (from, to) != (def.effective_from, def.effective_to) {
         let period = |f: jiff::civil::Date, t: Option<jiff::civil::Date>| {
             format!(
@@ -391,12 +556,15 @@ fn check_period(m: &Manifest, def: &Definition) -> Result<(), String> {
                 t.map_or("(open)".to_owned(), |t| t.to_string())
             )
         };
-        return Err(format!(
-            "the manifest's period {} disagrees with {}@{}'s own {}; the period is set in the variant's manifest.toml and built into it: rebuild the variant (make plugins) or correct the manifest",
-            period(from, to),
-            def.id,
-            def.version,
-            period(def.effective_from, def.effective_to)
+        return Err((
+            FailureReason::PeriodMismatch,
+            format!(
+                "the deployed period {} disagrees with {}@{}'s own {}; the period is set in the variant's manifest.toml and built into it: rebuild the variant (make plugins) or correct the deployment",
+                period(from, to),
+                def.id,
+                def.version,
+                period(def.effective_from, def.effective_to)
+            ),
         ));
     }
     Ok(())

@@ -272,11 +272,11 @@ fn a_manifest_whose_period_disagrees_with_the_artifact_is_refused_and_the_kind_f
     for (extra, error) in [
         (
             "effective_from = \"2022-10-11\"\n",
-            "the manifest's period 2022-10-11 .. (open) disagrees with perechen-353@2.0.0's own 2022-10-10 .. (open)",
+            "the deployed period 2022-10-11 .. (open) disagrees with perechen-353@2.0.0's own 2022-10-10 .. (open)",
         ),
         (
             "effective_from = \"2022-10-10\"\neffective_to = \"2030-12-31\"\n",
-            "the manifest's period 2022-10-10 .. 2030-12-31 disagrees",
+            "the deployed period 2022-10-10 .. 2030-12-31 disagrees",
         ),
         (
             "effective_to = \"2030-12-31\"\n",

@@ -85,7 +85,9 @@ pub struct PlatformConfig {
     /// `EGOV_PLUGIN_CACHE`: where compiled plugins are cached (none: compile at each start).
     pub plugin_cache: Option<PathBuf>,
     /// `EGOV_SEALING_KEY`: the file of the key sealed slots are encrypted with (64 hex digits).
-    pub sealing_key: PathBuf,
+    /// `None` for a process that runs no cases (the monitoring bridge): a key of its own,
+    /// random and never stored, that nothing it seals could outlive.
+    pub sealing_key: Option<PathBuf>,
 }
 
 /// Everything a service needs, connected. Cheap to clone.
@@ -121,6 +123,8 @@ pub struct Platform {
     /// Counts the moves of the development clock, so that what waits for an instant (the
     /// deadline scheduler) wakes when the clock jumps instead of at its next tick.
     pub clock_moved: tokio::sync::watch::Sender<u64>,
+    /// Where leases are held: Redis unless [`Platform::with_leases`] says otherwise.
+    pub leases: lease::Leases,
 }
 
 impl Platform {
@@ -138,10 +142,12 @@ impl Platform {
             cfg.audience.clone(),
         ))
         .await?;
-        let sealer = Arc::new(
-            sealing::Sealer::from_file(&cfg.sealing_key)
-                .map_err(|e| StartError::Config(e.to_string()))?,
-        );
+        let sealer = Arc::new(match &cfg.sealing_key {
+            Some(path) => {
+                sealing::Sealer::from_file(path).map_err(|e| StartError::Config(e.to_string()))?
+            }
+            None => sealing::Sealer::ephemeral(),
+        });
         let calendar = match &cfg.calendar_file {
             Some(f) => Calendar::builtin_with_file(f)?,
             None => Calendar::builtin(),
@@ -162,6 +168,7 @@ impl Platform {
             .await
             .map_err(|e| StartError::Config(format!("loading plugins: {e}")))?;
         tracing::info!(loaded, dirs = ?cfg.plugins, "procedure variants loaded");
+        let leases = lease::Leases::Redis(bus.connection());
         Ok(Self {
             client,
             bus,
@@ -177,7 +184,14 @@ impl Platform {
             sealer,
             dev_clock: None,
             clock_moved: tokio::sync::watch::Sender::new(0),
+            leases,
         })
+    }
+
+    /// This platform with its leases held in `leases` (Kubernetes Leases in a cluster).
+    pub fn with_leases(mut self, leases: lease::Leases) -> Self {
+        self.leases = leases;
+        self
     }
 
     /// A development suite's platform: `clock` (the one it was connected with) may be moved

@@ -90,6 +90,13 @@ impl Sealer {
         Self { key, kid }
     }
 
+    /// A random key held only in memory (a process that runs no cases).
+    pub fn ephemeral() -> Self {
+        let mut key = [0u8; 32];
+        OsRng.fill_bytes(&mut key);
+        Self::new(key)
+    }
+
     /// Reads the key from `path`: 64 hex digits (surrounding whitespace ignored).
     pub fn from_file(path: &Path) -> Result<Self, SealError> {
         let bad = |why: String| SealError::Key(path.display().to_string(), why);

@@ -24,7 +24,10 @@ impl Drop for Telemetry {
 /// Installs the global subscriber for `service_name`. `RUST_LOG` filters (default `info`).
 pub fn init(service_name: &str) -> Telemetry {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        // Colour codes only on a terminal: `kubectl logs` and log collectors get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let provider = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
         .ok()
         .and_then(|endpoint| {

@@ -44,6 +44,8 @@ enum Command {
     /// The monitoring bridge's tools: a peer for tests and demos, the log's verification.
     #[command(subcommand)]
     Monitoring(crate::monitoring::MonitoringCommand),
+    /// Prints the ProcedurePlugin CustomResourceDefinition (the chart's `crds/` holds it).
+    Crd,
 }
 
 #[derive(Args, Debug)]
@@ -150,6 +152,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Plugin(cmd) => crate::plugin::run(cmd),
         Command::Bus(cmd) => crate::bus::run(cmd),
         Command::Monitoring(cmd) => crate::monitoring::run(cmd),
+        Command::Crd => {
+            print!("{}", egov_k8s::crd_yaml());
+            Ok(())
+        }
         Command::Serve { service } => {
             if !egov::suite::SERVICES.contains(&service.as_str()) {
                 return Err(Failure::Input(format!(

@@ -84,7 +84,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         calendar_file: args.calendar.clone(),
         plugins: args.plugins.clone(),
         plugin_cache: Some(args.home.join("plugin-cache")),
-        sealing_key: dev_sealing_key(&args.home)?,
+        sealing_key: Some(dev_sealing_key(&args.home)?),
     };
     // The wall clock, which a platform administrator may shift (`PUT /api/v1/dev/clock` at
     // intake): `egov demo` replays tenders through months of windows this way. A development

@@ -20,6 +20,21 @@ fn egov(args: &[&str]) -> (i32, String, String) {
 }
 
 #[test]
+fn crd_prints_the_crd_the_chart_installs() {
+    let (code, out, _) = egov(&["crd"]);
+    assert_eq!(code, 0);
+    let chart = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../charts/egov/crds/procedureplugins.egov.kz.yaml"
+    ))
+    .unwrap();
+    assert_eq!(
+        out, chart,
+        "run `egov crd > charts/egov/crds/procedureplugins.egov.kz.yaml`"
+    );
+}
+
+#[test]
 fn calendar_add_prints_the_last_day_first() {
     // Worked example on the published production calendar for 2026.
     let (code, out, _) = egov(&["calendar", "add", "2026-03-19", "15", "working-days"]);

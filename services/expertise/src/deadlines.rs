@@ -1,5 +1,5 @@
 //! The deadline scheduler (deadlines are data: ARCHITECTURE.md, expertise): one active instance,
-//! by a Redis lease, publishes `DeadlineApproaching` one working day before a term ends and
+//! by a lease (a Redis key, or a Kubernetes Lease in a cluster: `egov_runtime::lease`), publishes `DeadlineApproaching` one working day before a term ends and
 //! `DeadlineMissed` after it ended. No deadline is a sleeping task in memory: the due instants
 //! are sorted-set indexes written with the task, and each announcement removes its index
 //! entry in the same atomic step, so it happens once.
@@ -27,22 +27,27 @@ use crate::Ctx;
 use egov_cases::{self as domain, APPROACHING, MISSED};
 use egov_engine::TaskStatus;
 use egov_kernel::TaskId;
+use egov_runtime::lease::{Held, LeaseName};
 
 pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let key = format!(
-            "egov:{}:lease:deadlines",
-            ctx.platform.topic(crate::NAME).tag(0)
-        );
+        let name = LeaseName {
+            redis_key: format!(
+                "egov:{}:lease:deadlines",
+                ctx.platform.topic(crate::NAME).tag(0)
+            ),
+            purpose: "expertise-deadlines",
+        };
         let owner = format!("{}:{}", ctx.platform.replica, ulid::Ulid::new());
         let ttl = (tick * 3).max(Duration::from_secs(1));
-        let mut conn = ctx.platform.bus.connection();
+        let (mut held, keeper) =
+            egov_runtime::lease::keep(&ctx.platform.leases, name, owner, ttl, shutdown.clone());
         let mut scan = Scan::new(SCAN_LIMIT);
         let mut moved = ctx.platform.clock_moved.subscribe();
         loop {
             let mut wait = tick;
-            match egov_runtime::lease::hold(&mut conn, &key, &owner, ttl).await {
-                Ok(true) => match scan.tick(&ctx).await {
+            if held.now() {
+                match scan.tick(&ctx, &held).await {
                     // A full page: more is due now (a thousand windows closing at one
                     // midnight); the next page goes at once.
                     Ok(n) if n >= SCAN_LIMIT => wait = Duration::ZERO,
@@ -58,9 +63,7 @@ pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) 
                         Err(e) => tracing::warn!(error = %e, "deadline scan failed"),
                     },
                     Err(e) => tracing::warn!(error = %e, "deadline scan failed"),
-                },
-                Ok(false) => {}
-                Err(e) => tracing::warn!(error = %e, "deadline lease unavailable"),
+                }
             }
             if wait.is_zero() && !shutdown.is_cancelled() {
                 continue;
@@ -71,9 +74,12 @@ pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) 
                 // The development clock jumped (`PUT /api/v1/dev/clock`): what fell due is
                 // acted on now.
                 _ = moved.changed() => {}
+                // Taken (or renewed): what is due now is acted on now, not a tick later.
+                _ = held.changed() => {}
             }
         }
-        let _ = egov_runtime::lease::release(&mut conn, &key, &owner).await;
+        // The keeper gives the lease up on shutdown.
+        keeper.finish().await;
     })
 }
 
@@ -112,7 +118,8 @@ impl Scan {
 
     /// Announces the terms (at most `limit` per set) that reached their approach or their
     /// end, and fires the timers that came due (each one input to its case); returns how many.
-    pub(crate) async fn tick(&mut self, ctx: &Ctx) -> Result<usize, StoreError> {
+    /// Nothing is announced once `held` says the lease may have passed to another replica.
+    pub(crate) async fn tick(&mut self, ctx: &Ctx, held: &Held) -> Result<usize, StoreError> {
         let now = ctx.platform.clock.now();
         let max = now.as_second() as f64;
         let mut conn = ctx.platform.bus.connection();
@@ -136,6 +143,10 @@ impl Scan {
             let ids: Vec<String> = page.members.iter().map(|(_, id)| id.clone()).collect();
             let done: Vec<bool> = futures::stream::iter(ids)
                 .map(|id| async move {
+                    if !held.now() {
+                        // Left due: the replica that holds the lease now announces it.
+                        return Ok(false);
+                    }
                     match kind {
                         Kind::Timer => fire(ctx, &id, now).await,
                         _ => announce(ctx, &id, kind, now).await,

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use egov_events::monitoring::{Ack, MessageType, Queued, Signed};
+use egov_runtime::lease::Held;
 use prost::Message as _;
 use rand::Rng;
-use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::log::{Direction, Fact};
@@ -33,34 +33,13 @@ pub fn status_key(destination: &str) -> String {
     format!("{}dest:{destination}", journal::PREFIX)
 }
 
-/// Holds the delivery lease while the bridge runs; `held` says whether this replica has it.
-pub fn spawn_lease(
-    bridge: Arc<Bridge>,
-    owner: String,
-    held: watch::Sender<bool>,
-    shutdown: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let key = lease_key();
-        let ttl = Duration::from_secs(3);
-        let mut conn = bridge.conn.clone();
-        loop {
-            let now = match egov_runtime::lease::hold(&mut conn, &key, &owner, ttl).await {
-                Ok(h) => h,
-                Err(e) => {
-                    tracing::warn!(error = %e, "delivery lease unavailable");
-                    false
-                }
-            };
-            held.send_if_modified(|h| std::mem::replace(h, now) != now);
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = tokio::time::sleep(Duration::from_millis(1000)) => {}
-            }
-        }
-        held.send_replace(false);
-        let _ = egov_runtime::lease::release(&mut conn, &key, &owner).await;
-    })
+/// The delivery lease: one replica delivers (a Redis key, or a Kubernetes Lease in a
+/// cluster).
+pub fn lease_name() -> egov_runtime::lease::LeaseName {
+    egov_runtime::lease::LeaseName {
+        redis_key: lease_key(),
+        purpose: "monitoring-bridge-deliveries",
+    }
 }
 
 /// The most bytes in one delivery (at least one message goes, whatever its size).
@@ -82,7 +61,7 @@ pub fn spawn(
     bridge: Arc<Bridge>,
     destination: String,
     url: String,
-    mut held: watch::Receiver<bool>,
+    mut held: Held,
     shutdown: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -97,7 +76,7 @@ pub fn spawn(
         // After a 413 the next attempt sends the head alone.
         let mut single = false;
         while !shutdown.is_cancelled() {
-            if !*held.borrow_and_update() {
+            if !held.now() {
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
                     _ = held.changed() => continue,

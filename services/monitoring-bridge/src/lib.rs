@@ -30,6 +30,7 @@ pub mod peer;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use egov_runtime::{Platform, Running, StartError};
 use tokio_util::sync::CancellationToken;
@@ -117,23 +118,25 @@ async fn start_with(
         subject,
         metrics: metrics::Metrics::new(&platform.registry),
     });
-    let (held_tx, held_rx) = tokio::sync::watch::channel(false);
+    let (held, keeper) = egov_runtime::lease::keep(
+        &platform.leases,
+        deliver::lease_name(),
+        format!("{}:{}", platform.replica, ulid::Ulid::new()),
+        Duration::from_secs(3),
+        shutdown.clone(),
+    );
     let mut tasks = vec![
         journal_task,
         deliver::spawn_sampler(bridge.clone(), shutdown.clone()),
-        deliver::spawn_lease(
-            bridge.clone(),
-            format!("{}:{}", platform.replica, ulid::Ulid::new()),
-            held_tx,
-            shutdown.clone(),
-        ),
+        // Aborting this task (a crash in tests) drops the keeper: the lease then expires.
+        tokio::spawn(keeper.finish()),
     ];
     for (dest, url) in routes {
         tasks.push(deliver::spawn(
             bridge.clone(),
             dest,
             url,
-            held_rx.clone(),
+            held.clone(),
             shutdown.clone(),
         ));
     }
