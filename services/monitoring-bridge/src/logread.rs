@@ -42,6 +42,10 @@ pub struct Verification {
     pub outcome: Result<Head, Break>,
 }
 
+/// Entries read per request by [`verify`]: small enough that one reply stays well within the
+/// connection's response timeout on a loaded machine.
+const VERIFY_PAGE: usize = 2_000;
+
 /// Reads the whole log and its head and checks the chain.
 pub async fn verify(conn: &mut ConnectionManager) -> Result<Verification, redis::RedisError> {
     let kept: Option<String> = redis::cmd("GET")
@@ -52,8 +56,8 @@ pub async fn verify(conn: &mut ConnectionManager) -> Result<Verification, redis:
     let mut all = Vec::new();
     let mut start = "-".to_owned();
     loop {
-        let p = page(conn, &start, 10_000).await?;
-        let done = p.len() < 10_000;
+        let p = page(conn, &start, VERIFY_PAGE).await?;
+        let done = p.len() < VERIFY_PAGE;
         if let Some((id, _)) = p.last() {
             start = format!("({id}");
         }
