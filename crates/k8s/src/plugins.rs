@@ -272,7 +272,7 @@ impl Loader {
             .get(url)
             .send()
             .await
-            .map_err(|e| format!("{url}: {}", chain(&e)))?;
+            .map_err(|e| format!("{url}: {}", egov_kernel::error_chain(&e)))?;
         if !resp.status().is_success() {
             return Err(format!("{url}: HTTP {}", resp.status()));
         }
@@ -280,7 +280,7 @@ impl Loader {
         while let Some(chunk) = resp
             .chunk()
             .await
-            .map_err(|e| format!("{url}: {}", chain(&e)))?
+            .map_err(|e| format!("{url}: {}", egov_kernel::error_chain(&e)))?
         {
             if bytes.len() + chunk.len() > MAX_ARTIFACT {
                 return Err(format!("{url}: larger than {MAX_ARTIFACT} bytes"));
@@ -326,18 +326,6 @@ impl Loader {
             .await?;
         Ok(())
     }
-}
-
-/// An error and its causes ("error sending request" alone does not say "connection refused").
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut next = e.source();
-    while let Some(s) = next {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        next = s.source();
-    }
-    out
 }
 
 /// `intake` → `IntakeLoaded`, `monitoring-bridge` → `MonitoringBridgeLoaded`.
@@ -398,27 +386,11 @@ pub fn pin(spec: &ProcedurePluginSpec) -> Result<Pin, String> {
         _ => {}
     }
     let cfg = spec.config.clone().unwrap_or_default();
-    let date = |what: &str, s: &str| {
-        s.parse::<jiff::civil::Date>()
-            .map_err(|e| format!("spec.config.{what} {s:?} is not a date YYYY-MM-DD: {e}"))
-    };
-    let period = match (&cfg.effective_from, &cfg.effective_to) {
-        (None, None) => None,
-        (None, Some(_)) => {
-            return Err("spec.config.effectiveTo without effectiveFrom".into());
-        }
-        (Some(f), t) => {
-            let from = date("effectiveFrom", f)?;
-            let to = t.as_deref().map(|t| date("effectiveTo", t)).transpose()?;
-            if to.is_some_and(|t| t < from) {
-                return Err(format!(
-                    "spec.config.effectiveTo {} is before effectiveFrom {from}",
-                    to.expect("some")
-                ));
-            }
-            Some((from, to))
-        }
-    };
+    let period = Pin::period(
+        cfg.effective_from.as_deref(),
+        cfg.effective_to.as_deref(),
+        ("spec.config.effectiveFrom", "spec.config.effectiveTo"),
+    )?;
     let defaults = Limits::default();
     let timeout = match cfg.timeout_ms {
         None => defaults.timeout,

@@ -20,3 +20,16 @@ pub use role::{Role, RoleError};
 pub use term::{Due, Term, TermError, Unit};
 pub use text::{Line, Name, Text, TextError};
 pub use time::{Clock, FixedClock, SetClock, ShiftedClock, SystemClock};
+
+/// An error and its causes on one line ("error sending request" alone does not say
+/// "connection refused"): for messages that people read, such as status conditions.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        next = s.source();
+    }
+    out
+}

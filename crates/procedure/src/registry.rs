@@ -146,6 +146,34 @@ pub struct Pin {
     pub limits: Limits,
 }
 
+impl Pin {
+    /// A deployment's period from its first and last day as written (`YYYY-MM-DD`), `names`
+    /// naming the two fields in the error: none, open-ended, or closed and not reversed.
+    pub fn period(
+        from: Option<&str>,
+        to: Option<&str>,
+        names: (&str, &str),
+    ) -> Result<Option<(jiff::civil::Date, Option<jiff::civil::Date>)>, String> {
+        let date = |what: &str, s: &str| {
+            s.trim()
+                .parse::<jiff::civil::Date>()
+                .map_err(|e| format!("{what} {s:?} is not a date YYYY-MM-DD: {e}"))
+        };
+        let Some(from) = from else {
+            return match to {
+                Some(_) => Err(format!("{} without {}", names.1, names.0)),
+                None => Ok(None),
+            };
+        };
+        let from = date(names.0, from)?;
+        let to = to.map(|t| date(names.1, t)).transpose()?;
+        if let Some(t) = to.filter(|t| *t < from) {
+            return Err(format!("{} {t} is before {} {from}", names.1, names.0));
+        }
+        Ok(Some((from, to)))
+    }
+}
+
 /// The loaded variants of one process, reloaded from their directories.
 pub struct Registry {
     engine: Arc<Engine>,
@@ -398,25 +426,12 @@ impl Registry {
                 .join(&m.artifact);
             let bytes = std::fs::read(&artifact)
                 .map_err(|e| unreadable(format!("{}: {e}", artifact.display())))?;
-            let date = |what: &str, s: &str| {
-                s.trim().parse::<jiff::civil::Date>().map_err(|e| {
-                    invalid(format!(
-                        "manifest: {what} {s:?} is not a date YYYY-MM-DD: {e}"
-                    ))
-                })
-            };
-            let period = match (&m.effective_from, &m.effective_to) {
-                (None, None) => None,
-                (None, Some(_)) => {
-                    return Err(invalid(
-                        "manifest: effective_to without effective_from".into(),
-                    ));
-                }
-                (Some(f), t) => Some((
-                    date("effective_from", f)?,
-                    t.as_deref().map(|t| date("effective_to", t)).transpose()?,
-                )),
-            };
+            let period = Pin::period(
+                m.effective_from.as_deref(),
+                m.effective_to.as_deref(),
+                ("effective_from", "effective_to"),
+            )
+            .map_err(|e| invalid(format!("manifest: {e}")))?;
             let pin = Pin {
                 sha256: m.sha256.trim().to_owned(),
                 kind: None,
@@ -480,7 +495,7 @@ impl Registry {
                     (reason, e.to_string())
                 })?;
                 let def = Definition::from_plugin(plugin)
-                    .map_err(|e| (FailureReason::LoadFailed, chain(&e)))?;
+                    .map_err(|e| (FailureReason::LoadFailed, egov_kernel::error_chain(&e)))?;
                 check_pin(pin, &def)?;
                 Ok(Ok(def))
             })();
@@ -584,16 +599,4 @@ fn fingerprint(manifest: &Path) -> String {
     let meta = artifact.and_then(|a| std::fs::metadata(a).ok());
     let (len, mtime) = meta.map_or((0, None), |m| (m.len(), m.modified().ok()));
     format!("{text}\n{len}\n{mtime:?}")
-}
-
-/// An error and its sources, for the revision's status.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut next = e.source();
-    while let Some(s) = next {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        next = s.source();
-    }
-    out
 }
