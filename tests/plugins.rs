@@ -80,6 +80,8 @@ async fn a_hostile_plugin_fails_its_own_requests_with_a_typed_problem_and_the_su
     install_plugin(&dir, "loop", &built.join("loop.wasm"), 150);
     install_plugin(&dir, "memory", &built.join("memory.wasm"), 1000);
     install_plugin(&dir, "trap", &built.join("trap.wasm"), 150);
+    install_plugin(&dir, "output", &built.join("output.wasm"), 1000);
+    install_plugin(&dir, "log", &built.join("log.wasm"), 2000);
     // And one built for another contract: refused at load, the others unaffected.
     install_plugin(&dir, "contract-v3", &built.join("contract-v3.wasm"), 150);
     let s = Suite::start_with("2026-03-19T10:00:00+05:00", vec![dir]).await;
@@ -90,6 +92,7 @@ async fn a_hostile_plugin_fails_its_own_requests_with_a_typed_problem_and_the_su
         ("loop", "plugin-timeout"),
         ("memory", "plugin-limit"),
         ("trap", "plugin-trap"),
+        ("output", "plugin-output"),
     ] {
         let t = Instant::now();
         let (status, p) = s
@@ -119,6 +122,17 @@ async fn a_hostile_plugin_fails_its_own_requests_with_a_typed_problem_and_the_su
             t.elapsed()
         );
     }
+    // A variant that floods the log is cut to its budget per call and otherwise served.
+    let (status, p) = s
+        .post(
+            "intake",
+            "/api/v1/hostile-log-applications",
+            &sb,
+            &body,
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{p}");
     // Meanwhile and afterwards, the real procedure is served.
     let looping = {
         let (url, token) = (

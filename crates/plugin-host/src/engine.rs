@@ -12,6 +12,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
 use crate::bindings::{v1, v2};
+use crate::output::{MAX_OUTPUT, Size};
 use crate::state::State;
 use crate::{PluginError, wit, wit2};
 
@@ -444,6 +445,21 @@ impl Plugin {
         })
     }
 
+    /// A call made per request: its answer is refused past [`MAX_OUTPUT`].
+    fn bounded<R: Size>(&self, call: &str, r: Result<R, PluginError>) -> Result<R, PluginError> {
+        let r = r?;
+        let size = r.size();
+        if size > MAX_OUTPUT {
+            return Err(PluginError::Output {
+                variant: self.label.clone(),
+                detail: format!(
+                    "{call} answered with {size} bytes, more than the {MAX_OUTPUT} the host takes from one call"
+                ),
+            });
+        }
+        Ok(r)
+    }
+
     fn call<R>(
         &self,
         f: impl FnOnce(&mut Store<State>, &Instance) -> wasmtime::Result<R>,
@@ -469,6 +485,7 @@ impl Plugin {
         let result = self
             .instantiate(&mut store)
             .and_then(|inst| f(&mut store, &inst));
+        store.data().log_dropped();
         result.map_err(|err| self.classify(&store, err))
     }
 
@@ -594,7 +611,8 @@ impl Plugin {
         submission: &str,
         today: &str,
     ) -> Result<Vec<wit::Violation>, PluginError> {
-        self.call1("validate", |s, v| v.call_validate(s, submission, today))
+        let r = self.call1("validate", |s, v| v.call_validate(s, submission, today));
+        self.bounded("validate", r)
     }
 
     /// A computed decision (either contract; 2.x violations in 1.x's type, the same fields).
@@ -603,7 +621,7 @@ impl Plugin {
         name: &str,
         input: &str,
     ) -> Result<Result<String, Vec<wit::Violation>>, PluginError> {
-        self.call(|s, i| match i {
+        let r = self.call(|s, i| match i {
             Instance::V1(v) => v.call_decide(s, name, input),
             Instance::V2(v) => v.call_decide(s, name, input).map(|r| {
                 r.map_err(|v| {
@@ -616,7 +634,8 @@ impl Plugin {
                         .collect()
                 })
             }),
-        })
+        });
+        self.bounded("decide", r)
     }
 
     /// The variant's metadata with its intakes (2.x).
@@ -636,9 +655,10 @@ impl Plugin {
         submission: &str,
         today: &str,
     ) -> Result<Vec<wit2::Violation>, PluginError> {
-        self.call2("validate", |s, v| {
+        let r = self.call2("validate", |s, v| {
             v.call_validate(s, intake, submission, today)
-        })
+        });
+        self.bounded("validate", r)
     }
 
     /// One input to the reducer (2.x): the reaction, or the violations that refuse the input.
@@ -648,6 +668,7 @@ impl Plugin {
         input: &wit2::Input,
         entries: &[wit2::Entry],
     ) -> Result<Result<wit2::Reaction, Vec<wit2::Violation>>, PluginError> {
-        self.call2("react", |s, v| v.call_react(s, state, input, entries))
+        let r = self.call2("react", |s, v| v.call_react(s, state, input, entries));
+        self.bounded("react", r)
     }
 }

@@ -14,10 +14,13 @@
 
 mod engine;
 mod error;
+mod output;
 mod state;
 
 pub use engine::{Contract, Engine, EngineConfig, Limits, Plugin};
 pub use error::PluginError;
+pub use output::MAX_OUTPUT;
+pub use state::{LOG_BUDGET_BYTES, LOG_BUDGET_LINES};
 
 /// The contracts' generated host bindings (`plugins/wit/v1`, `plugins/wit/v2`).
 pub mod bindings {

@@ -20,6 +20,21 @@ pub(crate) struct State {
     calendar: Arc<Calendar>,
     clock: Arc<dyn Clock>,
     variant: String,
+    log: LogBudget,
+}
+
+/// The most log lines one call may write; the rest are counted, not written.
+pub const LOG_BUDGET_LINES: u32 = 64;
+/// The most bytes of log messages one call may write (each line is also cut at 2,000
+/// characters).
+pub const LOG_BUDGET_BYTES: usize = 64 << 10;
+
+/// What one call has written to the log, and what it was refused.
+#[derive(Default)]
+struct LogBudget {
+    lines: u32,
+    bytes: usize,
+    dropped: u64,
 }
 
 /// Denies memory growth past the limit and remembers it did, so the fault is typed.
@@ -100,6 +115,19 @@ impl State {
             calendar,
             clock,
             variant,
+            log: LogBudget::default(),
+        }
+    }
+
+    /// After the call: one line saying how many lines past the budget were not written.
+    pub(crate) fn log_dropped(&self) {
+        if self.log.dropped > 0 {
+            tracing::warn!(
+                variant = %self.variant,
+                dropped = self.log.dropped,
+                "the variant wrote more than {LOG_BUDGET_LINES} lines or {LOG_BUDGET_BYTES} bytes to the log in one call; {} lines were not written",
+                self.log.dropped
+            );
         }
     }
 }
@@ -139,9 +167,21 @@ impl State {
         time::local_date(self.clock.now()).to_string()
     }
 
-    fn log(&self, level: tracing::Level, message: &str) {
-        // Bounded: a variant cannot flood the log with one call.
+    fn log(&mut self, level: tracing::Level, message: &str) {
+        // Bounded: a variant cannot flood the log with one call (a line past the budget costs
+        // a count, nothing more).
+        let budget = &mut self.log;
+        if budget.lines >= LOG_BUDGET_LINES {
+            budget.dropped += 1;
+            return;
+        }
         let message: String = message.chars().take(2000).collect();
+        if budget.bytes + message.len() > LOG_BUDGET_BYTES {
+            budget.dropped += 1;
+            return;
+        }
+        budget.lines += 1;
+        budget.bytes += message.len();
         match level {
             tracing::Level::DEBUG => tracing::debug!(variant = %self.variant, "{message}"),
             tracing::Level::INFO => tracing::info!(variant = %self.variant, "{message}"),

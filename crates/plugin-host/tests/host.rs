@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egov_kernel::{Calendar, FixedClock};
-use egov_plugin_host::{Engine, EngineConfig, Limits, Plugin, PluginError};
+use egov_plugin_host::{
+    Engine, EngineConfig, LOG_BUDGET_BYTES, LOG_BUDGET_LINES, Limits, MAX_OUTPUT, Plugin,
+    PluginError, wit2,
+};
 
 fn engine(cache_dir: Option<std::path::PathBuf>) -> Arc<Engine> {
     let cfg = EngineConfig {
@@ -117,6 +120,125 @@ fn unbounded_memory_growth_stops_at_the_limit() {
         "{err}"
     );
     assert_eq!(perechen(&e).steps().unwrap().len(), 7);
+}
+
+#[test]
+fn an_answer_larger_than_the_host_takes_is_typed_and_goes_no_further() {
+    let e = engine(None);
+    // Room for the 5 MiB answer in the guest: the bound under test is the host's, not memory.
+    let roomy = Limits {
+        memory: 48 << 20,
+        ..limits()
+    };
+    let bad = e.load(&bytes("hostile/output.wasm"), roomy).unwrap();
+    let submitted = wit2::Input::TimerFired(wit2::TimerFired {
+        timer: "t".into(),
+        at: "2026-03-19T10:00:00+05:00".into(),
+    });
+    for (call, err) in [
+        (
+            "validate",
+            bad.validate_v2("application", "{}", "2026-03-19")
+                .map(drop)
+                .unwrap_err(),
+        ),
+        (
+            "react",
+            bad.react("null", &submitted, &[]).map(drop).unwrap_err(),
+        ),
+        ("decide", bad.decide("x", "{}").map(drop).unwrap_err()),
+    ] {
+        let PluginError::Output { variant, detail } = &err else {
+            panic!("{call}: {err}")
+        };
+        assert!(variant.starts_with("hostile-output@1.0.0"), "{variant}");
+        // The answer is measured, not taken: 5 MiB of text and its envelope.
+        let bytes: usize = detail
+            .strip_prefix(&format!("{call} answered with "))
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            (5 << 20..(5 << 20) + 4096).contains(&bytes)
+                && detail.ends_with(&format!(
+                    "more than the {MAX_OUTPUT} the host takes from one call"
+                )),
+            "{detail}"
+        );
+        assert_eq!(err.kind(), "output");
+    }
+    assert_eq!(perechen(&e).steps().unwrap().len(), 7);
+}
+
+/// The log lines written while `f` runs on this thread.
+fn logged(f: impl FnOnce()) -> Vec<String> {
+    #[derive(Clone, Default)]
+    struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Lines {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, f);
+    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    text.lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn a_flood_of_log_lines_is_cut_to_the_budget_and_counted() {
+    let e = engine(None);
+    let noisy = e
+        .load(
+            &bytes("hostile/log.wasm"),
+            Limits {
+                timeout: Duration::from_secs(5),
+                ..limits()
+            },
+        )
+        .unwrap();
+    let mut answer = None;
+    let lines = logged(|| answer = Some(noisy.validate_v2("application", "{}", "2026-03-19")));
+    // The call answers as a good variant would: the flood costs it nothing but its lines.
+    assert!(answer.unwrap().unwrap().is_empty());
+    let flood = lines
+        .iter()
+        .filter(|l| l.contains("a hostile variant floods the log"))
+        .count();
+    assert_eq!(flood, LOG_BUDGET_LINES as usize, "{lines:#?}");
+    let bytes: usize = lines.iter().map(String::len).sum();
+    assert!(bytes < LOG_BUDGET_BYTES + 4096, "{bytes} bytes");
+    let summary: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("were not written"))
+        .collect();
+    assert_eq!(summary.len(), 1, "{lines:#?}");
+    assert!(
+        summary[0].contains(&format!(
+            "{} lines were not written",
+            100_000 - LOG_BUDGET_LINES
+        )),
+        "{}",
+        summary[0]
+    );
+    // The budget is per call: the next call writes its own 64 lines.
+    let again = logged(|| drop(noisy.decide("x", "{}")));
+    assert_eq!(
+        again
+            .iter()
+            .filter(|l| l.contains("a hostile variant floods the log"))
+            .count(),
+        LOG_BUDGET_LINES as usize
+    );
 }
 
 #[test]

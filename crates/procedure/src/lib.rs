@@ -22,4 +22,4 @@ pub use definition::{
 pub use definitions::{Definitions, SelectError};
 pub use egov_plugin_host::{Contract, Engine, EngineConfig, Limits, Plugin, PluginError, wit2};
 pub use inputs::{StepInputs, check_document};
-pub use registry::{FailureReason, Pin, Registry, RevisionState, RevisionStatus};
+pub use registry::{FailureReason, Pin, Registry, RevisionState, RevisionStatus, parse_manifest};

@@ -83,6 +83,53 @@ fn default_memory() -> usize {
     32
 }
 
+/// The longest deadline a manifest may give one call.
+const MAX_TIMEOUT_MS: u64 = 60_000;
+/// The most memory a manifest may give one call (the engine's pool caps it lower).
+const MAX_MEMORY_MIB: usize = 4096;
+
+/// Reads a manifest's text: the artifact's file name (beside the manifest: no directories)
+/// and the pin it makes (digest, period, limits).
+pub fn parse_manifest(text: &str) -> Result<(String, Pin), String> {
+    let m: Manifest = toml::from_str(text).map_err(|e| e.to_string())?;
+    let name = Path::new(&m.artifact);
+    if m.artifact.is_empty()
+        || name.file_name().and_then(|n| n.to_str()) != Some(m.artifact.as_str())
+    {
+        return Err(format!(
+            "artifact: {:?} is not a file name beside the manifest",
+            m.artifact
+        ));
+    }
+    let period = Pin::period(
+        m.effective_from.as_deref(),
+        m.effective_to.as_deref(),
+        ("effective_from", "effective_to"),
+    )?;
+    if !(1..=MAX_TIMEOUT_MS).contains(&m.limits.timeout_ms) {
+        return Err(format!(
+            "limits.timeout_ms: {} is not between 1 and {MAX_TIMEOUT_MS}",
+            m.limits.timeout_ms
+        ));
+    }
+    if !(1..=MAX_MEMORY_MIB).contains(&m.limits.memory_mib) {
+        return Err(format!(
+            "limits.memory_mib: {} is not between 1 and {MAX_MEMORY_MIB}",
+            m.limits.memory_mib
+        ));
+    }
+    let pin = Pin {
+        sha256: m.sha256.trim().to_owned(),
+        kind: None,
+        period,
+        limits: Limits {
+            timeout: Duration::from_millis(m.limits.timeout_ms),
+            memory: m.limits.memory_mib << 20,
+        },
+    };
+    Ok((m.artifact, pin))
+}
+
 /// The state of one revision of one manifest.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -418,29 +465,11 @@ impl Registry {
             let unreadable = |e: String| (FailureReason::Unreadable, e);
             let invalid = |e: String| (FailureReason::Invalid, e);
             let text = std::fs::read_to_string(manifest).map_err(|e| unreadable(e.to_string()))?;
-            let m: Manifest =
-                toml::from_str(&text).map_err(|e| invalid(format!("manifest: {e}")))?;
-            let artifact = manifest
-                .parent()
-                .unwrap_or(Path::new("."))
-                .join(&m.artifact);
+            let (artifact, pin) =
+                parse_manifest(&text).map_err(|e| invalid(format!("manifest: {e}")))?;
+            let artifact = manifest.parent().unwrap_or(Path::new(".")).join(artifact);
             let bytes = std::fs::read(&artifact)
                 .map_err(|e| unreadable(format!("{}: {e}", artifact.display())))?;
-            let period = Pin::period(
-                m.effective_from.as_deref(),
-                m.effective_to.as_deref(),
-                ("effective_from", "effective_to"),
-            )
-            .map_err(|e| invalid(format!("manifest: {e}")))?;
-            let pin = Pin {
-                sha256: m.sha256.trim().to_owned(),
-                kind: None,
-                period,
-                limits: Limits {
-                    timeout: Duration::from_millis(m.limits.timeout_ms),
-                    memory: m.limits.memory_mib << 20,
-                },
-            };
             Ok((bytes, pin))
         })();
         match read {
