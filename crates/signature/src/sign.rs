@@ -113,8 +113,7 @@ impl KeySigner {
     /// A signer from a PKCS#8 PEM key and a PEM certificate chain, the signer's certificate
     /// first. Refuses a key that is not the one the certificate certifies.
     pub fn from_pem(key_pem: &str, chain_pem: &str) -> Result<Self, SignError> {
-        let mut chain = Certificate::load_pem_chain(chain_pem.as_bytes())
-            .map_err(|e| SignError::Chain(e.to_string()))?;
+        let mut chain = crate::pem_chain(chain_pem).map_err(SignError::Chain)?;
         if chain.is_empty() {
             return Err(SignError::Chain("no certificate".into()));
         }

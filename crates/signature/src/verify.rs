@@ -52,7 +52,7 @@ impl Trust {
     /// Trust anchors from a PEM with one or more CA certificates.
     pub fn from_pem(pem: &str) -> Result<Self, TrustError> {
         let invalid = |e: &dyn std::fmt::Display| TrustError::Invalid(e.to_string());
-        let certificates = Certificate::load_pem_chain(pem.as_bytes()).map_err(|e| invalid(&e))?;
+        let certificates = crate::pem_chain(pem).map_err(|e| invalid(&e))?;
         let mut anchors = Vec::new();
         for certificate in certificates {
             let der = CertificateDer::from(certificate.to_der().map_err(|e| invalid(&e))?);
