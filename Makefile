@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 # nextest when present (parallel, one process per test), cargo test otherwise.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "nextest run --workspace --no-fail-fast" || echo "test --workspace --no-fail-fast")
 
-.PHONY: up test lint bench soak deps build plugins chart image
+.PHONY: up test lint bench soak fuzz deps build plugins chart image
 
 deps:
 	@scripts/deps
@@ -30,11 +30,17 @@ test: deps plugins chart
 	EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins scripts/with-redis $(CARGO) $(TEST_RUNNER)
 
 # The long runs of what `make test` runs short: the monitoring IS down for 10 minutes while
-# 10,000 messages queue for it (MON-9.b); the bridge killed with SIGKILL meanwhile.
+# 10,000 messages queue for it (MON-9.b); the bridge killed with SIGKILL meanwhile. Then
+# 100,000 operations (SOAK_OPS) through the five services as processes while each, and Redis,
+# is killed with SIGKILL and started again; the counts are printed.
+SOAK_OPS ?= 100000
 soak: deps plugins
 	EGOV_MON_OUTAGE_SECS=600 EGOV_MON_MESSAGES=10000 EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins \
 		scripts/with-redis $(CARGO) test -p egov-e2e --test monitoring -- --exact \
 		mon_9_b_an_outage_holds_only_its_queue_and_everything_arrives_once_in_order
+	EGOV_CRASH_OPS=$(SOAK_OPS) EGOV_CRASH_WORKERS=16 EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins \
+		$(CARGO) test -p egov-e2e --test crash -- --exact --nocapture \
+		crash_and_restart_of_every_process_under_load_loses_nothing_and_does_nothing_twice
 
 # The Helm chart (charts/egov), checked offline: helm lint, every rendered manifest against the
 # Kubernetes 1.33 schemas, the example ProcedurePlugins against the CRD, and values the schema
@@ -55,6 +61,13 @@ IMAGE_REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 image: plugins
 	IMAGE=$(IMAGE) IMAGE_VERSION=$(VERSION) IMAGE_SOURCE=$(IMAGE_SOURCE) IMAGE_REVISION=$(IMAGE_REVISION) \
 		scripts/build-image
+
+# libFuzzer (cargo-fuzz on nightly, both installed when missing) on every target of crates/fuzz
+# for FUZZ_SECONDS each; prints the executions per target. `make test` runs a short smoke of the
+# same targets on stable (crates/fuzz/tests/smoke.rs).
+FUZZ_SECONDS ?= 60
+fuzz: deps plugins
+	scripts/fuzz $(FUZZ_SECONDS)
 
 lint:
 	$(CARGO) fmt --all -- --check

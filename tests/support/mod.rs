@@ -28,6 +28,9 @@ pub struct Suite {
     pub clock: Arc<FixedClock>,
     pub layout: Layout,
     pub running: Vec<(Running, CancellationToken)>,
+    /// The suite's home: its development signing key (`dev-signing-key.pem`), `jwks.json`,
+    /// the monitoring exchange's development PKI (`monitoring/`).
+    pub home: std::path::PathBuf,
     keys: DevKeys,
     http: reqwest::Client,
 }
@@ -131,6 +134,7 @@ impl Suite {
             clock,
             layout,
             running: Vec::new(),
+            home,
             keys,
             http: reqwest::Client::new(),
         };

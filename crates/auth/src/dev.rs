@@ -124,7 +124,12 @@ impl DevKeys {
         let jwks = JwkSet {
             keys: vec![key.jwk().map_err(io)?],
         };
-        std::fs::write(dir.join("jwks.json"), serde_json::to_vec_pretty(&jwks)?)?;
+        // Written aside and renamed into place: another process of the same home (`egov token`
+        // beside `egov up`, services started together) reads the old file or the new one,
+        // never a half-written one.
+        let aside = dir.join(format!("jwks.json.{}", std::process::id()));
+        std::fs::write(&aside, serde_json::to_vec_pretty(&jwks)?)?;
+        std::fs::rename(&aside, dir.join("jwks.json"))?;
         Ok(Self {
             key,
             dir: dir.to_owned(),

@@ -3,7 +3,8 @@
 //! - Keys come from a JWKS: a file or a URL, cached, refreshed periodically and on an unknown
 //!   `kid` (at most once per 30 s, so forged kids cannot hammer the issuer).
 //! - RS256, ES256 and EdDSA only. `alg: none`, HMAC (including HS256 signed with a public key)
-//!   and a key used with another algorithm than its own are refused.
+//!   and a key used with another algorithm than its own are refused; so is a token over
+//!   [`MAX_TOKEN`] bytes, before it is decoded.
 //! - `iss`, `aud`, `exp` and `nbf` are enforced with a small leeway; `exp`, `iss`, `aud` and
 //!   `sub` are required.
 //! - Claims `sub`, `org` (a checksum-valid [`Bin`]) and `roles` become a [`Principal`].
@@ -22,7 +23,7 @@ use egov_kernel::{Bin, Role};
 use egov_web::Problem;
 use warp::{Filter, Rejection};
 
-pub use verifier::{JwksSource, Verifier, VerifierConfig};
+pub use verifier::{JwksSource, MAX_TOKEN, Verifier, VerifierConfig};
 
 /// Who is calling: a subject acting for an organization in one or more roles.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,15 +97,24 @@ pub enum AuthError {
 
 impl AuthError {
     /// The problem reply for this error.
+    /// Every 401 names what is at fault: the claim or header member (`alg`, `kid`, `exp`,
+    /// `nbf`, `iss`, `aud`, `org`...), or `Authorization` for the token as a whole (absent,
+    /// malformed, too large, a signature that does not hold).
     pub fn problem(&self) -> Problem {
+        let unauthorized = |field: &str| Problem::unauthorized(self.to_string()).field(field);
         match self {
             AuthError::MissingRole(_) => Problem::forbidden(self.to_string()).field("roles"),
             AuthError::Keys(_) => Problem::unavailable(self.to_string()),
-            AuthError::Claim { claim, .. } => {
-                Problem::unauthorized(self.to_string()).field(claim.clone())
+            AuthError::Claim { claim, .. } => unauthorized(claim),
+            AuthError::Missing | AuthError::Malformed(_) | AuthError::Signature => {
+                unauthorized("Authorization")
             }
-            AuthError::Missing => Problem::unauthorized(self.to_string()).field("Authorization"),
-            _ => Problem::unauthorized(self.to_string()),
+            AuthError::Algorithm(_) => unauthorized("alg"),
+            AuthError::UnknownKey(_) => unauthorized("kid"),
+            AuthError::Expired => unauthorized("exp"),
+            AuthError::NotYetValid => unauthorized("nbf"),
+            AuthError::Issuer => unauthorized("iss"),
+            AuthError::Audience => unauthorized("aud"),
         }
     }
 }

@@ -35,6 +35,10 @@ impl JwksSource {
     }
 }
 
+/// The longest token decoded (8 KiB): an issuer's tokens are far smaller; a larger one is
+/// refused before its header is read.
+pub const MAX_TOKEN: usize = 8 * 1024;
+
 /// What the verifier accepts.
 #[derive(Clone, Debug)]
 pub struct VerifierConfig {
@@ -134,6 +138,12 @@ impl Verifier {
 
     /// Verifies `token` and returns its principal.
     pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        // Nothing of a token larger than any the issuer mints is decoded or checked.
+        if token.len() > MAX_TOKEN {
+            return Err(AuthError::Malformed(format!(
+                "the token is longer than {MAX_TOKEN} bytes"
+            )));
+        }
         let alg = header_alg(token)?;
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| AuthError::Malformed(e.to_string()))?;

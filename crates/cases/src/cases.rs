@@ -105,7 +105,9 @@ async fn load_slot(
     name: &Name,
     p: &Principal,
 ) -> Result<(Case, u64), Problem> {
-    let not_found = || Problem::not_found(format!("no slot {name} of case {id} for your roles"));
+    // One answer whether the case is missing, the slot is, or neither is the caller's to see.
+    let not_found =
+        || Problem::not_found(format!("no slot {name} of case {id} for your roles")).field("slot");
     let (case, version) = domain::load(&ctx.store, *id)
         .await
         .map_err(egov_runtime::store_problem)?
@@ -303,9 +305,9 @@ fn slot_refused(e: SlotRefusal, rule: &str) -> Problem {
                 .field("seq")
                 .rule(rule.to_owned())
         }
-        SlotRefusal::NotOpen(slot) => {
-            Problem::conflict(format!("slot {slot} is closed")).rule(rule.to_owned())
-        }
+        SlotRefusal::NotOpen(slot) => Problem::conflict(format!("slot {slot} is closed"))
+            .field("slot")
+            .rule(rule.to_owned()),
     }
 }
 
@@ -559,7 +561,7 @@ pub(crate) fn progress(
             async move {
                 let r = async {
                     let id = id.parse::<CaseId>().map_err(|e| bad("id", e))?;
-                    let not_found = || Problem::not_found(format!("no case {id}"));
+                    let not_found = || Problem::not_found(format!("no case {id}")).field("id");
                     let (case, version) = domain::load(&ctx.store, id)
                         .await
                         .map_err(egov_runtime::store_problem)?

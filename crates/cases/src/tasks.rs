@@ -142,7 +142,7 @@ pub(crate) fn list(
     warp::path!("api" / "v1" / "tasks")
         .and(warp::get())
         .and(actor(&ctx))
-        .and(warp::query::<Page>())
+        .and(egov_web::query::<Page>())
         .then(move |p: Principal, page: Page| {
             let ctx = ctx.clone();
             async move { worklist(&ctx, &p, page).await.unwrap_or_else(Into::into) }
@@ -225,7 +225,7 @@ fn bad_id(e: egov_kernel::IdError) -> Problem {
 
 /// The case and task of `id` if the task is the caller's, with the case's version.
 async fn load_for(ctx: &Ctx, id: &TaskId, p: &Principal) -> Result<(Case, u64), Problem> {
-    let not_found = || Problem::not_found(format!("no task {id} for your roles"));
+    let not_found = || Problem::not_found(format!("no task {id} for your roles")).field("id");
     let (case, version) = domain::load(&ctx.store, id.case())
         .await
         .map_err(store_problem)?
@@ -361,6 +361,7 @@ async fn complete_task(
                     "withdrawn"
                 }
             ))
+            .field("id")
             .rule(task.rule.clone()));
         }
         let by = Party {

@@ -73,6 +73,12 @@ pub fn json_body<T: DeserializeOwned + Send>(
         )
         .and(warp::body::bytes())
         .and_then(|raw: Bytes| async move {
+            // A member named twice is refused at any depth: parsers disagree on which one
+            // counts (this one keeps the last), so whatever read the body before us may have
+            // read another document.
+            let mut de = serde_json::Deserializer::from_slice(&raw);
+            serde_path_to_error::deserialize::<_, Unique>(&mut de)
+                .map_err(|e| warp::reject::custom(body_problem(&e)))?;
             let mut de = serde_json::Deserializer::from_slice(&raw);
             let value = serde_path_to_error::deserialize::<_, T>(&mut de)
                 .map_err(|e| warp::reject::custom(body_problem(&e)))?;
@@ -83,11 +89,74 @@ pub fn json_body<T: DeserializeOwned + Send>(
                         "invalid-body",
                         "The body is not valid JSON",
                     )
+                    .field("body")
                     .detail(e.to_string()),
                 )
             })?;
             Ok::<_, Rejection>(Json { value, raw })
         })
+}
+
+/// Any JSON value whose objects name each member once.
+struct Unique;
+
+impl<'de> serde::Deserialize<'de> for Unique {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueVisitor)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
+    type Value = Unique;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_unit<E>(self) -> Result<Unique, E> {
+        Ok(Unique)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Unique, A::Error> {
+        while seq.next_element::<Unique>()?.is_some() {}
+        Ok(Unique)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if seen.contains(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "duplicate field `{key}`"
+                )));
+            }
+            map.next_value::<Unique>()?;
+            seen.insert(key);
+        }
+        Ok(Unique)
+    }
 }
 
 fn too_large(limit: u64) -> Problem {
@@ -96,19 +165,43 @@ fn too_large(limit: u64) -> Problem {
         "too-large",
         "The body is too large",
     )
+    .field("body")
     .detail(format!("the limit is {limit} bytes"))
 }
 
 fn body_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
     let inner = e.inner();
     let msg = inner.to_string();
-    let mut path = e.path().to_string();
+    let title = match inner.classify() {
+        serde_json::error::Category::Data => "A field has an invalid value",
+        serde_json::error::Category::Eof => "The body ends too early",
+        _ => "The body is not valid JSON",
+    };
+    // A body that is not JSON at all (or ends too early) has no field path: the body is at
+    // fault as a whole.
+    let field = match inner.classify() {
+        serde_json::error::Category::Eof => None,
+        _ => field_of(&e.path().to_string(), &msg),
+    }
+    .unwrap_or_else(|| "body".to_owned());
+    Problem::new(StatusCode::BAD_REQUEST, "invalid-body", title)
+        .detail(msg)
+        .field(field)
+}
+
+/// The path of the field a serde error is about: its path, completed with the field an
+/// `unknown field`, `missing field` or `duplicate field` message names (the path stops at the
+/// object holding it). `None` for the whole value.
+fn field_of(path: &str, msg: &str) -> Option<String> {
+    let mut path = path.to_owned();
     if path == "." || path == "?" {
         path.clear();
     }
-    // serde names an unknown field in its message; the path may stop at the object holding it.
-    if let Some(rest) = msg.strip_prefix("unknown field `")
-        && let Some(name) = rest.split('`').next()
+    let named = ["unknown field `", "missing field `", "duplicate field `"]
+        .iter()
+        .find_map(|p| msg.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    if let Some(name) = named
         && path.rsplit('.').next() != Some(name)
     {
         path = if path.is_empty() {
@@ -117,16 +210,33 @@ fn body_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
             format!("{path}.{name}")
         };
     }
-    let title = match inner.classify() {
-        serde_json::error::Category::Data => "A field has an invalid value",
-        serde_json::error::Category::Eof => "The body ends too early",
-        _ => "The body is not valid JSON",
-    };
-    let mut p = Problem::new(StatusCode::BAD_REQUEST, "invalid-body", title).detail(msg);
-    if !path.is_empty() {
-        p = p.field(path);
-    }
-    p
+    (!path.is_empty()).then_some(path)
+}
+
+/// The query string parsed into `T` (absent: an empty one). A parameter that does not parse,
+/// an unknown one (when `T` denies them) and a missing one are a 400 naming the parameter.
+pub fn query<T: DeserializeOwned + Send + 'static>()
+-> impl Filter<Extract = (T,), Error = Rejection> + Clone {
+    warp::query::raw()
+        .or_else(|_| async { Ok::<_, Rejection>((String::new(),)) })
+        .and_then(|raw: String| async move {
+            let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
+            serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+                let msg = e.inner().to_string();
+                let mut p = Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid-query",
+                    "A query parameter has an invalid value",
+                )
+                .detail(msg.clone());
+                if let Some(f) = field_of(&e.path().to_string(), &msg) {
+                    p = p.field(f);
+                } else {
+                    p = p.field("query");
+                }
+                warp::reject::custom(p)
+            })
+        })
 }
 
 /// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.

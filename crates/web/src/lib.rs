@@ -6,6 +6,7 @@
 //!   fields refused by the target types (`#[serde(deny_unknown_fields)]`), errors naming the
 //!   field path.
 //! - [`ApiResponse`]: a JSON reply whose parts can be stored, so [`idempotent`] can replay it.
+//! - [`query`]: a query string parsed into its type, errors naming the parameter.
 //! - [`idempotent`]: `Idempotency-Key` on POST.
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`serve`]: hyper under warp, with request ids, HTTP metrics, `Allow` on every 405
@@ -20,7 +21,7 @@ mod reply;
 mod server;
 
 pub use allow::Routes;
-pub use body::{Json, Posted, idempotency_key, json_body, posted};
+pub use body::{Json, Posted, idempotency_key, json_body, posted, query};
 pub use health::{ReadyCheck, health, redis_ready};
 pub use idempotency::idempotent;
 pub use problem::{Problem, Violation, recover};

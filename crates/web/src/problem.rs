@@ -183,6 +183,20 @@ impl Reply for Problem {
     }
 }
 
+/// A header's name as our problems write it (`Idempotency-Key`, `If-Match`): warp names it in
+/// lower case.
+fn header_name(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut c = part.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// Turns any rejection into a problem reply: ours as they are, warp's into their nearest kind.
 pub async fn recover(rej: Rejection) -> Result<Response, Infallible> {
     use warp::reject;
@@ -196,24 +210,27 @@ pub async fn recover(rej: Rejection) -> Result<Response, Infallible> {
             "too-large",
             "The body is too large",
         )
+        .field("body")
     } else if rej.find::<reject::LengthRequired>().is_some() {
         Problem::new(
             StatusCode::LENGTH_REQUIRED,
             "length-required",
             "Content-Length is required",
         )
+        .field("Content-Length")
     } else if rej.find::<reject::UnsupportedMediaType>().is_some() {
         Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "media-type",
             "Send application/json",
         )
+        .field("Content-Type")
     } else if let Some(e) = rej.find::<reject::MissingHeader>() {
-        Problem::bad_request(e.to_string()).field(e.name())
+        Problem::bad_request(e.to_string()).field(header_name(e.name()))
     } else if let Some(e) = rej.find::<reject::InvalidHeader>() {
-        Problem::bad_request(e.to_string()).field(e.name())
+        Problem::bad_request(e.to_string()).field(header_name(e.name()))
     } else if let Some(e) = rej.find::<reject::InvalidQuery>() {
-        Problem::bad_request(e.to_string())
+        Problem::bad_request(e.to_string()).field("query")
     } else if rej.find::<reject::MethodNotAllowed>().is_some() {
         Problem::new(
             StatusCode::METHOD_NOT_ALLOWED,

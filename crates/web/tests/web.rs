@@ -136,7 +136,7 @@ const GOOD: &str = r#"{"org":"940740000911","applicant":{"name":"Ministry"}}"#;
 async fn bad_bodies_get_a_problem_naming_the_field_and_change_nothing() {
     let app = spawn_app(egov_testkit::redis().await).await;
     let cases = [
-        ("{not json", 400, None, "not valid JSON"),
+        ("{not json", 400, Some("body"), "not valid JSON"),
         (
             r#"{"org":"940740000911","applicant":{"name":"M","extra":1}}"#,
             400,
@@ -152,15 +152,22 @@ async fn bad_bodies_get_a_problem_naming_the_field_and_change_nothing() {
         (
             r#"{"org":"940740000911"}"#,
             400,
-            None,
+            Some("applicant"),
             "missing field `applicant`",
         ),
         (
             r#"{"org":"940740000911","applicant":{"name":"M"}} trailing"#,
             400,
-            None,
+            Some("body"),
             "trailing",
         ),
+        (
+            r#"{"org":"940740000911","applicant":{"name":"M","name":"N"}}"#,
+            400,
+            Some("applicant.name"),
+            "duplicate field `name`",
+        ),
+        (r#"{"org":"#, 400, Some("body"), "EOF"),
     ];
     for (body, status, field, needle) in cases {
         let (s, h, p) = post(&app, body, None).await;

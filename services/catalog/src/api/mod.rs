@@ -79,8 +79,10 @@ fn view(e: &Entry) -> Value {
     })
 }
 
-/// A page of sorted-set index `index`, each member an entry, as `{items, next}`.
-async fn page(ctx: &Ctx, index: &str, p: Page) -> Result<ApiResponse, Problem> {
+/// A page of sorted-set index `index`, each member an entry, as `{items, next}`; `cursor` is
+/// the name the endpoint documents for its cursor parameter (`after`, or `since` for the change
+/// feed), which a refusal names.
+async fn page(ctx: &Ctx, index: &str, p: Page, cursor: &str) -> Result<ApiResponse, Problem> {
     let limit = p.limit.unwrap_or(50);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(Problem::bad_request(format!("limit is 1 to {MAX_PAGE}")).field("limit"));
@@ -89,7 +91,7 @@ async fn page(ctx: &Ctx, index: &str, p: Page) -> Result<ApiResponse, Problem> {
         None => None,
         Some(c) => Some(
             egov_store::split_cursor(c)
-                .ok_or_else(|| Problem::bad_request("not a cursor of this list").field("after"))?,
+                .ok_or_else(|| Problem::bad_request("not a cursor of this list").field(cursor))?,
         ),
     };
     let (members, more) = ctx
@@ -127,7 +129,7 @@ fn entries(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = Rejec
     warp::path!("api" / "v1" / "registries" / String / "entries")
         .and(warp::get())
         .and(reader(&ctx))
-        .and(warp::query::<Page>())
+        .and(egov_web::query::<Page>())
         .then(move |registry: String, _: Principal, p: Page| {
             let ctx = ctx.clone();
             async move {
@@ -135,7 +137,7 @@ fn entries(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = Rejec
                     Ok(r) => r,
                     Err(e) => return (*e).into(),
                 };
-                page(&ctx, &listed_index(r.as_str()), p)
+                page(&ctx, &listed_index(r.as_str()), p, "after")
                     .await
                     .unwrap_or_else(Into::into)
             }
@@ -148,7 +150,7 @@ fn entry(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = Rejecti
     warp::path!("api" / "v1" / "registries" / String / "entry")
         .and(warp::get())
         .and(reader(&ctx))
-        .and(warp::query::<KeyQuery>())
+        .and(egov_web::query::<KeyQuery>())
         .then(move |registry: String, _: Principal, q: KeyQuery| {
             let ctx = ctx.clone();
             async move {
@@ -164,7 +166,9 @@ fn entry(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = Rejecti
                 let id = entry_id(r.as_str(), &q.key);
                 match ctx.store.load::<Entry>(ENTRY, &id).await {
                     Ok(Some(l)) => ApiResponse::json(StatusCode::OK, &view(&l.state)),
-                    Ok(None) => Problem::not_found(format!("no entry {:?} in {r}", q.key)).into(),
+                    Ok(None) => Problem::not_found(format!("no entry {:?} in {r}", q.key))
+                        .field("key")
+                        .into(),
                     Err(e) => store_problem(e).into(),
                 }
             }
@@ -177,10 +181,14 @@ fn changes(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = Rejec
     warp::path!("api" / "v1" / "registry-changes")
         .and(warp::get())
         .and(reader(&ctx))
-        .and(warp::query::<Page>())
+        .and(egov_web::query::<Page>())
         .then(move |_: Principal, p: Page| {
             let ctx = ctx.clone();
-            async move { page(&ctx, CHANGES, p).await.unwrap_or_else(Into::into) }
+            async move {
+                page(&ctx, CHANGES, p, "since")
+                    .await
+                    .unwrap_or_else(Into::into)
+            }
         })
 }
 
@@ -215,7 +223,7 @@ fn ict_services(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = 
     warp::path!("api" / "v1" / "ict-services")
         .and(warp::get())
         .and(reader(&ctx))
-        .and(warp::query::<CatalogQuery>())
+        .and(egov_web::query::<CatalogQuery>())
         .then(move |_: Principal, q: CatalogQuery| {
             let ctx = ctx.clone();
             async move { catalog_page(&ctx, q).await.unwrap_or_else(Into::into) }
@@ -298,9 +306,9 @@ fn ict_service(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = R
                         }
                         ApiResponse::json(StatusCode::OK, &v)
                     }
-                    Ok(None) => {
-                        Problem::not_found(format!("no ICT service {id} in the Catalog")).into()
-                    }
+                    Ok(None) => Problem::not_found(format!("no ICT service {id} in the Catalog"))
+                        .field("id")
+                        .into(),
                     Err(e) => store_problem(e).into(),
                 }
             }
@@ -514,7 +522,7 @@ fn search_route(
     warp::path!("api" / "v1" / "search")
         .and(warp::get())
         .and(reader(ctx))
-        .and(warp::query::<SearchQuery>())
+        .and(egov_web::query::<SearchQuery>())
         .then(move |_: Principal, q: SearchQuery| {
             let search = search.clone();
             async move {
@@ -552,7 +560,7 @@ fn similar_route(
     warp::path!("api" / "v1" / "trusted-software" / "similar")
         .and(warp::get())
         .and(reader(ctx))
-        .and(warp::query::<SimilarQuery>())
+        .and(egov_web::query::<SimilarQuery>())
         .then(move |_: Principal, q: SimilarQuery| {
             let search = search.clone();
             async move {

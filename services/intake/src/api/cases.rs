@@ -377,10 +377,21 @@ async fn case_view(ctx: &Ctx, id: &str, p: &Principal) -> Result<ApiResponse, Pr
                 .field("roles"),
         );
     }
-    let not_found = || Problem::not_found(format!("no case {id}"));
-    if id.parse::<egov_kernel::CaseId>().is_err() {
-        return Err(not_found());
-    }
+    // An id is parsed before it goes near a key, as at every other service, and read in its
+    // canonical spelling (a ULID is case-insensitive: the same case, whichever way it is
+    // written).
+    let id = match id.parse::<egov_kernel::CaseId>() {
+        Ok(id) => id.to_string(),
+        Err(e) => {
+            return Err(
+                Problem::new(StatusCode::BAD_REQUEST, "invalid-id", "Not an id")
+                    .field("id")
+                    .detail(e.to_string()),
+            );
+        }
+    };
+    let id = id.as_str();
+    let not_found = || Problem::not_found(format!("no case {id}")).field("id");
     let case = load(ctx, id).await?.ok_or_else(not_found)?;
     if !examiner && case.org != p.org.to_string() {
         return Err(not_found());

@@ -19,8 +19,18 @@ use crate::Ctx;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Move {
+    /// Required (a body without it is not taken as `null`).
+    #[serde(deserialize_with = "present")]
     now: Option<String>,
 }
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)
+}
+
+/// The years a development clock may be moved to: those any procedure's dates are plausible
+/// in (a clock in 1800 or 9999 would only put every term and calendar look-up out of range).
+const YEARS: std::ops::RangeInclusive<i16> = 2000..=2100;
 
 fn enabled(ctx: &Arc<Ctx>) -> impl Filter<Extract = (), Error = Rejection> + Clone + use<> {
     let on = ctx.platform.dev_clock.is_some();
@@ -65,7 +75,17 @@ pub(crate) fn routes(
         .map(move |p: Principal, m: Posted<Move>| {
             let to = match m.body.value.now.as_deref().map(time::parse) {
                 None => None,
-                Some(Ok(ts)) => Some(ts),
+                Some(Ok(ts)) if YEARS.contains(&time::local_date(ts).year()) => Some(ts),
+                Some(Ok(ts)) => {
+                    return Problem::bad_request(format!(
+                        "{} is outside the years {} to {} a development clock is moved in",
+                        time::format(ts),
+                        YEARS.start(),
+                        YEARS.end()
+                    ))
+                    .field("now")
+                    .into();
+                }
                 Some(Err(e)) => {
                     return Problem::bad_request(format!("not an RFC 3339 instant with its offset: {e}"))
                         .field("now")

@@ -48,7 +48,9 @@ pub(crate) fn openapi(defs: &Registry, dev_clock: bool) -> Value {
             "description": "A state body reads its own cases; the authorized body, the service integrator, the operator read any.",
             "security": [{"bearer": []}],
             "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "The case"}, "404": {"$ref": "#/components/responses/Problem"}}
+            "responses": {"200": {"description": "The case"}, "400": {"$ref": "#/components/responses/Problem"},
+                          "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"},
+                          "404": {"$ref": "#/components/responses/Problem"}}
         }}),
     );
     paths.insert(

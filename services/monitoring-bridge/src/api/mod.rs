@@ -298,7 +298,9 @@ fn message(api: Arc<Api>) -> impl Filter<Extract = (ApiResponse,), Error = Rejec
                         }
                         ApiResponse::json(StatusCode::OK, &view)
                     }
-                    Ok(_) => Problem::not_found(format!("no message {id}")).into(),
+                    Ok(_) => Problem::not_found(format!("no message {id}"))
+                        .field("id")
+                        .into(),
                     Err(r) => problem(r).into(),
                 }
             }
@@ -365,7 +367,7 @@ fn log(api: Arc<Api>) -> impl Filter<Extract = (ApiResponse,), Error = Rejection
             api.ctx.platform.verifier.clone(),
             AUDITORS,
         ))
-        .and(warp::query::<Page>())
+        .and(egov_web::query::<Page>())
         .then(move |_: Principal, p: Page| {
             let api = api.clone();
             async move {

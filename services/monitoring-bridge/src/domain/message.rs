@@ -207,7 +207,20 @@ impl Document {
     pub fn parse(op: Operation, message: &Value) -> Result<Self, Refused> {
         fn de<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, Refused> {
             serde_path_to_error::deserialize(v).map_err(|e| {
-                let path = e.path().to_string();
+                let mut path = e.path().to_string();
+                let detail = e.into_inner().to_string();
+                // A missing member is named by the message, not the path (which stops at the
+                // object that lacks it).
+                if let Some(name) = detail
+                    .strip_prefix("missing field `")
+                    .and_then(|rest| rest.split('`').next())
+                {
+                    path = if path == "." {
+                        name.to_owned()
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                }
                 Refused {
                     status: 400,
                     field: if path == "." {
@@ -216,7 +229,7 @@ impl Document {
                         format!("message.{path}")
                     },
                     rule: None,
-                    detail: e.into_inner().to_string(),
+                    detail,
                 }
             })
         }

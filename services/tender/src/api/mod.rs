@@ -105,7 +105,7 @@ async fn load(api: &Api, id: &str) -> Result<Tender, Problem> {
         .await
         .map_err(store_problem)?
         .map(|l| l.state)
-        .ok_or_else(|| Problem::not_found(format!("no tender {id}")))
+        .ok_or_else(|| Problem::not_found(format!("no tender {id}")).field("id"))
 }
 
 /// `GET /api/v1/tenders`: every tender, in the order this service first recorded it.
@@ -116,7 +116,7 @@ fn list(api: Arc<Api>) -> impl Filter<Extract = (ApiResponse,), Error = Rejectio
             api.ctx.platform.verifier.clone(),
             reader(),
         ))
-        .and(warp::query::<Page>())
+        .and(egov_web::query::<Page>())
         .then(move |_: Principal, p: Page| {
             let api = api.clone();
             async move {
@@ -226,7 +226,7 @@ fn feed(api: Arc<Api>) -> impl Filter<Extract = (ApiResponse,), Error = Rejectio
             api.ctx.platform.verifier.clone(),
             reader(),
         ))
-        .and(warp::query::<Page>())
+        .and(egov_web::query::<Page>())
         .and(base_url(api.public_url.clone()))
         .then(move |_: Principal, p: Page, base: String| {
             let api = api.clone();
