@@ -1181,12 +1181,12 @@ fn token_cases(w: &World, endpoints: &[Endpoint]) -> Vec<Case> {
         for (what, auth, status, field) in w.tokens.attacks(role, org) {
             out.push(e.case("token", what).auth(auth).want(status, field));
         }
-        // An Accept the services cannot produce changes nothing about a refusal.
+        // An Accept the services cannot produce is refused before anything else is looked at.
         out.push(
-            e.case("token", "no token, Accept: application/xml")
+            e.case("protocol", "no token, Accept: application/xml")
                 .auth(Auth::None)
                 .header("accept", "application/xml")
-                .want(401, "Authorization"),
+                .want(406, "Accept"),
         );
     }
     out
@@ -3371,8 +3371,8 @@ async fn every_endpoint_refuses_bad_input_with_a_problem_naming_the_field_and_ch
         diff(&before, &after).chars().take(300).collect::<String>()
     );
 
-    // What an unsupported Accept gets on a request that is otherwise fine: no endpoint
-    // negotiates, every one answers JSON (reported here, not asserted).
+    // An unsupported Accept on a request that is otherwise fine: a 406 naming `Accept`, at
+    // every service.
     for (service, path, token) in [
         ("intake", "/api/v1/procedures", sb.clone()),
         ("catalog", "/api/v1/registry-changes", sb.clone()),
@@ -3395,10 +3395,13 @@ async fn every_endpoint_refuses_bad_input_with_a_problem_naming_the_field_and_ch
             .send()
             .await
             .unwrap();
-        eprintln!(
-            "note: GET {service} {path} with Accept: application/xml is answered {} {:?}",
-            r.status().as_u16(),
-            r.headers().get("content-type")
+        assert_eq!(
+            (
+                r.status().as_u16(),
+                r.headers()["content-type"].to_str().unwrap()
+            ),
+            (406, "application/problem+json"),
+            "GET {service} {path} with Accept: application/xml"
         );
     }
 

@@ -354,6 +354,9 @@ where
         })
     });
     ready.insert(1, ("plugins".to_owned(), plugins));
+    // The statuses the shared layers answer, documented by them on every operation.
+    let mut openapi = openapi;
+    egov_web::openapi::complete(&mut openapi);
     // Every 405 names the methods its path admits: the document's operations and ours.
     let allow = egov_web::Routes::from_openapi(&openapi)
         .route("/api/v1/openapi.json", &["get"])

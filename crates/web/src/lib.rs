@@ -16,6 +16,7 @@ mod allow;
 mod body;
 mod health;
 mod idempotency;
+pub mod openapi;
 mod problem;
 mod reply;
 mod server;

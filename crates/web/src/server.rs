@@ -75,11 +75,49 @@ fn request_id(req: &hyper::Request<Incoming>) -> String {
         .map_or_else(|| ulid::Ulid::new().to_string(), str::to_owned)
 }
 
+/// Whether an `Accept` header (absent: anything) takes `application/json` or
+/// `application/problem+json`: a media range `*/*`, `application/*` or either type, with a
+/// `q` above zero.
+pub fn accepts_json(accept: Option<&hyper::header::HeaderValue>) -> bool {
+    let Some(accept) = accept else { return true };
+    let Ok(accept) = accept.to_str() else {
+        return false;
+    };
+    if accept.trim().is_empty() {
+        return true;
+    }
+    accept.split(',').any(|range| {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let refused = parts.any(|p| {
+            let p = p.trim().to_ascii_lowercase();
+            p.strip_prefix("q=")
+                .is_some_and(|q| q.trim().parse::<f32>().map_or(true, |q| q <= 0.0))
+        });
+        !refused
+            && matches!(
+                media.as_str(),
+                "*/*" | "application/*" | "application/json" | "application/problem+json"
+            )
+    })
+}
+
+fn not_acceptable() -> crate::Problem {
+    crate::Problem::new(
+        hyper::StatusCode::NOT_ACCEPTABLE,
+        "not-acceptable",
+        "The answer cannot be given in a type the request accepts",
+    )
+    .field("Accept")
+    .detail("this API answers application/json, and application/problem+json when it refuses")
+}
+
 /// Serves `filter` on `listener` until `shutdown` is cancelled, then stops accepting and waits
 /// up to 10 s for requests in flight. Every rejection becomes a problem reply ([`crate::recover`]);
 /// every response carries `X-Request-Id` (the caller's, when valid, or a new ULID), and every
 /// request runs in an `http` span carrying it. A `405` carries `Allow` from `routes`; a `405`
 /// for a path no route has is answered `404`.
+/// A request under `/api/` whose `Accept` takes no JSON is answered `406` before it is served.
 pub async fn serve<F, R>(
     listener: TcpListener,
     service: &str,
@@ -126,10 +164,19 @@ pub async fn serve<F, R>(
                 let path = req.uri().path().to_owned();
                 let span = info_span!("http", %service, %method, %path, request_id = %rid);
                 let start = Instant::now();
-                let mut resp = REQUEST_ID
-                    .scope(rid.clone(), svc.call(req))
-                    .instrument(span.clone())
-                    .await?;
+                // Every API answer is JSON (or problem+json): a client that takes neither is
+                // told so before the request reaches a handler, so it changes nothing.
+                let refused = path.starts_with("/api/")
+                    && !accepts_json(req.headers().get(hyper::header::ACCEPT));
+                let mut resp = if refused {
+                    REQUEST_ID
+                        .sync_scope(rid.clone(), || warp::Reply::into_response(not_acceptable()))
+                } else {
+                    REQUEST_ID
+                        .scope(rid.clone(), svc.call(req))
+                        .instrument(span.clone())
+                        .await?
+                };
                 if resp.status() == hyper::StatusCode::METHOD_NOT_ALLOWED {
                     match routes.allowed(&path).and_then(|a| a.parse().ok()) {
                         Some(allow) => {

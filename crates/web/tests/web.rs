@@ -334,3 +334,76 @@ async fn a_body_without_a_length_is_411() {
     assert!(out.contains(r#""field":"Content-Length""#), "{out}");
     assert_eq!(app.runs.load(Ordering::SeqCst), 0, "no handler ran");
 }
+
+/// An API request whose `Accept` takes no JSON is a 406 naming `Accept`, and nothing runs.
+#[tokio::test]
+async fn an_accept_without_json_is_406_and_runs_nothing() {
+    let app = spawn_app(egov_testkit::redis().await).await;
+    let c = reqwest::Client::new();
+    let body = r#"{"org":"940740000911","applicant":{"name":"Ministry"}}"#;
+    for (accept, status) in [
+        ("application/xml", 406),
+        ("text/html, application/json;q=0", 406),
+        ("text/csv", 406),
+        ("application/json", 201),
+        ("application/problem+json", 201),
+        ("text/html, */*;q=0.1", 201),
+        ("application/*", 201),
+    ] {
+        let before = app.runs.load(Ordering::SeqCst);
+        let r = c
+            .post(format!("{}/api/v1/things", app.base))
+            .header("content-type", "application/json")
+            .header("accept", accept)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{accept}");
+        if status == 406 {
+            assert_eq!(r.headers()["content-type"], "application/problem+json");
+            let p: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(p["field"], "Accept", "{p}");
+            assert_eq!(app.runs.load(Ordering::SeqCst), before, "{accept}");
+        }
+    }
+    // Outside the API (the probes, Prometheus) nothing is negotiated.
+    let r = c
+        .get(format!("{}/healthz", app.base))
+        .header("accept", "text/plain")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}
+
+/// The shared layers document what they answer on every operation, and keep what a handler
+/// documented.
+#[test]
+fn the_document_is_completed_with_the_shared_layers_statuses() {
+    let mut doc = serde_json::json!({"openapi": "3.1.0", "paths": {
+        "/api/v1/things/{id}": {"post": {
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                           {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"201": {"description": "made"}, "409": {"description": "its own"}}}},
+        "/api/v1/status": {"get": {"responses": {"200": {"description": "up"}}}}
+    }});
+    egov_web::openapi::complete(&mut doc);
+    let post = &doc["paths"]["/api/v1/things/{id}"]["post"]["responses"];
+    let mut got: Vec<&String> = post.as_object().unwrap().keys().collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "201", "400", "401", "403", "404", "406", "409", "411", "413", "415", "422", "503"
+        ]
+    );
+    assert_eq!(post["409"]["description"], "its own");
+    let status = doc["paths"]["/api/v1/status"]["get"]["responses"]
+        .as_object()
+        .unwrap();
+    assert_eq!(status.keys().collect::<Vec<_>>(), ["200", "406"]);
+    assert!(doc["components"]["responses"]["Problem"].is_object());
+}
