@@ -239,12 +239,20 @@ pub fn query<T: DeserializeOwned + Send + 'static>()
         })
 }
 
+/// The longest `Idempotency-Key`.
+pub(crate) const MAX_IDEMPOTENCY_KEY: usize = 255;
+/// An `Idempotency-Key` as [`idempotency_key`] takes it (ECMA 262, for the OpenAPI document):
+/// visible ASCII, `!` to `~`.
+pub(crate) const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]+$";
+
 /// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.
 pub fn idempotency_key() -> impl Filter<Extract = (Option<String>,), Error = Rejection> + Clone {
     warp::header::optional::<String>("idempotency-key").and_then(|k: Option<String>| async move {
         match k {
             Some(k)
-                if k.is_empty() || k.len() > 255 || !k.bytes().all(|b| b.is_ascii_graphic()) =>
+                if k.is_empty()
+                    || k.len() > MAX_IDEMPOTENCY_KEY
+                    || !k.bytes().all(|b| b.is_ascii_graphic()) =>
             {
                 Err(warp::reject::custom(
                     Problem::bad_request(

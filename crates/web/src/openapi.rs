@@ -37,6 +37,7 @@ pub fn complete(doc: &mut Value) {
         };
         for method in METHODS {
             if let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) {
+                idempotency_key_schema(op);
                 let statuses = statuses(path, method, op);
                 let responses = op
                     .entry("responses")
@@ -49,6 +50,25 @@ pub fn complete(doc: &mut Value) {
                         .or_insert_with(|| json!({"$ref": "#/components/responses/Problem"}));
                 }
             }
+        }
+    }
+}
+
+/// An `Idempotency-Key` parameter is described by the rule [`crate::idempotency_key`]
+/// enforces, whatever the handler wrote: a schema that admits a key the filter refuses would
+/// be a hidden rule.
+fn idempotency_key_schema(op: &mut Map<String, Value>) {
+    let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for p in params {
+        if p["in"] == "header"
+            && p["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case("Idempotency-Key"))
+        {
+            p["schema"] = json!({"type": "string", "minLength": 1, "maxLength": crate::body::MAX_IDEMPOTENCY_KEY,
+                                 "pattern": crate::body::IDEMPOTENCY_KEY_PATTERN});
         }
     }
 }

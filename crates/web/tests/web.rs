@@ -401,6 +401,16 @@ fn the_document_is_completed_with_the_shared_layers_statuses() {
         ]
     );
     assert_eq!(post["409"]["description"], "its own");
+    // The key's schema is the rule the filter enforces.
+    let key = &doc["paths"]["/api/v1/things/{id}"]["post"]["parameters"][1]["schema"];
+    assert_eq!(
+        (&key["pattern"], &key["minLength"], &key["maxLength"]),
+        (
+            &serde_json::json!("^[!-~]+$"),
+            &serde_json::json!(1),
+            &serde_json::json!(255)
+        )
+    );
     let status = doc["paths"]["/api/v1/status"]["get"]["responses"]
         .as_object()
         .unwrap();
