@@ -35,10 +35,15 @@ pub fn local_date(ts: Timestamp) -> Date {
 }
 
 /// RFC 3339 text with the local offset, e.g. `2026-03-19T10:00:00+05:00`, to the millisecond
-/// (digits only when not zero).
+/// (digits only when not zero). Before 1924 Almaty kept local mean time, +05:07:48, an offset
+/// RFC 3339 cannot write (it has minutes only): such an instant is written in UTC (`Z`), so the
+/// text always parses back to the same instant (found by the `dates` fuzz target).
 pub fn format(ts: Timestamp) -> String {
     let ts = ts.round(jiff::Unit::Millisecond).unwrap_or(ts);
     let offset = zone().to_offset(ts);
+    if offset.seconds() % 60 != 0 {
+        return ts.to_string();
+    }
     ts.display_with_offset(offset).to_string()
 }
 
@@ -174,6 +179,10 @@ mod tests {
         let ts: Timestamp = "2026-03-19T05:00:00Z".parse().unwrap();
         assert_eq!(format(ts), "2026-03-19T10:00:00+05:00");
         assert_eq!(parse(&format(ts)).unwrap(), ts);
+        // Local mean time (+05:07:48, before 1924) has seconds RFC 3339 cannot write: UTC.
+        let lmt: Timestamp = "1512-02-29T17:00:59.81Z".parse().unwrap();
+        assert_eq!(format(lmt), "1512-02-29T17:00:59.81Z");
+        assert_eq!(parse(&format(lmt)).unwrap(), lmt);
     }
 
     #[test]
