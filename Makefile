@@ -40,7 +40,7 @@ soak: deps plugins
 		mon_9_b_an_outage_holds_only_its_queue_and_everything_arrives_once_in_order
 	EGOV_CRASH_OPS=$(SOAK_OPS) EGOV_CRASH_WORKERS=16 EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins \
 		$(CARGO) test -p egov-e2e --test crash -- --exact --nocapture \
-		crash_and_restart_of_every_process_under_load_loses_nothing_and_does_nothing_twice
+		crash_and_restart_of_every_process_under_load_loses_nothing_does_nothing_twice_and_announces_pl_4
 
 # The Helm chart (charts/egov), checked offline: helm lint, every rendered manifest against the
 # Kubernetes 1.33 schemas, the example ProcedurePlugins against the CRD, and values the schema

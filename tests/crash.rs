@@ -98,16 +98,7 @@ fn crash_child() {
         follow_clock(platform.clone(), home.join("clock"));
         let mut layout = Layout::from_env().unwrap();
         layout.scheduler_tick = Duration::from_millis(100);
-        let nowhere = "http://127.0.0.1:9/messages";
-        layout.monitoring = Some(
-            egov_monitoring_bridge::dev::config(
-                &home.join("monitoring"),
-                layout.monitoring_bridge,
-                nowhere,
-                nowhere,
-            )
-            .unwrap(),
-        );
+        egov_e2e::without_peers(&mut layout, &home);
         let _running = suite::start_one(&platform, &service, &layout, CancellationToken::new())
             .await
             .unwrap();
@@ -462,7 +453,8 @@ async fn pending(conn: &mut redis::aio::ConnectionManager) -> BTreeMap<String, u
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn crash_and_restart_of_every_process_under_load_loses_nothing_and_does_nothing_twice() {
+async fn crash_and_restart_of_every_process_under_load_loses_nothing_does_nothing_twice_and_announces_pl_4()
+ {
     let total_ops = ops();
     let f = Arc::new(Fleet::start().await);
     // 5 decisions per decided application, 1 per one left open.
@@ -559,8 +551,12 @@ async fn crash_and_restart_of_every_process_under_load_loses_nothing_and_does_no
         if i.is_multiple_of(LEFT_OPEN) {
             continue;
         }
-        let c = eventually_case(&f, &ab, case, |c| !events(c, "EntryPut").is_empty()).await;
-        assert_eq!(c["status"], "included", "{case}");
+        // intake's view follows the hosts' events: it may still be catching up (a case that
+        // never gets there fails here after 2 minutes).
+        let c = eventually_case(&f, &ab, case, |c| {
+            c["status"] == "included" && !events(c, "EntryPut").is_empty()
+        })
+        .await;
         let mut per_step: BTreeMap<(String, String), usize> = BTreeMap::new();
         for kind in ["StepOpened", "StepCompleted"] {
             for e in events(&c, kind) {

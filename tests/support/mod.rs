@@ -35,6 +35,21 @@ pub struct Suite {
     http: reqwest::Client,
 }
 
+/// The monitoring bridge of `layout` with the development exchange under `home` and no peer to
+/// reach: its deliveries wait (tests/monitoring.rs runs its own peers).
+pub fn without_peers(layout: &mut Layout, home: &std::path::Path) {
+    let nowhere = "http://127.0.0.1:9/messages";
+    layout.monitoring = Some(
+        egov_monitoring_bridge::dev::config(
+            &home.join("monitoring"),
+            layout.monitoring_bridge,
+            nowhere,
+            nowhere,
+        )
+        .unwrap(),
+    );
+}
+
 /// The application of PL-3.a / PL-F1, signed the day before `day`.
 pub fn application(day: &str) -> Value {
     let signed = day
@@ -117,17 +132,7 @@ impl Suite {
             .with_dev_clock(clock.clone());
         let mut layout = Layout::loopback(0);
         layout.scheduler_tick = Duration::from_millis(50);
-        // No monitoring peer here (tests/monitoring.rs runs its own): deliveries wait.
-        let nowhere = "http://127.0.0.1:9/messages";
-        layout.monitoring = Some(
-            egov_monitoring_bridge::dev::config(
-                &home.join("monitoring"),
-                layout.monitoring_bridge,
-                nowhere,
-                nowhere,
-            )
-            .unwrap(),
-        );
+        without_peers(&mut layout, &home);
         let mut s = Self {
             redis,
             platform,
