@@ -584,7 +584,7 @@ fn flat(v: &redis::Value, out: &mut Vec<String>) {
 /// Every key of the suite's database with a digest of its whole content (type-aware: members
 /// of sets and hashes sorted, every stream entry and its groups' positions, not the consumers'
 /// last-seen times, which a blocking read moves), and the development clock.
-async fn state(conn: &mut redis::aio::ConnectionManager, s: &Suite) -> BTreeMap<String, String> {
+async fn state(conn: &mut egov_bus::Conn, s: &Suite) -> BTreeMap<String, String> {
     use sha2::Digest;
     let mut keys: Vec<String> = redis::cmd("KEYS").arg("*").query_async(conn).await.unwrap();
     keys.retain(|k| !volatile(k));
@@ -660,7 +660,7 @@ fn diff(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> 
 }
 
 /// Waits until the state holds still for a while (what the setup set off has been handled).
-async fn settle(conn: &mut redis::aio::ConnectionManager, s: &Suite) -> BTreeMap<String, String> {
+async fn settle(conn: &mut egov_bus::Conn, s: &Suite) -> BTreeMap<String, String> {
     let mut last = state(conn, s).await;
     let mut still = 0;
     for _ in 0..150 {

@@ -429,7 +429,7 @@ async fn drive(f: &Fleet, counts: &Counts, i: usize) -> String {
 }
 
 /// Pending entries of every consumer group of every stream.
-async fn pending(conn: &mut redis::aio::ConnectionManager) -> BTreeMap<String, u64> {
+async fn pending(conn: &mut egov_bus::Conn) -> BTreeMap<String, u64> {
     let streams: Vec<String> = redis::cmd("KEYS")
         .arg("egov:*:events")
         .query_async(conn)

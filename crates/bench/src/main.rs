@@ -271,7 +271,7 @@ pub(crate) fn median(mut runs: Vec<Run>) -> Box<Run> {
 }
 
 async fn raw_xadd(
-    conn: &redis::aio::ConnectionManager,
+    conn: &egov_bus::Conn,
     fields: &[(&'static str, Vec<u8>)],
     ops: usize,
     c: usize,

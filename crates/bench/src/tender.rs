@@ -456,7 +456,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn last_id(conn: &mut redis::aio::ConnectionManager, stream: &str) -> anyhow::Result<String> {
+async fn last_id(conn: &mut egov_bus::Conn, stream: &str) -> anyhow::Result<String> {
     let r: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
         .arg(stream)
         .arg("+")

@@ -5,8 +5,8 @@ use std::future::Future;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use crate::Conn;
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
 use redis::streams::{
     StreamAutoClaimReply, StreamClaimReply, StreamId, StreamPendingCountReply, StreamReadReply,
 };
@@ -186,11 +186,11 @@ impl Consumer {
         let handler = Arc::new(handler);
         let mut tasks = tokio::task::JoinSet::new();
         for (p, stream) in self.cfg.topic.streams() {
-            let blocking = crate::connect_with_timeout(
-                self.bus.client(),
-                self.cfg.block + crate::COMMAND_TIMEOUT,
-            )
-            .await?;
+            let blocking = self
+                .bus
+                .redis()
+                .connect_with_timeout(self.cfg.block + crate::COMMAND_TIMEOUT)
+                .await?;
             let part = Partition {
                 conn: self.bus.connection(),
                 blocking,
@@ -224,9 +224,9 @@ struct Partition<H> {
     handler: Arc<H>,
     p: u16,
     stream: String,
-    conn: ConnectionManager,
+    conn: Conn,
     /// A connection of its own for the blocking read, so it never delays other commands.
-    blocking: ConnectionManager,
+    blocking: Conn,
     /// Entries of ours that failed, by id: when to deliver again and deliveries so far.
     retries: BTreeMap<String, (Instant, u32)>,
     /// Entries of ours waiting (`HandleError::Wait`): when to try again, deliveries so far.

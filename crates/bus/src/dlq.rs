@@ -21,8 +21,8 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use crate::Conn;
 use redis::Value;
-use redis::aio::ConnectionManager;
 
 use crate::{BusError, Envelope, Topic};
 
@@ -180,10 +180,7 @@ fn id_order(id: &str) -> (u64, u64) {
 }
 
 /// Every entry of dead-letter stream `dlq`, oldest first.
-pub(crate) async fn read_all(
-    conn: &mut ConnectionManager,
-    dlq: &str,
-) -> Result<Vec<DeadLetter>, BusError> {
+pub(crate) async fn read_all(conn: &mut Conn, dlq: &str) -> Result<Vec<DeadLetter>, BusError> {
     let p = partition_in_key(dlq);
     let range: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
         .arg(dlq)
@@ -200,7 +197,7 @@ pub(crate) async fn read_all(
 
 /// The oldest `limit` dead letters of `group` across the partitions of `topic`, oldest first.
 pub(crate) async fn list(
-    conn: &mut ConnectionManager,
+    conn: &mut Conn,
     topic: &Topic,
     group: &str,
     limit: usize,
@@ -228,11 +225,7 @@ pub(crate) async fn list(
 }
 
 /// How many dead letters `group` has across the partitions of `topic`.
-pub(crate) async fn count(
-    conn: &mut ConnectionManager,
-    topic: &Topic,
-    group: &str,
-) -> Result<u64, BusError> {
+pub(crate) async fn count(conn: &mut Conn, topic: &Topic, group: &str) -> Result<u64, BusError> {
     let mut n = 0;
     for p in 0..topic.partitions() {
         let len: u64 = redis::cmd("XLEN")
@@ -246,7 +239,7 @@ pub(crate) async fn count(
 
 /// Dead letter `id` of `group` in partition `partition` of `topic`, if it is there.
 pub(crate) async fn get(
-    conn: &mut ConnectionManager,
+    conn: &mut Conn,
     topic: &Topic,
     group: &str,
     partition: u16,
@@ -268,7 +261,7 @@ pub(crate) async fn get(
 /// Re-drives dead letter `letter` (read from `topic`'s partition) in one atomic step; `None`
 /// when it was re-driven meanwhile.
 pub(crate) async fn redrive(
-    conn: &mut ConnectionManager,
+    conn: &mut Conn,
     topic: &Topic,
     group: &str,
     letter: &DeadLetter,

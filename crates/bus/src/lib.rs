@@ -17,8 +17,11 @@
 //!   also deletes the dead letter and the group's handled mark of the event (see [`dlq`]).
 //! - [`Bus::tail`]: every entry of a topic from given positions, without a group (projections
 //!   each replica keeps for itself, e.g. search).
+//! - [`Redis`] and [`Conn`]: one server or a Redis Cluster (`redis+cluster://…`), writes on a
+//!   cluster answered only once a replica has them (see [`conn`](Redis)).
 //! - W3C trace context travels in every entry ([`trace`]); metrics in [`BusMetrics`].
 
+mod conn;
 mod consumer;
 pub mod dlq;
 mod envelope;
@@ -31,14 +34,13 @@ mod trim;
 
 use std::time::Duration;
 
-use redis::AsyncCommands;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-
+pub use conn::{CLUSTER_SCHEME, Conn, Redis, Wait, slot};
 pub use consumer::{Consumer, ConsumerConfig, Delivery, HandleError, Handler};
 pub use dlq::{DeadLetter, Redriven};
 pub use envelope::{Envelope, EnvelopeError};
 pub use error::BusError;
 pub use metrics::BusMetrics;
+use redis::AsyncCommands;
 pub use tail::Tail;
 pub use topic::Topic;
 
@@ -46,43 +48,34 @@ pub use topic::Topic;
 /// production Redis fsyncs every write (`appendfsync always`).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Opens a reconnecting connection for ordinary (non-blocking) commands.
-pub async fn connect(client: &redis::Client) -> Result<ConnectionManager, BusError> {
-    connect_with_timeout(client, COMMAND_TIMEOUT).await
-}
-
-async fn connect_with_timeout(
-    client: &redis::Client,
-    timeout: Duration,
-) -> Result<ConnectionManager, BusError> {
-    let cfg = ConnectionManagerConfig::new()
-        .set_response_timeout(Some(timeout))
-        .set_connection_timeout(Some(Duration::from_secs(2)))
-        .set_number_of_retries(3);
-    Ok(client.get_connection_manager_with_config(cfg).await?)
+/// Opens a reconnecting connection for ordinary (non-blocking) commands to `redis` (a
+/// [`Redis`], or a `redis::Client` for one server).
+pub async fn connect(redis: impl Into<Redis>) -> Result<Conn, BusError> {
+    redis.into().connect_with_timeout(COMMAND_TIMEOUT).await
 }
 
 /// A handle on the bus: publishing, consumers, trimming. Cheap to clone.
 #[derive(Clone)]
 pub struct Bus {
-    client: redis::Client,
-    conn: ConnectionManager,
+    redis: Redis,
+    conn: Conn,
     metrics: BusMetrics,
 }
 
 impl Bus {
     /// A bus on `client`, counting into `metrics`.
-    pub async fn new(client: redis::Client, metrics: BusMetrics) -> Result<Self, BusError> {
-        let conn = connect(&client).await?;
+    pub async fn new(redis: impl Into<Redis>, metrics: BusMetrics) -> Result<Self, BusError> {
+        let redis = redis.into();
+        let conn = connect(&redis).await?;
         Ok(Self {
-            client,
+            redis,
             conn,
             metrics,
         })
     }
 
     /// The connection for ordinary commands (shared, multiplexed, reconnecting).
-    pub fn connection(&self) -> ConnectionManager {
+    pub fn connection(&self) -> Conn {
         self.conn.clone()
     }
 
@@ -241,7 +234,8 @@ impl Bus {
         Ok(out)
     }
 
-    pub(crate) fn client(&self) -> &redis::Client {
-        &self.client
+    /// Where Redis is (for connections of one's own).
+    pub fn redis(&self) -> &Redis {
+        &self.redis
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use crate::Conn;
 use redis::streams::{StreamRangeReply, StreamReadReply};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -61,11 +61,10 @@ impl Bus {
         let (tx, rx) = mpsc::channel(4);
         let mut readers = JoinSet::new();
         for ((_, stream), start) in topic.streams().zip(from) {
-            let conn = crate::connect_with_timeout(
-                &self.client,
-                Duration::from_secs(2) + crate::COMMAND_TIMEOUT,
-            )
-            .await?;
+            let conn = self
+                .redis
+                .connect_with_timeout(Duration::from_secs(2) + crate::COMMAND_TIMEOUT)
+                .await?;
             readers.spawn(follow(
                 conn,
                 stream,
@@ -83,7 +82,7 @@ impl Bus {
 }
 
 async fn follow(
-    mut conn: ConnectionManager,
+    mut conn: Conn,
     stream: String,
     mut at: String,
     batch: usize,

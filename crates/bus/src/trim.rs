@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use crate::Conn;
 
 use crate::BusError;
 
@@ -43,7 +43,7 @@ return redis.call('XTRIM', KEYS[1], 'MINID', floor)
 });
 
 pub(crate) async fn trim(
-    conn: &mut ConnectionManager,
+    conn: &mut Conn,
     stream: &str,
     retention: Duration,
 ) -> Result<u64, BusError> {

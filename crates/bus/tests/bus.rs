@@ -102,7 +102,7 @@ fn count(seen: &Seen) -> impl FnMut() -> std::future::Ready<usize> + use<> {
     move || std::future::ready(seen.lock().unwrap().len())
 }
 
-async fn pending(conn: &mut redis::aio::ConnectionManager, group: &str) -> usize {
+async fn pending(conn: &mut egov_bus::Conn, group: &str) -> usize {
     let p: redis::streams::StreamPendingReply =
         conn.xpending(topic().stream(0), group).await.unwrap();
     p.count()
@@ -644,11 +644,7 @@ async fn dead_lettered(bus: &Bus, topic: &Topic, markers: &[&str]) -> Vec<Envelo
     events
 }
 
-async fn entry_fields(
-    conn: &mut redis::aio::ConnectionManager,
-    stream: &str,
-    id: &str,
-) -> Envelope {
+async fn entry_fields(conn: &mut egov_bus::Conn, stream: &str, id: &str) -> Envelope {
     let r: redis::streams::StreamRangeReply = conn.xrange(stream, id, id).await.unwrap();
     Envelope::from_fields(&r.ids[0].map).unwrap()
 }

@@ -14,7 +14,7 @@
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use redis::aio::ConnectionManager;
+use egov_bus::Conn;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 #[derive(Clone)]
 pub enum Leases {
     /// Redis keys, named by each user (with their cluster hash tag).
-    Redis(ConnectionManager),
+    Redis(Conn),
     /// `coordination.k8s.io/v1` Leases named `<prefix>-<purpose>` in `namespace`.
     Kubernetes {
         /// The API client (the pod's service account).
@@ -207,7 +207,7 @@ static RELEASE: LazyLock<redis::Script> = LazyLock::new(|| {
 
 /// Takes or renews the lease at `key` for `owner` for `ttl`; true while `owner` holds it.
 pub async fn hold(
-    conn: &mut ConnectionManager,
+    conn: &mut Conn,
     key: &str,
     owner: &str,
     ttl: Duration,
@@ -223,11 +223,7 @@ pub async fn hold(
 
 /// Gives the lease up at once when `owner` holds it (a clean stop), so another replica need not
 /// wait for it to expire.
-pub async fn release(
-    conn: &mut ConnectionManager,
-    key: &str,
-    owner: &str,
-) -> Result<(), redis::RedisError> {
+pub async fn release(conn: &mut Conn, key: &str, owner: &str) -> Result<(), redis::RedisError> {
     let _: i64 = RELEASE.key(key).arg(owner).invoke_async(conn).await?;
     Ok(())
 }

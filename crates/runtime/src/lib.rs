@@ -93,8 +93,8 @@ pub struct PlatformConfig {
 /// Everything a service needs, connected. Cheap to clone.
 #[derive(Clone)]
 pub struct Platform {
-    /// The Redis client (for connections of one's own).
-    pub client: redis::Client,
+    /// Where Redis is, one server or a cluster (for connections of one's own).
+    pub redis: egov_bus::Redis,
     /// The bus.
     pub bus: Bus,
     /// The token verifier.
@@ -130,10 +130,10 @@ pub struct Platform {
 impl Platform {
     /// Connects to Redis, loads keys, calendar and definitions.
     pub async fn connect(cfg: &PlatformConfig, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
-        let client = redis::Client::open(cfg.redis_url.as_str())
+        let redis = egov_bus::Redis::open(cfg.redis_url.as_str())
             .map_err(|e| StartError::Config(format!("REDIS_URL: {e}")))?;
         let registry = Registry::new();
-        let bus = Bus::new(client.clone(), BusMetrics::new(&registry)?).await?;
+        let bus = Bus::new(redis.clone(), BusMetrics::new(&registry)?).await?;
         let http = HttpMetrics::new(&registry)?;
         let deadlines = DeadlineMetrics::new(&registry)?;
         let verifier = Verifier::new(VerifierConfig::new(
@@ -170,7 +170,7 @@ impl Platform {
         tracing::info!(loaded, dirs = ?cfg.plugins, "procedure variants loaded");
         let leases = lease::Leases::Redis(bus.connection());
         Ok(Self {
-            client,
+            redis,
             bus,
             verifier,
             calendar,

@@ -9,7 +9,7 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use egov_bus::Conn;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -83,7 +83,7 @@ return 0
 /// The idempotency records of one service.
 #[derive(Clone)]
 pub struct IdempotencyRecords {
-    conn: ConnectionManager,
+    conn: Conn,
     service: String,
     /// How long a finished record is kept.
     pub ttl: Duration,
@@ -93,7 +93,7 @@ pub struct IdempotencyRecords {
 
 impl IdempotencyRecords {
     /// Records for `service`, kept 24 h, reservations held 60 s.
-    pub fn new(conn: ConnectionManager, service: impl Into<String>) -> Self {
+    pub fn new(conn: Conn, service: impl Into<String>) -> Self {
         Self {
             conn,
             service: service.into(),

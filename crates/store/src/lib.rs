@@ -26,8 +26,8 @@ mod script;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use egov_bus::Conn;
 use egov_bus::{Envelope, Topic};
-use redis::aio::ConnectionManager;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -180,14 +180,14 @@ pub fn split_cursor(s: &str) -> Option<(f64, &str)> {
 /// The aggregate store of one service.
 #[derive(Clone)]
 pub struct Store {
-    conn: ConnectionManager,
+    conn: Conn,
     topic: Topic,
     applied_window: Duration,
 }
 
 impl Store {
     /// A store writing to `topic` (the owning service's topic).
-    pub fn new(conn: ConnectionManager, topic: Topic) -> Self {
+    pub fn new(conn: Conn, topic: Topic) -> Self {
         Self {
             conn,
             topic,

@@ -4,6 +4,8 @@
 //!   starts one server for the whole run) the test gets a fresh, flushed database of its own on
 //!   that server; otherwise it gets a `redis-server` of its own on a free loopback port.
 //! - [`RedisServer`]: a server the test owns, to kill and restart (durability tests).
+//! - [`RedisCluster`]: a cluster of such servers, three masters and three replicas, whose
+//!   masters a test can kill.
 //! - [`child`]: runs one test function of the current test binary as a separate process, so a
 //!   test can kill a consumer in the middle of its work.
 
@@ -148,6 +150,15 @@ impl RedisServer {
         }
     }
 
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("a running server").id();
+        let ok = Command::new("kill")
+            .args([&format!("-{signal}"), &pid.to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill -{signal} {pid}");
+    }
+
     /// Starts the server again on the same port and data directory (AOF replayed).
     pub fn restart(&mut self) {
         self.kill();
@@ -172,6 +183,273 @@ fn redis_server_binary() -> PathBuf {
         }
     }
     PathBuf::from("redis-server")
+}
+
+/// A Redis Cluster of the test's own: `masters` masters with one replica each, every node a
+/// [`RedisServer`] (AOF, `appendfsync always`) started with `cluster-enabled yes` and joined with
+/// `redis-cli --cluster create`. A node can be killed (its replica takes over after the
+/// cluster's node timeout, 1 s here) and started again (it comes back as a replica).
+pub struct RedisCluster {
+    nodes: Vec<RedisServer>,
+}
+
+impl RedisCluster {
+    /// Starts `2 × masters` nodes and waits until every slot is served.
+    pub fn start(masters: usize) -> Self {
+        let nodes: Vec<RedisServer> = (0..masters * 2)
+            .map(|_| {
+                RedisServer::start_with(&[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-node-timeout",
+                    "1000",
+                    // A replica may always take over, however long it was cut off.
+                    "--cluster-replica-validity-factor",
+                    "0",
+                    // A master with no replica refuses writes at once (NOREPLICAS) rather
+                    // than let each wait out its `WAIT` (see egov_bus::Conn).
+                    "--min-replicas-to-write",
+                    "1",
+                    "--min-replicas-max-lag",
+                    "10",
+                ])
+            })
+            .collect();
+        let addrs: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port()))
+            .collect();
+        let out = Command::new(redis_cli_binary())
+            .args(["--cluster", "create"])
+            .args(&addrs)
+            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            .output()
+            .expect("redis-cli (installed with redis-server)");
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let c = Self { nodes };
+        c.wait_healthy(Duration::from_secs(30));
+        // Every replica in sync with its master before anything is written.
+        let until = Instant::now() + Duration::from_secs(30);
+        while c.nodes.iter().filter(|n| in_sync(&n.url())).count() < masters {
+            assert!(Instant::now() < until, "the replicas did not sync");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        c
+    }
+
+    /// `redis+cluster://` with every node.
+    pub fn url(&self) -> String {
+        let hosts: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port()))
+            .collect();
+        format!("redis+cluster://{}", hosts.join(","))
+    }
+
+    /// The nodes' URLs (`redis://127.0.0.1:PORT`), in the order they were started.
+    pub fn node_urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RedisServer::url).collect()
+    }
+
+    /// The URLs of the nodes that are masters now (killed nodes are left out).
+    pub fn master_urls(&self) -> Vec<String> {
+        self.nodes
+            .iter()
+            .filter(|n| n.child.is_some())
+            .filter(|n| role(&n.url()).as_deref() == Some("master"))
+            .map(RedisServer::url)
+            .collect()
+    }
+
+    /// The index of the node that is the master of `slot` now.
+    pub fn master_of(&self, slot: u16) -> usize {
+        for (i, n) in self.nodes.iter().enumerate() {
+            if n.child.is_none() || role(&n.url()).as_deref() != Some("master") {
+                continue;
+            }
+            let slots: Vec<redis::Value> = redis::cmd("CLUSTER")
+                .arg("SLOTS")
+                .query(&mut sync_conn(&n.url()))
+                .unwrap();
+            for range in slots {
+                let redis::Value::Array(r) = range else {
+                    continue;
+                };
+                let (Some(redis::Value::Int(lo)), Some(redis::Value::Int(hi))) =
+                    (r.first(), r.get(1))
+                else {
+                    continue;
+                };
+                let port = match r.get(2) {
+                    Some(redis::Value::Array(m)) => match m.get(1) {
+                        Some(redis::Value::Int(p)) => *p as u16,
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                if (*lo as u16..=*hi as u16).contains(&slot) && port == n.port() {
+                    return i;
+                }
+            }
+        }
+        panic!("no master serves slot {slot}");
+    }
+
+    /// The index of the node that replicates node `i`.
+    pub fn replica_of(&self, i: usize) -> usize {
+        let id: String = redis::cmd("CLUSTER")
+            .arg("MYID")
+            .query(&mut sync_conn(&self.nodes[i].url()))
+            .unwrap();
+        let nodes: String = redis::cmd("CLUSTER")
+            .arg("NODES")
+            .query(&mut sync_conn(&self.nodes[i].url()))
+            .unwrap();
+        let line = nodes
+            .lines()
+            .find(|l| l.contains("slave") && l.split(' ').nth(3) == Some(id.as_str()))
+            .unwrap_or_else(|| panic!("node {i} has no replica: {nodes}"));
+        self.nodes
+            .iter()
+            .position(|n| line.contains(&format!(":{}@", n.port())))
+            .unwrap()
+    }
+
+    /// Freezes node `i` (SIGSTOP): it takes nothing from its master until [`Self::resume`].
+    pub fn freeze(&mut self, i: usize) {
+        self.nodes[i].signal("STOP");
+    }
+
+    /// Lets a frozen node `i` go on (SIGCONT).
+    pub fn resume(&mut self, i: usize) {
+        self.nodes[i].signal("CONT");
+    }
+
+    /// Kills node `i` (SIGKILL).
+    pub fn kill(&mut self, i: usize) {
+        self.nodes[i].kill();
+    }
+
+    /// Kills node `i` (SIGKILL) and starts it again on its data (AOF, `nodes.conf`).
+    pub fn restart(&mut self, i: usize) {
+        self.nodes[i].restart();
+    }
+
+    /// Kills node `i` (SIGKILL) and returns once its replica has taken over its slots.
+    pub fn fail(&mut self, i: usize) {
+        self.nodes[i].kill();
+        self.wait_taken_over(i);
+    }
+
+    /// Returns once a replica has taken over from node `i`, killed.
+    pub fn wait_taken_over(&self, i: usize) {
+        let port = self.nodes[i].port();
+        // Until the others agree it failed (after the node timeout), the cluster still says ok.
+        let until = Instant::now() + Duration::from_secs(60);
+        loop {
+            let failed = self.nodes.iter().filter(|n| n.child.is_some()).all(|n| {
+                let nodes: String = redis::cmd("CLUSTER")
+                    .arg("NODES")
+                    .query(&mut sync_conn(&n.url()))
+                    .unwrap_or_default();
+                nodes
+                    .lines()
+                    .any(|l| l.contains(&format!(":{port}@")) && l.contains("master,fail"))
+                    || !nodes.contains(&format!(":{port}@"))
+            });
+            let promoted = self
+                .nodes
+                .iter()
+                .filter(|n| n.child.is_some())
+                .filter(|n| role(&n.url()).as_deref() == Some("master"))
+                .count()
+                == self.nodes.len() / 2;
+            if failed && promoted {
+                break;
+            }
+            assert!(Instant::now() < until, "no replica took over from node {i}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.wait_healthy(Duration::from_secs(60));
+    }
+
+    /// Starts node `i` again (it rejoins as a replica) and returns once it is in sync.
+    pub fn recover(&mut self, i: usize) {
+        self.nodes[i].spawn();
+        let url = self.nodes[i].url();
+        let until = Instant::now() + Duration::from_secs(60);
+        while !in_sync(&url) {
+            assert!(
+                Instant::now() < until,
+                "node {i} did not rejoin as a replica"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.wait_healthy(Duration::from_secs(60));
+    }
+
+    /// Waits until every live node says `cluster_state:ok` and sees every slot served.
+    fn wait_healthy(&self, within: Duration) {
+        let until = Instant::now() + within;
+        loop {
+            let ok = self.nodes.iter().filter(|n| n.child.is_some()).all(|n| {
+                let info: String = redis::cmd("CLUSTER")
+                    .arg("INFO")
+                    .query(&mut sync_conn(&n.url()))
+                    .unwrap_or_default();
+                info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:16384")
+            });
+            if ok {
+                return;
+            }
+            assert!(Instant::now() < until, "the cluster did not become healthy");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn sync_conn(url: &str) -> redis::Connection {
+    let client = redis::Client::open(url).unwrap();
+    let c = client
+        .get_connection_with_timeout(Duration::from_secs(2))
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    c.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    c
+}
+
+/// Whether the node at `url` is a replica whose link to its master is up.
+fn in_sync(url: &str) -> bool {
+    let info: String = redis::cmd("INFO")
+        .arg("replication")
+        .query(&mut sync_conn(url))
+        .unwrap_or_default();
+    info.contains("role:slave") && info.contains("master_link_status:up")
+}
+
+/// `master` or `slave` (as `ROLE` says), `None` when the node does not answer.
+fn role(url: &str) -> Option<String> {
+    let client = redis::Client::open(url).ok()?;
+    let mut c = client
+        .get_connection_with_timeout(Duration::from_millis(500))
+        .ok()?;
+    c.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    let v: Vec<redis::Value> = redis::cmd("ROLE").query(&mut c).ok()?;
+    match v.first()? {
+        redis::Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        redis::Value::SimpleString(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn redis_cli_binary() -> PathBuf {
+    redis_server_binary().with_file_name("redis-cli")
 }
 
 /// Where `make plugins` put the built components (`EGOV_PLUGINS_BUILD`, else

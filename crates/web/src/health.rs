@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use egov_bus::Conn;
 use futures::future::BoxFuture;
 use prometheus::{Encoder, Registry, TextEncoder};
-use redis::aio::ConnectionManager;
 use serde_json::json;
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
@@ -14,7 +14,7 @@ use warp::{Filter, Rejection, Reply};
 pub type ReadyCheck = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
 /// Ready when Redis answers `PING`.
-pub fn redis_ready(conn: ConnectionManager) -> (String, ReadyCheck) {
+pub fn redis_ready(conn: Conn) -> (String, ReadyCheck) {
     let check: ReadyCheck = Arc::new(move || {
         let mut conn = conn.clone();
         Box::pin(async move {

@@ -169,7 +169,7 @@ async fn connect(conn: &Connection) -> Result<Bus, Failure> {
     let url = conn.redis.as_deref().ok_or_else(|| {
         Failure::Input("no Redis: set REDIS_URL or give --redis redis://HOST:PORT".into())
     })?;
-    let client = redis::Client::open(url)
+    let client = egov_bus::Redis::open(url)
         .map_err(|e| Failure::Input(format!("--redis / REDIS_URL {url:?}: {e}")))?;
     Bus::new(client, BusMetrics::unregistered())
         .await

@@ -122,7 +122,7 @@ pub fn run(cmd: MonitoringCommand) -> Result<(), Failure> {
                 (Some(f), _) => peer::verify_file(&f)
                     .map_err(|e| Failure::Input(format!("{}: {e}", f.display())))?,
                 (None, Some(url)) => tokio()?.block_on(async {
-                    let client = redis::Client::open(url.as_str())
+                    let client = egov_bus::Redis::open(url.as_str())
                         .map_err(|e| Failure::Input(format!("--redis {url}: {e}")))?;
                     let mut conn = egov_bus::connect(&client).await.map_err(runtime)?;
                     let v = egov_monitoring_bridge::logread::verify(&mut conn)

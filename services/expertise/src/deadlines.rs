@@ -14,7 +14,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use egov_bus::Conn;
 
 use egov_bus::Envelope;
 use egov_events::v1::{Deadline, DeadlineApproaching, DeadlineMissed};
@@ -211,7 +211,7 @@ impl SetScan {
     /// (equal scores by member, as Redis orders them). One `ZRANGE … LIMIT` per key.
     async fn next(
         &mut self,
-        conn: &mut ConnectionManager,
+        conn: &mut Conn,
         keys: &[String],
         max: f64,
         limit: usize,
@@ -409,7 +409,7 @@ mod tests {
     /// Runs ticks of `limit` over `keys` until one handles nothing, removing every member
     /// except `stuck` ones; returns the members each tick handled.
     async fn ticks(
-        conn: &mut ConnectionManager,
+        conn: &mut Conn,
         keys: &[String],
         max: f64,
         limit: usize,

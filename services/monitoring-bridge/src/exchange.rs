@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use base64::Engine;
 use egov_auth::Principal;
+use egov_bus::Conn;
 use egov_events::monitoring::{Category, Certified, Message, MessageType, Queued, Signed};
 use egov_kernel::{Bin, Clock, Role, time};
 use egov_signature::{Refusal, Signer, Verified, Verifier};
 use prost::Message as _;
-use redis::aio::ConnectionManager;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
@@ -43,7 +43,7 @@ pub struct Bridge {
     /// The one writer.
     pub journal: Journal,
     /// For reads.
-    pub conn: ConnectionManager,
+    pub conn: Conn,
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// Wakes a destination's deliverer when its queue grows.

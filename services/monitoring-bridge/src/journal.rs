@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, LazyLock};
 
-use redis::aio::ConnectionManager;
+use egov_bus::Conn;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::domain::log::{Entry, Fact, Head};
@@ -183,7 +183,7 @@ pub struct Journal {
 impl Journal {
     /// Starts the writer on `conn`; `now` stamps the entries (local time, MON-10).
     pub fn start(
-        conn: ConnectionManager,
+        conn: Conn,
         now: Arc<dyn Fn() -> String + Send + Sync>,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(4096);
@@ -203,13 +203,13 @@ impl Journal {
 }
 
 /// Reads the head.
-pub async fn head(conn: &mut ConnectionManager) -> Result<Head, redis::RedisError> {
+pub async fn head(conn: &mut Conn) -> Result<Head, redis::RedisError> {
     let s: Option<String> = redis::cmd("GET").arg(head_key()).query_async(conn).await?;
     Ok(s.as_deref().and_then(Head::parse).unwrap_or_default())
 }
 
 async fn writer(
-    mut conn: ConnectionManager,
+    mut conn: Conn,
     mut rx: mpsc::Receiver<(Job, oneshot::Sender<Outcome>)>,
     now: Arc<dyn Fn() -> String + Send + Sync>,
 ) {

@@ -92,11 +92,11 @@ async fn start_with(
         .local_addr()
         .map_err(|e| StartError::Bind(listen, e))?;
     let ctx = egov_runtime::ServiceContext::new(&platform, NAME);
-    let conn = egov_bus::connect(&platform.client).await?;
+    let conn = egov_bus::connect(&platform.redis).await?;
     let clock = platform.clock.clone();
     let stamp = clock.clone();
     let (journal, journal_task) = journal::Journal::start(
-        egov_bus::connect(&platform.client).await?,
+        egov_bus::connect(&platform.redis).await?,
         Arc::new(move || egov_kernel::time::format(stamp.now())),
     );
     let routes = exchange.routes();

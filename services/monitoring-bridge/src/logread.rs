@@ -1,7 +1,7 @@
 //! Reading the log back: pages for the API, and the whole chain for `egov monitoring
 //! verify-log` (MON-9.a).
 
-use redis::aio::ConnectionManager;
+use egov_bus::Conn;
 
 use crate::domain::log::{self, Break, Entry, Head};
 use crate::journal;
@@ -9,7 +9,7 @@ use crate::journal;
 /// A page of the log from `start` (`-`, or `(<stream id>` for after it): (stream id, entry or
 /// `None` when unreadable).
 pub async fn page(
-    conn: &mut ConnectionManager,
+    conn: &mut Conn,
     start: &str,
     limit: usize,
 ) -> Result<Vec<(String, Option<Entry>)>, redis::RedisError> {
@@ -47,7 +47,7 @@ pub struct Verification {
 const VERIFY_PAGE: usize = 2_000;
 
 /// Reads the whole log and its head and checks the chain.
-pub async fn verify(conn: &mut ConnectionManager) -> Result<Verification, redis::RedisError> {
+pub async fn verify(conn: &mut Conn) -> Result<Verification, redis::RedisError> {
     let kept: Option<String> = redis::cmd("GET")
         .arg(journal::head_key())
         .query_async(conn)
