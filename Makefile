@@ -32,7 +32,8 @@ test: deps plugins chart
 # The long runs of what `make test` runs short: the monitoring IS down for 10 minutes while
 # 10,000 messages queue for it (MON-9.b); the bridge killed with SIGKILL meanwhile. Then
 # 100,000 operations (SOAK_OPS) through the five services as processes while each, and Redis,
-# is killed with SIGKILL and started again; the counts are printed.
+# is killed with SIGKILL and started again, on one Redis and on a Redis Cluster (where a master
+# is killed and its replica takes over); the counts are printed.
 SOAK_OPS ?= 100000
 soak: deps plugins
 	EGOV_MON_OUTAGE_SECS=600 EGOV_MON_MESSAGES=10000 EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins \
@@ -41,6 +42,9 @@ soak: deps plugins
 	EGOV_CRASH_OPS=$(SOAK_OPS) EGOV_CRASH_WORKERS=16 EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins \
 		$(CARGO) test -p egov-e2e --test crash -- --exact --nocapture \
 		crash_and_restart_of_every_process_under_load_loses_nothing_does_nothing_twice_and_announces_pl_4
+	EGOV_CRASH_OPS=$(SOAK_OPS) EGOV_CRASH_WORKERS=16 EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins \
+		$(CARGO) test -p egov-e2e --test crash -- --exact --nocapture \
+		on_a_redis_cluster_crash_restart_and_a_master_failover_under_load_lose_nothing_and_do_nothing_twice
 
 # The Helm chart (charts/egov), checked offline: helm lint, every rendered manifest against the
 # Kubernetes 1.33 schemas, the example ProcedurePlugins against the CRD, and values the schema

@@ -14,6 +14,11 @@
 //! - the deadlines that fell due while expertise (the scheduler) was down were announced once
 //!   it came back (PL-4), once each.
 //!
+//! The second test does all of it on a Redis Cluster of six `redis-server`s (three masters,
+//! three replicas, `redis-cli --cluster create`), where Redis's restart becomes a master killed
+//! under load and its replica taking over (see `egov_bus::Conn` for what makes that lose
+//! nothing acknowledged: `WAIT` for one replica, `min-replicas-to-write 1`).
+//!
 //! `EGOV_CRASH_OPS` sets the operations driven (default 600; `make soak` runs 100,000) and
 //! `EGOV_CRASH_WORKERS` how many cases are driven at once (default 6).
 
@@ -122,9 +127,38 @@ fn follow_clock(platform: Platform, file: PathBuf) {
     });
 }
 
+/// Where the fleet keeps its data: one Redis, or a cluster of three masters and three replicas.
+enum Storage {
+    One(egov_testkit::TestRedis),
+    Cluster(egov_testkit::RedisCluster),
+}
+
+impl Storage {
+    fn url(&self) -> String {
+        match self {
+            Self::One(r) => r.url.clone(),
+            Self::Cluster(c) => c.url(),
+        }
+    }
+
+    /// One Redis: SIGKILL and started again (AOF replayed). A cluster: the master of
+    /// expertise's partition 0 SIGKILLed, its replica taking over, then the old master back as
+    /// a replica (until then the new master refuses writes: it has no replica).
+    fn crash(&mut self) {
+        match self {
+            Self::One(r) => r.server().unwrap().restart(),
+            Self::Cluster(c) => {
+                let victim = c.master_of(egov_bus::slot(b"expertise.0"));
+                c.fail(victim);
+                c.recover(victim);
+            }
+        }
+    }
+}
+
 /// The five processes, Redis, and what it takes to reach them.
 struct Fleet {
-    redis: std::sync::Mutex<egov_testkit::TestRedis>,
+    redis: std::sync::Mutex<Storage>,
     redis_url: String,
     home: PathBuf,
     layout: Layout,
@@ -134,8 +168,12 @@ struct Fleet {
 }
 
 impl Fleet {
-    async fn start() -> Self {
-        let redis = egov_testkit::redis_own();
+    async fn start(cluster: bool) -> Self {
+        let redis = if cluster {
+            Storage::Cluster(egov_testkit::RedisCluster::start(3))
+        } else {
+            Storage::One(egov_testkit::redis_own())
+        };
         let home = std::env::temp_dir().join(format!("egov-crash-{}", ulid::Ulid::new()));
         let keys = DevKeys::load_or_create(&home).unwrap();
         egov_runtime::sealing::create_dev_key(&home.join("dev-sealing-key")).unwrap();
@@ -149,7 +187,7 @@ impl Fleet {
         layout.catalog = at(port(3));
         layout.monitoring_bridge = at(port(4));
         let f = Self {
-            redis_url: redis.url.clone(),
+            redis_url: redis.url(),
             redis: std::sync::Mutex::new(redis),
             home,
             layout,
@@ -455,8 +493,21 @@ async fn pending(conn: &mut egov_bus::Conn) -> BTreeMap<String, u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn crash_and_restart_of_every_process_under_load_loses_nothing_does_nothing_twice_and_announces_pl_4()
  {
+    crash_and_restart(false).await;
+}
+
+/// The same on a Redis Cluster (three masters, three replicas): the Perechen path end to end
+/// across the masters, and instead of Redis's restart a master killed under load, its replica
+/// taking over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_a_redis_cluster_crash_restart_and_a_master_failover_under_load_lose_nothing_and_do_nothing_twice()
+ {
+    crash_and_restart(true).await;
+}
+
+async fn crash_and_restart(cluster: bool) {
     let total_ops = ops();
-    let f = Arc::new(Fleet::start().await);
+    let f = Arc::new(Fleet::start(cluster).await);
     // 5 decisions per decided application, 1 per one left open.
     let per_block = (LEFT_OPEN - 1) * 5 + 1;
     let cases_n = (total_ops * LEFT_OPEN).div_ceil(per_block);
@@ -500,7 +551,12 @@ async fn crash_and_restart_of_every_process_under_load_loses_nothing_does_nothin
         let acked = counts.acknowledged.load(Ordering::Relaxed);
         match SERVICES.iter().find(|s| *s == victim) {
             Some(service) => f.crash(service).await,
-            None => f.redis.lock().unwrap().server().unwrap().restart(),
+            None => {
+                let f = f.clone();
+                tokio::task::spawn_blocking(move || f.redis.lock().unwrap().crash())
+                    .await
+                    .unwrap()
+            }
         }
         survived.push((*victim, acked));
     }
@@ -513,8 +569,9 @@ async fn crash_and_restart_of_every_process_under_load_loses_nothing_does_nothin
     assert_eq!(done.len(), cases_n);
 
     let ab = f.token(Role::AuthorizedBody, MINISTRY);
-    let client = redis::Client::open(f.redis_url.as_str()).unwrap();
-    let mut conn = egov_bus::connect(&client).await.unwrap();
+    let mut conn = egov_bus::connect(egov_bus::Redis::open(&f.redis_url).unwrap())
+        .await
+        .unwrap();
     // Every acknowledged submission is one case, and there are no others.
     // (intake's own copies: each service keeps the cases it hosts steps of.)
     // (the hashes, not their `:history` and `:projection` streams)
@@ -621,8 +678,13 @@ async fn crash_and_restart_of_every_process_under_load_loses_nothing_does_nothin
 
     let acked = counts.acknowledged.load(Ordering::Relaxed);
     println!(
-        "crash test: {acked} operations acknowledged in {elapsed:.1?} ({} cases, {} decided, {} left for PL-4), \
+        "crash test{}: {acked} operations acknowledged in {elapsed:.1?} ({} cases, {} decided, {} left for PL-4), \
          {} attempts retried, {} decisions found recorded on a retry, {} cases at intake",
+        if cluster {
+            " (Redis Cluster, 3 masters + 3 replicas)"
+        } else {
+            ""
+        },
         cases_n,
         decided,
         open.len(),
@@ -631,12 +693,21 @@ async fn crash_and_restart_of_every_process_under_load_loses_nothing_does_nothin
         case_keys.len(),
     );
     for (victim, acked) in &survived {
+        let victim = match *victim {
+            "redis" if cluster => "the Redis master of {expertise.0} (its replica took over)",
+            v => v,
+        };
         println!("  killed {victim} after {acked} acknowledged operations: all {acked} present");
     }
     println!(
         "  {} PL-4 deadlines fell due with expertise down, each announced once after it came back",
         open.len()
     );
+    if let Storage::Cluster(c) = &*f.redis.lock().unwrap() {
+        let keys = c.keys_per_master();
+        assert!(keys.len() == 3 && keys.iter().all(|n| *n > 0), "{keys:?}");
+        println!("  keys on each of the three masters: {keys:?}");
+    }
     for (_, mut c) in f.children.lock().unwrap().drain() {
         let _ = c.kill();
         let _ = c.wait();

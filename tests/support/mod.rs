@@ -106,7 +106,27 @@ impl Suite {
 
     /// Starts the suite with exactly these plugin directories.
     pub async fn start_plugins(local: &str, plugins: Vec<std::path::PathBuf>) -> Self {
-        let redis = egov_testkit::redis().await;
+        Self::start_on(egov_testkit::redis().await, local, plugins).await
+    }
+
+    /// Starts the suite on a Redis Cluster of its own (three masters, three replicas), with the
+    /// plugins of [`Suite::start`].
+    pub async fn start_on_cluster(local: &str) -> Self {
+        let plugins = vec![
+            egov_testkit::plugins_dir().join("variants"),
+            egov_testkit::plugins_dir().join("demo"),
+        ];
+        let redis = tokio::task::spawn_blocking(egov_testkit::redis_cluster)
+            .await
+            .unwrap();
+        Self::start_on(redis, local, plugins).await
+    }
+
+    async fn start_on(
+        redis: egov_testkit::TestRedis,
+        local: &str,
+        plugins: Vec<std::path::PathBuf>,
+    ) -> Self {
         let home = std::env::temp_dir().join(format!("egov-e2e-{}", ulid::Ulid::new()));
         let keys = DevKeys::load_or_create(&home).unwrap();
         let cfg = PlatformConfig {
@@ -240,7 +260,9 @@ impl Suite {
 
     /// Every key in the suite's Redis database.
     pub async fn keys(&self) -> Vec<String> {
-        let mut conn = egov_bus::connect(&self.redis.client()).await.unwrap();
+        let mut conn = egov_bus::connect(egov_bus::Redis::open(&self.redis.url).unwrap())
+            .await
+            .unwrap();
         let mut keys: Vec<String> = redis::cmd("KEYS")
             .arg("*")
             .query_async(&mut conn)

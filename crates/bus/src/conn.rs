@@ -3,6 +3,7 @@
 //! - [`Redis`]: where Redis is, parsed from the URL every service is given (`REDIS_URL`):
 //!   `redis://host:port[/db]` is one server; `redis+cluster://host:port,host:port,…` is a
 //!   cluster, reached through any of the nodes listed (the others are discovered).
+//!   `rediss://` and `rediss+cluster://` for TLS, verified against the system's roots.
 //! - [`Conn`]: a multiplexed, reconnecting connection to either. It is what every crate and
 //!   service holds; commands go through [`redis::aio::ConnectionLike`] as with any redis-rs
 //!   connection, so the code above does not know which it is talking to.
@@ -32,6 +33,8 @@ use crate::BusError;
 
 /// The scheme of a cluster URL.
 pub const CLUSTER_SCHEME: &str = "redis+cluster://";
+/// The scheme of a cluster URL whose nodes speak TLS.
+pub const TLS_CLUSTER_SCHEME: &str = "rediss+cluster://";
 
 /// How many replicas must hold a write before a cluster connection answers it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,8 +86,13 @@ impl Redis {
     /// Parses `url`: `redis://…` (one server, any URL redis-rs takes) or
     /// `redis+cluster://[user:password@]host:port[,host:port…][?wait_replicas=N&wait_timeout_ms=T]`.
     pub fn open(url: &str) -> Result<Self, RedisError> {
-        let Some(rest) = url.strip_prefix(CLUSTER_SCHEME) else {
-            return Ok(Self(Kind::Single(redis::Client::open(url)?)));
+        let (rest, scheme) = match (
+            url.strip_prefix(CLUSTER_SCHEME),
+            url.strip_prefix(TLS_CLUSTER_SCHEME),
+        ) {
+            (Some(rest), _) => (rest, "redis"),
+            (_, Some(rest)) => (rest, "rediss"),
+            _ => return Ok(Self(Kind::Single(redis::Client::open(url)?))),
         };
         let bad =
             |why: String| RedisError::from((ErrorKind::InvalidClientConfig, "cluster URL", why));
@@ -99,7 +107,7 @@ impl Redis {
             if host.is_empty() || host.contains('/') {
                 return Err(bad(format!("{host:?} is not host:port")));
             }
-            let node = format!("redis://{auth}{host}");
+            let node = format!("{scheme}://{auth}{host}");
             // Each node is checked as a URL of its own.
             redis::Client::open(node.as_str())?;
             nodes.push(node);
@@ -376,6 +384,16 @@ mod tests {
                 .unwrap()
                 .is_cluster()
         );
+        assert!(
+            !Redis::open("rediss://:pw@redis.example.kz:6380/0")
+                .unwrap()
+                .is_cluster()
+        );
+        let r = Redis::open("rediss+cluster://:pw@n0:6379,n1:6379").unwrap();
+        let Kind::Cluster { nodes, .. } = &r.0 else {
+            unreachable!()
+        };
+        assert_eq!(nodes, &["rediss://:pw@n0:6379", "rediss://:pw@n1:6379"]);
         for bad in [
             "redis+cluster://",
             "redis+cluster://h:1,,h:2",

@@ -19,15 +19,26 @@ pub const SUITE_DATABASES: u32 = 4096;
 
 /// An isolated Redis for one test. Keeps its server (if any) alive while it lives.
 pub struct TestRedis {
-    /// The URL, database included.
+    /// The URL, database included (`redis+cluster://…` for a cluster).
     pub url: String,
     server: Option<RedisServer>,
+    cluster: Option<RedisCluster>,
 }
 
 impl TestRedis {
-    /// A client for this Redis.
+    /// A client for this Redis (one server; for a cluster open [`Self::url`] with
+    /// `egov_bus::Redis::open`).
     pub fn client(&self) -> redis::Client {
+        assert!(
+            self.cluster.is_none(),
+            "a cluster: use egov_bus::Redis::open"
+        );
         redis::Client::open(self.url.as_str()).expect("test redis url is valid")
+    }
+
+    /// The cluster, when this is one.
+    pub fn cluster(&mut self) -> Option<&mut RedisCluster> {
+        self.cluster.as_mut()
     }
 
     /// The server, when this test owns one.
@@ -55,12 +66,27 @@ pub async fn redis() -> TestRedis {
         let db_client = redis::Client::open(url.as_str()).unwrap();
         let mut c = db_client.get_multiplexed_async_connection().await.unwrap();
         let _: () = redis::cmd("FLUSHDB").query_async(&mut c).await.unwrap();
-        return TestRedis { url, server: None };
+        return TestRedis {
+            url,
+            server: None,
+            cluster: None,
+        };
     }
     let server = RedisServer::start();
     TestRedis {
         url: server.url(),
         server: Some(server),
+        cluster: None,
+    }
+}
+
+/// A Redis Cluster of the test's own: three masters, three replicas (see [`RedisCluster`]).
+pub fn redis_cluster() -> TestRedis {
+    let cluster = RedisCluster::start(3);
+    TestRedis {
+        url: cluster.url(),
+        server: None,
+        cluster: Some(cluster),
     }
 }
 
@@ -70,6 +96,7 @@ pub fn redis_own() -> TestRedis {
     TestRedis {
         url: server.url(),
         server: Some(server),
+        cluster: None,
     }
 }
 
@@ -265,6 +292,14 @@ impl RedisCluster {
             .filter(|n| n.child.is_some())
             .filter(|n| role(&n.url()).as_deref() == Some("master"))
             .map(RedisServer::url)
+            .collect()
+    }
+
+    /// How many keys each master holds now (`DBSIZE`).
+    pub fn keys_per_master(&self) -> Vec<u64> {
+        self.master_urls()
+            .iter()
+            .map(|u| redis::cmd("DBSIZE").query(&mut sync_conn(u)).unwrap())
             .collect()
     }
 

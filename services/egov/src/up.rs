@@ -27,7 +27,8 @@ pub struct UpArgs {
     /// The project folder for Redis data and development keys.
     #[arg(long, env = "EGOV_HOME", default_value = ".egov")]
     home: PathBuf,
-    /// An external Redis; when absent, egov starts its own.
+    /// An external Redis (redis://HOST:PORT/DB) or Redis Cluster
+    /// (redis+cluster://HOST:PORT,HOST:PORT,...); when absent, egov starts its own.
     #[arg(long, env = "REDIS_URL")]
     redis_url: Option<String>,
     /// The port of the Redis egov starts (loopback only).
