@@ -50,6 +50,11 @@ pub fn text_pattern() -> String {
     format!("^{TEXT_CHAR}*{VISIBLE_CHAR}{TEXT_CHAR}*$")
 }
 
+/// A line that may also be empty (an optional query).
+pub fn line_or_empty_pattern() -> String {
+    format!("^({LINE_CHAR}*{VISIBLE_CHAR}{LINE_CHAR}*)?$")
+}
+
 /// A text that may also be empty (a string of a submitted document, `check_document`).
 pub fn text_or_empty_pattern() -> String {
     format!("^({TEXT_CHAR}*{VISIBLE_CHAR}{TEXT_CHAR}*)?$")
@@ -189,6 +194,9 @@ mod tests {
         });
         check(&line_pattern(), Some(Line::MAX), |s| Line::parse(s).is_ok());
         check(&text_pattern(), Some(Text::MAX), |s| Text::parse(s).is_ok());
+        check(&line_or_empty_pattern(), Some(Line::MAX), |s| {
+            s.is_empty() || Line::parse(s).is_ok()
+        });
         check(&text_or_empty_pattern(), Some(Text::MAX), |s| {
             s.is_empty() || Text::parse(s).is_ok()
         });
