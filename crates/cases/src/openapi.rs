@@ -112,3 +112,76 @@ fn paths(schemas: &mut Schemas) -> Value {
                 "responses": {"200": {"description": "The case's progress"}}}}
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schema of `pointer` in the document, with the document's components beside it.
+    fn validator(doc: &Value, pointer: &str) -> jsonschema::Validator {
+        let mut schema = doc.pointer(pointer).expect("a schema").clone();
+        schema["components"] = doc["components"].clone();
+        jsonschema::draft202012::new(&schema).expect("a valid schema")
+    }
+
+    fn nested(levels: usize) -> Value {
+        (0..levels).fold(json!("x"), |v, _| json!([v]))
+    }
+
+    /// The completion body's schema is generated from `Completion`; this holds the two together:
+    /// each body is valid by the schema exactly when it deserializes.
+    #[test]
+    fn the_completion_schema_admits_what_the_handler_reads() {
+        let doc = document("expertise", "0", json!({}));
+        let schema = validator(
+            &doc,
+            "/paths/~1api~1v1~1tasks~1{id}~1complete/post/requestBody/content/application~1json/schema",
+        );
+        for body in [
+            json!({"outcome": "forward-to-si"}),
+            json!({"outcome": ""}),
+            json!({"outcome": "a b"}),
+            json!({"outcome": "ok", "note": "two\nlines"}),
+            json!({"outcome": "ok", "note": " \t "}),
+            json!({"outcome": "ok", "note": null}),
+            json!({"outcome": "ok", "reasons": ["one", "two"]}),
+            json!({"outcome": "ok", "reasons": ["line\nbreak"]}),
+            json!({"outcome": "ok", "reasons": [""]}),
+            json!({"outcome": "ok", "inputs": {"portal_items": {"1": true, "2": "yes"}}}),
+            json!({"outcome": "ok", "inputs": {"bad key": 1}}),
+            json!({"outcome": "ok", "inputs": {"k": ""}}),
+            json!({"outcome": "ok", "inputs": {"k": "\u{1b}[2J"}}),
+            json!({"outcome": "ok", "inputs": {"k": nested(7)}}),
+            json!({"outcome": "ok", "inputs": {"k": nested(8)}}),
+            json!({"outcome": "ok", "inputs": {"k": (0..7).fold(json!([]), |v, _| json!([v]))}}),
+            json!({"outcome": "ok", "other": 1}),
+            json!({"note": "no outcome"}),
+        ] {
+            let read = serde_json::from_value::<crate::tasks::Completion>(body.clone()).is_ok();
+            assert_eq!(schema.is_valid(&body), read, "{body}");
+        }
+    }
+
+    /// An input into a slot: an object of names, texts (or empty), at most eight levels.
+    #[test]
+    fn the_input_schema_admits_what_check_document_does() {
+        let doc = document("tender", "0", json!({}));
+        let schema = validator(
+            &doc,
+            "/paths/~1api~1v1~1cases~1{id}~1inputs~1{slot}/post/requestBody/content/application~1json/schema",
+        );
+        for body in [
+            json!({"price": "100.50", "items": [{"a": 1}]}),
+            json!({"price": ""}),
+            json!({"price": " "}),
+            json!({"bad key": 1}),
+            json!({"k": nested(6)}),
+            json!({"k": nested(7)}),
+            json!({"k": (0..6).fold(json!({}), |v, _| json!({"a": v}))}),
+            json!({"k": (0..7).fold(json!({}), |v, _| json!({"a": v}))}),
+        ] {
+            let read = egov_procedure::check_document(&body, "", 1).is_ok();
+            assert_eq!(schema.is_valid(&body), read, "{body}");
+        }
+    }
+}
