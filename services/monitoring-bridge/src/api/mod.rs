@@ -452,10 +452,32 @@ pub(crate) fn openapi() -> Value {
                 "400": problem, "401": problem, "403": problem, "404": problem, "409": problem, "413": problem, "415": problem, "422": problem}}})
     };
     use egov_kernel::schema;
-    let ulid = schema::ulid();
+    // The documents' ids in their canonical form only (another spelling would name the same
+    // message under another key); the path takes either case.
+    let ulid = json!({"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$", "description": "A ULID in its canonical form (upper case)"});
     let bin = schema::bin();
     let name = schema::name();
     let line = schema::line(egov_kernel::Line::MAX);
+    // What `check_json` admits in an application's form and a response's result: an object
+    // whose keys are names and strings texts, with at most eight levels below it.
+    let level = |d: usize| json!({"$ref": format!("#/components/schemas/MonitoringJson{d}")});
+    let mut levels = serde_json::Map::new();
+    for d in 0..=8 {
+        let mut s = json!({
+            "type": ["object", "array", "string", "number", "boolean", "null"],
+            "pattern": schema::text_pattern(), "minLength": 1, "maxLength": egov_kernel::Text::MAX,
+            "propertyNames": name,
+        });
+        if d < 8 {
+            s["items"] = level(d + 1);
+            s["additionalProperties"] = level(d + 1);
+        } else {
+            s["maxItems"] = json!(0);
+            s["maxProperties"] = json!(0);
+        }
+        levels.insert(format!("MonitoringJson{d}"), s);
+    }
+    let object = json!({"type": "object", "allOf": [level(0)]});
     let instant =
         json!({"type": "string", "format": "date-time", "description": "RFC 3339 with its offset"});
     let secret = json!({"type": "boolean", "default": false, "description": "true declares state-secret content, which is refused (MON-2)"});
@@ -480,17 +502,18 @@ pub(crate) fn openapi() -> Value {
                 "Category 3: an application for a public service with electronic copies of the documents not obtained from state bodies' systems (MON-7.2), to the provider through the monitoring IS (MON-5.3); the result is correlated and shown on the application",
                 "state-corporation, service-provider (its own services)",
                 json!({"type": "object", "additionalProperties": false, "required": ["id", "application", "service", "provider", "recipient", "form"],
-                    "properties": {"id": ulid, "application": name, "service": name, "provider": bin, "recipient": bin, "form": {"type": "object"},
+                    "properties": {"id": ulid, "application": name, "service": name, "provider": bin, "recipient": bin, "form": object,
                         "documents": {"type": "array", "maxItems": 20, "description": "Electronic copies of documents, each at most 2 MiB; the whole body at most 16 MiB", "items": {"type": "object", "additionalProperties": false,
                             "required": ["name", "media_type", "content", "sha256"],
-                            "properties": {"name": line, "media_type": line,
-                                "content": {"type": "string", "contentEncoding": "base64", "pattern": BASE64}, "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}}}},
+                            "properties": {"name": line, "media_type": {"type": "string", "pattern": "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$", "maxLength": egov_kernel::Line::MAX},
+                                "content": {"type": "string", "contentEncoding": "base64", "pattern": BASE64, "minLength": 4, "maxLength": 2_796_200},
+                                "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "SHA-256 of the content's bytes (422 when it is not)"}}}},
                         "state_secret": secret}})),
             "/api/v1/monitoring/responses": signed(
                 "Category 2: a provider's IS's \"response\" to a \"request\" it received (MON-7.5), to the monitoring IS",
                 "service-provider (the provider the request went to)",
                 json!({"type": "object", "additionalProperties": false, "required": ["id", "correlation", "result"],
-                    "properties": {"id": ulid, "correlation": ulid, "result": {"type": "object"}, "state_secret": secret}})),
+                    "properties": {"id": ulid, "correlation": ulid, "result": object, "state_secret": secret}})),
             "/api/v1/monitoring/inbox": {"post": {
                 "summary": "Signed messages from the monitoring IS (a Batch of Signed, proto/egov/monitoring/v1): \"request\" messages to providers' IS (MON-7.4), answers to requests for information and results of applications (MON-5.2, MON-5.3). Taken in order; a message received before with the same bytes is acknowledged as a duplicate",
                 "security": [{"bearer": []}],
@@ -505,7 +528,7 @@ pub(crate) fn openapi() -> Value {
             "/api/v1/monitoring/messages/{id}": {"get": {
                 "summary": "A message's state (queued, delivered, answered, refused) and its answer",
                 "security": [{"bearer": []}],
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": ulid}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": schema::ulid()}],
                 "responses": {"200": {"description": "The message"}, "400": problem, "401": problem, "403": problem, "404": problem}}},
             "/api/v1/monitoring/queues": {"get": {
                 "summary": "Each destination's queue: depth, oldest message's age, refused messages, delivery state (MON-9.b)",
@@ -525,6 +548,7 @@ pub(crate) fn openapi() -> Value {
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": levels,
             "responses": {"Problem": {"description": "RFC 9457 problem naming the field and the rule",
                 "content": {"application/problem+json": {"schema": {"type": "object"}}}}}
         }
