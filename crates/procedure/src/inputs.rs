@@ -79,7 +79,8 @@ pub fn check_document(v: &Value, path: &str, depth: usize) -> Result<(), String>
 }
 
 /// The JSON Schema of what [`check_document`] admits at `depth`: a reference to the component
-/// `Document<depth>` (each level refers to the next), the components added to the generator's definitions (the deepest level holds no member).
+/// `Document<depth>`, each level referring to the next (the deepest holds no member), the
+/// components added to the generator's definitions.
 pub fn document_schema(generator: &mut SchemaGenerator, depth: usize) -> Schema {
     let path = generator.settings().definitions_path.to_string();
     let reference = |d: usize| json!({"$ref": format!("#{path}/Document{d}")});

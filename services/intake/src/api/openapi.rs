@@ -32,46 +32,43 @@ pub(crate) fn openapi(defs: &Registry, today: Date, dev_clock: bool) -> Value {
         }
     }
     for (d, i) in &chosen {
-        let d = d.clone();
         let intake = &d.intakes[*i];
-        {
-            let schema = match &intake.form {
-                IntakeForm::Graph(form) => graph_schema(form),
-                // OpenAPI 3.1 schemas are JSON Schema 2020-12: the form as the variant wrote
-                // it, its `x-rule`s included, with what intake checks before the variant sees
-                // a submission (`check_document`, `check_lines`) written into it.
-                IntakeForm::Schema(s) => {
-                    let mut form = s.document.clone();
-                    host_rules(&mut form, &mut schemas, 1);
-                    form
-                }
-            };
-            let mut responses = json!({
-                "201": {"description": "Recorded; the case id and its location"},
-                "400": {"$ref": "#/components/responses/Problem"},
-                "401": {"$ref": "#/components/responses/Problem"},
-                "403": {"$ref": "#/components/responses/Problem"},
-                "413": {"$ref": "#/components/responses/Problem"},
-                "415": {"$ref": "#/components/responses/Problem"},
-                "422": {"$ref": "#/components/responses/Problem"}
-            });
-            // A form whose values are taken once (`x-unique`): a second submission is a 409.
-            if let IntakeForm::Schema(s) = &intake.form
-                && let Ok(Some(_)) = s.unique()
-            {
-                responses["409"] = json!({"$ref": "#/components/responses/Problem"});
+        let schema = match &intake.form {
+            IntakeForm::Graph(form) => graph_schema(form),
+            // OpenAPI 3.1 schemas are JSON Schema 2020-12: the form as the variant wrote
+            // it, its `x-rule`s included, with what intake checks before the variant sees
+            // a submission (`check_document`, `check_lines`) written into it.
+            IntakeForm::Schema(s) => {
+                let mut form = s.document.clone();
+                host_rules(&mut form, &mut schemas, 1);
+                form
             }
-            paths.insert(
-                format!("/api/v1/{}", intake.path),
-                json!({"post": {
-                    "summary": format!("Submit: {} ({})", intake.title, intake.rule),
-                    "description": format!("Role: {}. Variant chosen by the day of submission; this document lists {} {}.", intake.role, d.id, d.version),
-                    "security": [{"bearer": []}],
-                    "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 255}}],
-                    "requestBody": {"required": true, "content": {"application/json": {"schema": schema}}},
-                    "responses": responses}}),
-            );
+        };
+        let mut responses = json!({
+            "201": {"description": "Recorded; the case id and its location"},
+            "400": {"$ref": "#/components/responses/Problem"},
+            "401": {"$ref": "#/components/responses/Problem"},
+            "403": {"$ref": "#/components/responses/Problem"},
+            "413": {"$ref": "#/components/responses/Problem"},
+            "415": {"$ref": "#/components/responses/Problem"},
+            "422": {"$ref": "#/components/responses/Problem"}
+        });
+        // A form whose values are taken once (`x-unique`): a second submission is a 409.
+        if let IntakeForm::Schema(s) = &intake.form
+            && let Ok(Some(_)) = s.unique()
+        {
+            responses["409"] = json!({"$ref": "#/components/responses/Problem"});
         }
+        paths.insert(
+            format!("/api/v1/{}", intake.path),
+            json!({"post": {
+                "summary": format!("Submit: {} ({})", intake.title, intake.rule),
+                "description": format!("Role: {}. Variant chosen by the day of submission; this document lists {} {}.", intake.role, d.id, d.version),
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 255}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": schema}}},
+                "responses": responses}}),
+        );
     }
     paths.insert(
         "/api/v1/cases/{id}".into(),
