@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 # nextest when present (parallel, one process per test), cargo test otherwise.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "nextest run --workspace --no-fail-fast" || echo "test --workspace --no-fail-fast")
 
-.PHONY: up test lint bench soak fuzz deps build plugins chart image
+.PHONY: up test lint bench soak fuzz deps build plugins chart image openapi-check
 
 deps:
 	@scripts/deps
@@ -28,6 +28,13 @@ up: deps plugins
 test: deps plugins chart
 	$(CARGO) test -q --manifest-path plugins/Cargo.toml -p perechen -p service-model -p terms-of-reference -p lifecycle -p tender -p egov-plugin-sdk
 	EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins scripts/with-redis $(CARGO) $(TEST_RUNNER)
+	scripts/openapi-check
+
+# Every service's OpenAPI document against the live suite with Schemathesis (installed from
+# PyPI into a venv under target/ when missing): every operation, all checks, zero failures
+# (OPENAPI_CHECK_EXAMPLES per operation, default 25; what is allowed and why: ARCHITECTURE.md).
+openapi-check: deps plugins
+	scripts/openapi-check
 
 # The long runs of what `make test` runs short: the monitoring IS down for 10 minutes while
 # 10,000 messages queue for it (MON-9.b); the bridge killed with SIGKILL meanwhile. Then

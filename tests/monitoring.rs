@@ -781,7 +781,7 @@ async fn mon_bad_input_is_refused_with_its_rule_and_changes_nothing() {
             reports,
             corp.clone(),
             future,
-            400,
+            422,
             Some("MON-ORD-5"),
             "message.at",
         ),

@@ -129,7 +129,7 @@ pub(crate) struct Page {
 
 /// A cursor: the score and the task id of the last item of the previous page.
 fn parse_cursor(s: &str) -> Option<(f64, TaskId)> {
-    let (score, id) = egov_store::split_cursor(s)?;
+    let (score, id) = egov_web::cursor::parse(s, |m| m.parse::<TaskId>().is_ok())?;
     Some((score, id.parse().ok()?))
 }
 
@@ -276,7 +276,7 @@ pub(crate) fn get(
 }
 
 /// The decision on a step.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Completion {
     outcome: Name,

@@ -49,10 +49,16 @@ macro_rules! ulid_id {
         impl FromStr for $name {
             type Err = IdError;
             fn from_str(s: &str) -> Result<Self, IdError> {
-                Ulid::from_string(s).map(Self).map_err(|_| IdError {
+                let bad = || IdError {
                     what: $what,
                     got: s.chars().take(40).collect(),
-                })
+                };
+                // 26 base32 digits hold 130 bits: a first digit past 7 does not fit in 128
+                // and the ulid crate would wrap it into another spelling of a smaller id.
+                if !s.starts_with(['0', '1', '2', '3', '4', '5', '6', '7']) {
+                    return Err(bad());
+                }
+                Ulid::from_string(s).map(Self).map_err(|_| bad())
             }
         }
 
@@ -242,6 +248,10 @@ mod tests {
         assert_eq!(id.to_string().parse::<CaseId>(), Ok(id));
         let e = "not-a-ulid".parse::<EventId>().unwrap_err();
         assert_eq!(e.what, "event id");
+        // 130 bits do not fit: no second spelling of an id by its first digit.
+        let s = id.to_string();
+        assert!(format!("8{}", &s[1..]).parse::<CaseId>().is_err());
+        assert!(format!("Z{}", &s[1..]).parse::<CaseId>().is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod bin;
 pub mod calendar;
 pub mod id;
 pub mod role;
+pub mod schema;
 pub mod term;
 pub mod text;
 pub mod time;

@@ -4,8 +4,11 @@
 //! the facts mean is the variant's to check: a step takes inputs only through its `check`.
 
 use egov_kernel::{Name, Text};
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 /// The inputs of one completion.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -72,6 +75,53 @@ pub fn check_document(v: &Value, path: &str, depth: usize) -> Result<(), String>
             check_document(x, &child(k), depth + 1)
         }),
         _ => Ok(()),
+    }
+}
+
+/// The JSON Schema of what [`check_document`] admits at `depth`: a reference to the component
+/// `Document<depth>`, each level referring to the next (the deepest holds no member), the
+/// components added to the generator's definitions.
+pub fn document_schema(generator: &mut SchemaGenerator, depth: usize) -> Schema {
+    let path = generator.settings().definitions_path.to_string();
+    let reference = |d: usize| json!({"$ref": format!("#{path}/Document{d}")});
+    for d in depth..=StepInputs::MAX_DEPTH {
+        let name = format!("Document{d}");
+        if generator.definitions().contains_key(&name) {
+            continue;
+        }
+        let mut schema = json!({
+            "description": format!("JSON at level {d} of at most {}: object keys are names, strings texts (or empty)", StepInputs::MAX_DEPTH),
+            "type": ["object", "array", "string", "number", "boolean", "null"],
+            "pattern": egov_kernel::schema::text_or_empty_pattern(),
+            "maxLength": Text::MAX,
+            "propertyNames": egov_kernel::schema::name(),
+        });
+        if d < StepInputs::MAX_DEPTH {
+            schema["items"] = reference(d + 1);
+            schema["additionalProperties"] = reference(d + 1);
+        } else {
+            // The deepest level holds only empty arrays and objects.
+            schema["maxItems"] = json!(0);
+            schema["maxProperties"] = json!(0);
+        }
+        generator.definitions_mut().insert(name, schema);
+    }
+    Schema::try_from(reference(depth)).expect("an object")
+}
+
+impl JsonSchema for StepInputs {
+    fn schema_name() -> Cow<'static, str> {
+        "StepInputs".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let value = document_schema(generator, 1).to_value();
+        Schema::try_from(json!({
+            "type": "object",
+            "description": "Facts given with the outcome, checked by the variant",
+            "propertyNames": egov_kernel::schema::name(),
+            "additionalProperties": value,
+        }))
+        .expect("an object")
     }
 }
 

@@ -21,5 +21,5 @@ pub use definition::{
 };
 pub use definitions::{Definitions, SelectError};
 pub use egov_plugin_host::{Contract, Engine, EngineConfig, Limits, Plugin, PluginError, wit2};
-pub use inputs::{StepInputs, check_document};
+pub use inputs::{StepInputs, check_document, document_schema};
 pub use registry::{FailureReason, Pin, Registry, RevisionState, RevisionStatus, parse_manifest};

@@ -122,6 +122,12 @@ pub enum SearchError {
     /// The query is not one (the field is `q`).
     #[error("the query is not valid: {0}")]
     Syntax(String),
+    /// The functionality sought names no significant word to compare (three letters or more,
+    /// not a stop word): the question of LC-14 sp.3 cannot be asked of it.
+    #[error(
+        "name the functionality in words (at least one of three letters or more, not a stop word)"
+    )]
+    NoWords,
     /// A parameter is out of its bounds (the field is named).
     #[error("{field}: {message}")]
     Bounds {
@@ -393,10 +399,10 @@ impl SearchIndex {
                 message: format!("limit is 1 to {MAX_LIMIT}"),
             });
         }
-        if r.q.len() > MAX_QUERY {
+        if r.q.chars().count() > MAX_QUERY {
             return Err(SearchError::Bounds {
                 field: "q",
-                message: format!("a query is at most {MAX_QUERY} bytes"),
+                message: format!("a query is at most {MAX_QUERY} characters"),
             });
         }
         let fingerprint = fingerprint(r);
@@ -411,9 +417,10 @@ impl SearchIndex {
         let text: Box<dyn Query> = if r.q.trim().is_empty() {
             Box::new(AllQuery)
         } else {
-            self.parser()
-                .parse_query(&r.q)
-                .map_err(|e| SearchError::Syntax(e.to_string()))?
+            // Read leniently: what the syntax cannot read (an unbalanced parenthesis, an
+            // unknown field) matches nothing rather than refusing a query typed into a box,
+            // whose grammar no schema can state.
+            self.parser().parse_query_lenient(&r.q).0
         };
         let query = self.filtered(text, &r.filters);
         let searcher = self.reader.searcher();
@@ -490,19 +497,15 @@ impl SearchIndex {
         description: &str,
         limit: usize,
     ) -> Result<Vec<Hit>, SearchError> {
-        if description.len() > 4 * MAX_QUERY {
+        if description.chars().count() > 4 * MAX_QUERY {
             return Err(SearchError::Bounds {
                 field: "functionality",
-                message: format!("at most {} bytes", 4 * MAX_QUERY),
+                message: format!("at most {} characters", 4 * MAX_QUERY),
             });
         }
         let words = significant_words(description);
         if words.is_empty() {
-            return Err(SearchError::Bounds {
-                field: "functionality",
-                message: "name the functionality in words (at least one of three letters or more)"
-                    .into(),
-            });
+            return Err(SearchError::NoWords);
         }
         let f = self.f;
         let mut clauses: Vec<Box<dyn Query>> = Vec::new();

@@ -14,6 +14,7 @@
 
 mod allow;
 mod body;
+pub mod cursor;
 mod health;
 mod idempotency;
 pub mod openapi;

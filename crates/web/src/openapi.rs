@@ -3,7 +3,55 @@
 //! (the token, the roles, the `Accept`, the body's length, size and type, the idempotency key,
 //! `If-Match`, storage being unavailable) is documented here, once, by the code that answers it.
 
+use schemars::{JsonSchema, SchemaGenerator, generate::SchemaSettings};
 use serde_json::{Map, Value, json};
+
+/// Request body schemas generated from the handlers' Rust types (`schemars`), their named
+/// parts kept as `#/components/schemas/...` of the document they go into.
+pub struct Schemas(SchemaGenerator);
+
+impl Default for Schemas {
+    fn default() -> Self {
+        let mut settings = SchemaSettings::draft2020_12();
+        settings.definitions_path = "/components/schemas".into();
+        settings.meta_schema = None;
+        Self(settings.into_generator())
+    }
+}
+
+impl Schemas {
+    /// The schema of `T` (a reference to its component, or inline for the kernel's types).
+    pub fn of<T: JsonSchema>(&mut self) -> Value {
+        self.0.subschema_for::<T>().to_value()
+    }
+
+    /// The generator, for schemas written by hand that keep components of their own.
+    pub fn generator(&mut self) -> &mut SchemaGenerator {
+        &mut self.0
+    }
+
+    /// Adds the components the schemas refer to to `doc`'s `components.schemas`.
+    pub fn into_document(mut self, doc: &mut Value) {
+        let defs = self.0.take_definitions(true);
+        if defs.is_empty() {
+            return;
+        }
+        let schemas = doc
+            .as_object_mut()
+            .expect("a document")
+            .entry("components")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("components is an object")
+            .entry("schemas")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("components.schemas is an object");
+        for (k, v) in defs {
+            schemas.entry(k).or_insert(v);
+        }
+    }
+}
 
 const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 

@@ -34,8 +34,9 @@ pub struct UpArgs {
     /// The port of the Redis egov starts (loopback only).
     #[arg(long, env = "EGOV_REDIS_PORT", default_value_t = 6390)]
     redis_port: u16,
-    /// The first of five consecutive ports for the services (intake, expertise, tender,
-    /// catalog, monitoring-bridge), on 127.0.0.1.
+    /// The first of seven consecutive ports on 127.0.0.1: the five services (intake,
+    /// expertise, tender, catalog, monitoring-bridge), then the two development monitoring
+    /// peers.
     #[arg(long, env = "EGOV_FIRST_PORT", default_value_t = 8081)]
     first_port: u16,
     /// Directories of procedure-variant plugins (`make plugins` builds them), `:`-separated.

@@ -60,7 +60,11 @@ pub async fn start(
         NAME,
         listener,
         api::routes(ctx.clone()),
-        api::openapi(&platform.definitions, platform.dev_clock.is_some()),
+        api::openapi(
+            &platform.definitions,
+            egov_kernel::time::local_date(platform.clock.now()),
+            platform.dev_clock.is_some(),
+        ),
         ready,
         shutdown,
     ));

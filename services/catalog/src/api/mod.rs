@@ -71,6 +71,22 @@ fn registry_name(s: &str) -> Result<Name, Box<Problem>> {
     Name::parse(s).map_err(|e| Box::new(Problem::bad_request(e.to_string()).field("registry")))
 }
 
+/// A member of a registry's index and of the change feed: an entry id (`entry_id`).
+fn is_entry(m: &str) -> bool {
+    m.rsplit_once('.').is_some_and(|(registry, digest)| {
+        Name::is_valid(registry)
+            && digest.len() == 32
+            && digest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// The pattern of an entry id.
+const ENTRY_MEMBER: &str = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\.[0-9a-f]{32}";
+/// The pattern of a Catalog entry's id (a ULID).
+const ICT_MEMBER: &str = "[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}";
+
 fn view(e: &Entry) -> Value {
     json!({
         "registry": e.registry, "key": e.key, "body": e.body, "listed": e.listed,
@@ -82,7 +98,13 @@ fn view(e: &Entry) -> Value {
 /// A page of sorted-set index `index`, each member an entry, as `{items, next}`; `cursor` is
 /// the name the endpoint documents for its cursor parameter (`after`, or `since` for the change
 /// feed), which a refusal names.
-async fn page(ctx: &Ctx, index: &str, p: Page, cursor: &str) -> Result<ApiResponse, Problem> {
+async fn page(
+    ctx: &Ctx,
+    index: &str,
+    p: Page,
+    cursor: &str,
+    member: fn(&str) -> bool,
+) -> Result<ApiResponse, Problem> {
     let limit = p.limit.unwrap_or(50);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(Problem::bad_request(format!("limit is 1 to {MAX_PAGE}")).field("limit"));
@@ -90,7 +112,7 @@ async fn page(ctx: &Ctx, index: &str, p: Page, cursor: &str) -> Result<ApiRespon
     let after = match p.after.as_deref() {
         None => None,
         Some(c) => Some(
-            egov_store::split_cursor(c)
+            egov_web::cursor::parse(c, member)
                 .ok_or_else(|| Problem::bad_request("not a cursor of this list").field(cursor))?,
         ),
     };
@@ -137,7 +159,7 @@ fn entries(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = Rejec
                     Ok(r) => r,
                     Err(e) => return (*e).into(),
                 };
-                page(&ctx, &listed_index(r.as_str()), p, "after")
+                page(&ctx, &listed_index(r.as_str()), p, "after", is_entry)
                     .await
                     .unwrap_or_else(Into::into)
             }
@@ -158,8 +180,8 @@ fn entry(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = Rejecti
                     Ok(r) => r,
                     Err(e) => return (*e).into(),
                 };
-                if q.key.is_empty() || q.key.len() > 2000 {
-                    return Problem::bad_request("a key is 1 to 2000 bytes")
+                if q.key.is_empty() || q.key.chars().count() > 2000 {
+                    return Problem::bad_request("a key is 1 to 2000 characters")
                         .field("key")
                         .into();
                 }
@@ -185,7 +207,7 @@ fn changes(ctx: Arc<Ctx>) -> impl Filter<Extract = (ApiResponse,), Error = Rejec
         .then(move |_: Principal, p: Page| {
             let ctx = ctx.clone();
             async move {
-                page(&ctx, CHANGES, p, "since")
+                page(&ctx, CHANGES, p, "since", is_entry)
                     .await
                     .unwrap_or_else(Into::into)
             }
@@ -247,7 +269,7 @@ async fn catalog_page(ctx: &Ctx, q: CatalogQuery) -> Result<ApiResponse, Problem
     let after = match q.after.as_deref() {
         None => None,
         Some(c) => Some(
-            egov_store::split_cursor(c)
+            egov_web::cursor::parse(c, |m| m.parse::<egov_kernel::CaseId>().is_ok())
                 .ok_or_else(|| Problem::bad_request("not a cursor of this list").field("after"))?,
         ),
     };
@@ -438,12 +460,20 @@ struct SearchQuery {
 }
 
 fn search_problem(e: egov_search::SearchError) -> Problem {
-    match e {
+    match &e {
         egov_search::SearchError::Syntax(m) => {
             Problem::bad_request(format!("the query is not valid: {m}")).field("q")
         }
+        egov_search::SearchError::NoWords => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no-significant-words",
+            "Nothing to compare",
+        )
+        .detail(e.to_string())
+        .field("functionality")
+        .rule("LC-14"),
         egov_search::SearchError::Bounds { field, message } => {
-            Problem::bad_request(message).field(field)
+            Problem::bad_request(message.clone()).field(*field)
         }
         egov_search::SearchError::Index(e) => {
             tracing::error!(error = %e, "search failed");
@@ -633,11 +663,15 @@ async fn linked(ctx: &Ctx, id: &str) -> Result<Value, Problem> {
 }
 
 pub(crate) fn openapi() -> Value {
+    use egov_kernel::schema;
     let problem = json!({"$ref": "#/components/responses/Problem"});
-    let paging = json!([
-        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50}},
-        {"name": "after", "in": "query", "description": "The `cursor` of the previous page (`since` for the change feed)", "schema": {"type": "string"}}
-    ]);
+    let limit = json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50}});
+    let cursor = |name: &str, member: &str| {
+        json!({"name": name, "in": "query", "description": "The `cursor` of the previous page (`<score>~<id>`, as given)",
+               "schema": egov_web::cursor::schema(member)})
+    };
+    let registry = json!({"name": "registry", "in": "path", "required": true, "description": "The registry's name", "schema": schema::name()});
+    let line = |max: usize| schema::line(max);
     egov_cases::openapi(
         crate::NAME,
         env!("CARGO_PKG_VERSION"),
@@ -648,67 +682,71 @@ pub(crate) fn openapi() -> Value {
             "/api/v1/registries/{registry}/entries": {"get": {
                 "summary": "The entries listed in a registry (e.g. perechen: PL-9 includes, PL-10 excludes), in the order first recorded",
                 "security": [{"bearer": []}],
-                "parameters": [{"name": "registry", "in": "path", "required": true, "schema": {"type": "string"}}, paging[0], paging[1]],
-                "responses": {"200": {"description": "{items: [entry], next, cursor}"}, "400": problem, "401": problem}}},
+                "parameters": [registry, limit, cursor("after", ENTRY_MEMBER)],
+                "responses": {"200": {"description": "{items: [entry], next, cursor}"}}}},
             "/api/v1/registries/{registry}/entry": {"get": {
                 "summary": "One entry by its key, listed or not, with the case that last wrote it",
                 "security": [{"bearer": []}],
-                "parameters": [{"name": "registry", "in": "path", "required": true, "schema": {"type": "string"}},
-                               {"name": "key", "in": "query", "required": true, "schema": {"type": "string", "maxLength": 2000}}],
-                "responses": {"200": {"description": "The entry"}, "400": problem, "401": problem, "404": problem}}},
+                "parameters": [registry,
+                               {"name": "key", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1, "maxLength": 2000}}],
+                "responses": {"200": {"description": "The entry"}}}},
             "/api/v1/ict-services": {"get": {
                 "summary": "The Catalog of ICT services (SM-98, LC-25), by rental start, with the three-year dates (SM-103-1, SM-103-2) as of today",
                 "security": [{"bearer": []}],
-                "parameters": [{"name": "type", "in": "query", "schema": {"enum": ["infrastructure", "software", "technological-platform"]}}, paging[0], paging[1]],
-                "responses": {"200": {"description": "{items: [ict service], next}"}, "400": problem, "401": problem}},
+                "parameters": [{"name": "type", "in": "query", "schema": {"enum": ["infrastructure", "software", "technological-platform"]}}, limit, cursor("after", ICT_MEMBER)],
+                "responses": {"200": {"description": "{items: [ict service], next}"}}},
               "post": {
                 "summary": "The operator enters an ICT service of its own (SM-88 sp.5; LC-30.c: types 1 and 3 of p.25)",
                 "security": [{"bearer": []}],
-                "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 200}}],
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
                     "type": "object", "additionalProperties": false,
                     "required": ["name", "type", "customer", "software_product", "monthly_price_tenge", "rental_start", "commissioning_protocol", "protocol_signed_on"],
                     "properties": {
-                        "name": {"type": "string", "minLength": 1, "maxLength": 1000},
+                        "name": line(1000),
                         "type": {"enum": ["infrastructure", "technological-platform"], "x-rule": "LC-30.c"},
-                        "customer": {"type": "string", "pattern": "^[0-9]{12}$", "description": "The state body's BIN"},
-                        "software_product": {"type": "string", "minLength": 1, "maxLength": 1000, "description": "The ICI object or platform component the service rests on"},
-                        "monthly_price_tenge": {"type": "string", "pattern": "^[0-9]{1,12}(\\.[0-9]{1,2})?$"},
-                        "rental_start": {"type": "string", "format": "date", "x-rule": "SM-86"},
-                        "commissioning_protocol": {"type": "string", "minLength": 1, "maxLength": 1000, "x-rule": "SM-88"},
-                        "protocol_signed_on": {"type": "string", "format": "date", "x-rule": "SM-88"}}}}}},
-                "responses": {"201": {"description": "The Catalog entry"}, "400": problem, "401": problem, "403": problem, "409": problem, "413": problem, "415": problem, "422": problem}}},
+                        "customer": schema::bin(),
+                        "software_product": line(1000),
+                        "monthly_price_tenge": {"type": "string", "pattern": "^[0-9]{1,12}(\\.[0-9]{1,2})?$", "description": "Tenge, up to two decimals, more than zero (SM-103-2)"},
+                        "rental_start": {"type": "string", "format": "date", "x-rule": "SM-86", "description": "From 2016-01-28 to a year from today"},
+                        "commissioning_protocol": line(1000),
+                        "protocol_signed_on": {"type": "string", "format": "date", "x-rule": "SM-98.a", "description": "From 2016-01-28 to a year from today"}}}}}},
+                "responses": {"201": {"description": "The Catalog entry"}, "422": problem}}},
             "/api/v1/ict-services/{id}": {"get": {
                 "summary": "One Catalog entry",
                 "security": [{"bearer": []}],
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "The ICT service"}, "400": problem, "401": problem, "404": problem}}},
+                "parameters": [{"name": "id", "in": "path", "required": true, "description": "The Catalog entry's id (a ULID)", "schema": schema::ulid()}],
+                "responses": {"200": {"description": "The ICT service"}}}},
             "/api/v1/search": {"get": {
                 "summary": "Search every registry by words (Russian and English stemmed, Kazakh as written), with filters, facets, highlights and cursor pages",
                 "security": [{"bearer": []}],
                 "parameters": [
-                    {"name": "q", "in": "query", "description": "Words (all must match), \"phrases\", -excluded, a OR b; empty: everything", "schema": {"type": "string", "maxLength": egov_search::MAX_QUERY}},
-                    {"name": "registry", "in": "query", "schema": {"type": "string", "examples": ["ict-services", "trusted-software", "perechen", "informatization-objects"]}},
-                    {"name": "type", "in": "query", "description": "An ICT service's type (LC-25), a Register entry's inclusion ground", "schema": {"type": "string"}},
+                    {"name": "q", "in": "query", "description": "Words (all must match), \"phrases\", -excluded, a OR b; empty: everything. What the query syntax cannot read is read leniently (an unknown field matches nothing)",
+                     "schema": {"type": "string", "pattern": schema::line_or_empty_pattern(), "maxLength": egov_search::MAX_QUERY}},
+                    {"name": "registry", "in": "query", "schema": {"allOf": [schema::name()], "examples": ["ict-services", "trusted-software", "perechen", "informatization-objects"]}},
+                    {"name": "type", "in": "query", "description": "An ICT service's type (LC-25), a Register entry's inclusion ground", "schema": schema::name()},
                     {"name": "class", "in": "query", "description": "An object's class (LC-13.b)", "schema": {"enum": ["1", "2", "3"]}},
-                    {"name": "stage", "in": "query", "description": "An object's life-cycle stage (LC-3, LC-9)", "schema": {"type": "string"}},
-                    {"name": "agency", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{12}$"}},
-                    {"name": "supplier", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{12}$"}},
+                    {"name": "stage", "in": "query", "description": "An object's life-cycle stage (LC-3, LC-9)", "schema": schema::name()},
+                    {"name": "agency", "in": "query", "schema": schema::bin()},
+                    {"name": "supplier", "in": "query", "schema": schema::bin()},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": egov_search::MAX_LIMIT, "default": 20}},
-                    {"name": "cursor", "in": "query", "description": "The `next` of the previous page of the same search", "schema": {"type": "string", "maxLength": 64}}],
-                "responses": {"200": {"description": "{items: [{id, registry, key, title, agency, supplier, type, class, stage, highlight, score}], total, facets: {registry, type, class, stage}, next}"}, "400": problem, "401": problem, "503": problem}}},
+                    {"name": "cursor", "in": "query", "description": "The `next` of the previous page of the same search: opaque, bound to the query and its filters (another search's cursor is a 400)",
+                     "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}],
+                "responses": {"200": {"description": "{items: [{id, registry, key, title, agency, supplier, type, class, stage, highlight, score}], total, facets: {registry, type, class, stage}, next}"}}}},
             "/api/v1/trusted-software/similar": {"get": {
                 "summary": "Is there software with similar functionality in the Register of trusted software? (LC-14 sp.3, LC-23.b, LC-26, LC-28)",
                 "security": [{"bearer": []}],
                 "parameters": [
-                    {"name": "functionality", "in": "query", "required": true, "schema": {"type": "string", "maxLength": 4 * egov_search::MAX_QUERY}},
+                    {"name": "functionality", "in": "query", "required": true, "description": "One line; its significant words (three letters or more, not a stop word) are compared",
+                     "schema": line(4 * egov_search::MAX_QUERY)},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": egov_search::MAX_LIMIT, "default": 10}}],
-                "responses": {"200": {"description": "{functionality, similar, rules, reading, matches}"}, "400": problem, "401": problem, "503": problem}}},
+                "responses": {"200": {"description": "{functionality, similar, rules, reading, matches}"},
+                              "422": {"description": "The functionality names no significant word to compare (LC-14)", "content": {"application/problem+json": {"schema": {"type": "object"}}}}}}},
             "/api/v1/registry-changes": {"get": {
                 "summary": "The change feed: each entry of every registry once, at its latest write, oldest first",
                 "security": [{"bearer": []}],
-                "parameters": [{"name": "since", "in": "query", "schema": {"type": "string"}}, paging[0]],
-                "responses": {"200": {"description": "{items: [entry], next, cursor}"}, "400": problem, "401": problem}}}
+                "parameters": [cursor("since", ENTRY_MEMBER), limit],
+                "responses": {"200": {"description": "{items: [entry], next, cursor}"}}}}
         }),
     )
 }

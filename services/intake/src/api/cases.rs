@@ -80,6 +80,8 @@ async fn submit_case(
             "No procedure variant in force",
         )
         .detail(e.to_string())
+        // The variant in force on the day of submission decides (AMB-X1).
+        .rule("AMB-X1")
     })?;
     let intake = def.intake_at(&path).cloned().ok_or_else(|| {
         Problem::not_found(format!(

@@ -32,6 +32,14 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 /// in (a clock in 1800 or 9999 would only put every term and calendar look-up out of range).
 const YEARS: std::ops::RangeInclusive<i16> = 2000..=2100;
 
+/// The year an RFC 3339 instant is written in (its first four digits).
+fn written_year(s: Option<&str>) -> Option<i16> {
+    s?.get(..4)?.parse().ok()
+}
+
+/// The pattern of an instant written in [`YEARS`].
+pub(crate) const YEARS_PATTERN: &str = "^(20[0-9]{2}|2100)-";
+
 fn enabled(ctx: &Arc<Ctx>) -> impl Filter<Extract = (), Error = Rejection> + Clone + use<> {
     let on = ctx.platform.dev_clock.is_some();
     warp::any()
@@ -75,11 +83,13 @@ pub(crate) fn routes(
         .map(move |p: Principal, m: Posted<Move>| {
             let to = match m.body.value.now.as_deref().map(time::parse) {
                 None => None,
-                Some(Ok(ts)) if YEARS.contains(&time::local_date(ts).year()) => Some(ts),
-                Some(Ok(ts)) => {
+                // The year as written (the schema's pattern states it); its local year is
+                // at most a day off, as far from the ends of jiff's range.
+                Some(Ok(ts)) if written_year(m.body.value.now.as_deref()).is_some_and(|y| YEARS.contains(&y)) => Some(ts),
+                Some(Ok(_)) => {
                     return Problem::bad_request(format!(
                         "{} is outside the years {} to {} a development clock is moved in",
-                        time::format(ts),
+                        m.body.value.now.as_deref().unwrap_or_default(),
                         YEARS.start(),
                         YEARS.end()
                     ))

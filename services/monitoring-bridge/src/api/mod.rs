@@ -413,6 +413,11 @@ fn log(api: Arc<Api>) -> impl Filter<Extract = (ApiResponse,), Error = Rejection
         })
 }
 
+/// Padded, canonical standard base64 (what `base64`'s `STANDARD` engine decodes): the bits
+/// past the last byte are zero.
+const BASE64: &str =
+    "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$";
+
 fn entry_view(id: &str, e: &Entry) -> Value {
     let mut v = serde_json::to_value(e).unwrap_or_default();
     v["stream_id"] = json!(id);
@@ -423,8 +428,9 @@ fn is_stream_id(c: &str) -> bool {
     c.split_once('-').is_some_and(|(a, b)| {
         !a.is_empty()
             && !b.is_empty()
-            && a.len() <= 20
-            && b.len() <= 20
+            // At most 19 digits: every such number is a u64, as Redis reads an entry id.
+            && a.len() <= 19
+            && b.len() <= 19
             && a.bytes().all(|x| x.is_ascii_digit())
             && b.bytes().all(|x| x.is_ascii_digit())
     })
@@ -437,16 +443,41 @@ pub(crate) fn openapi() -> Value {
             "summary": summary,
             "description": format!("Roles: {roles}. The body is the document and its author's detached CMS SignedData (RFC 5652, base64) over the document in RFC 8785 canonical JSON, made with a key whose certificate chains to the configured CA and names the caller's organization (OU=BIN…). The signature is verified before anything else (MON-11). An `Idempotency-Key` makes a retry answer as the first time; the message id itself is never taken twice."),
             "security": [{"bearer": []}],
-            "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "minLength": 1, "maxLength": 255}}],
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {
                 "type": "object", "additionalProperties": false, "required": ["message", "signature"],
-                "properties": {"message": document, "signature": {"type": "string", "contentEncoding": "base64"}}}}}},
+                "properties": {"message": document, "signature": {"type": "string", "contentEncoding": "base64", "pattern": BASE64,
+                    "description": "Base64 (padded, canonical) of a detached CMS SignedData; one that is not a valid signature of the message by the caller's employee is a 422 naming MON-11.a or MON-11.b"}}}}}},
             "responses": {"202": {"description": "Received, logged and queued: {id, log_seq, digest, received_at, signer, destination, state}"},
                 "400": problem, "401": problem, "403": problem, "404": problem, "409": problem, "413": problem, "415": problem, "422": problem}}})
     };
-    let ulid = json!({"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"});
-    let bin = json!({"type": "string", "pattern": "^[0-9]{12}$", "description": "BIN or IIN with a valid control digit"});
-    let name = json!({"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"});
+    use egov_kernel::schema;
+    // The documents' ids in their canonical form only (another spelling would name the same
+    // message under another key); the path takes either case.
+    let ulid = json!({"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$", "description": "A ULID in its canonical form (upper case)"});
+    let bin = schema::bin();
+    let name = schema::name();
+    let line = schema::line(egov_kernel::Line::MAX);
+    // What `check_json` admits in an application's form and a response's result: an object
+    // whose keys are names and strings texts, with at most eight levels below it.
+    let level = |d: usize| json!({"$ref": format!("#/components/schemas/MonitoringJson{d}")});
+    let mut levels = serde_json::Map::new();
+    for d in 0..=8 {
+        let mut s = json!({
+            "type": ["object", "array", "string", "number", "boolean", "null"],
+            "pattern": schema::text_pattern(), "minLength": 1, "maxLength": egov_kernel::Text::MAX,
+            "propertyNames": name,
+        });
+        if d < 8 {
+            s["items"] = level(d + 1);
+            s["additionalProperties"] = level(d + 1);
+        } else {
+            s["maxItems"] = json!(0);
+            s["maxProperties"] = json!(0);
+        }
+        levels.insert(format!("MonitoringJson{d}"), s);
+    }
+    let object = json!({"type": "object", "allOf": [level(0)]});
     let instant =
         json!({"type": "string", "format": "date-time", "description": "RFC 3339 with its offset"});
     let secret = json!({"type": "boolean", "default": false, "description": "true declares state-secret content, which is refused (MON-2)"});
@@ -457,7 +488,7 @@ pub(crate) fn openapi() -> Value {
                 "service-provider (its own applications), state-corporation",
                 json!({"type": "object", "additionalProperties": false, "required": ["id", "application", "service", "provider", "status", "at"],
                     "properties": {"id": ulid, "application": name, "service": name, "provider": bin, "status": name, "at": instant,
-                        "comment": {"type": "string", "maxLength": 2000}, "state_secret": secret}})),
+                        "comment": line, "state_secret": secret}})),
             "/api/v1/monitoring/information-requests": signed(
                 "Category 2: a request for information on the documents that identify the service recipient (MON-7.1), only where the provider has no information system of its own, certified by the employee on the recipient's written consent (MON-7.3); the monitoring IS's answer is correlated and shown on the request",
                 "state-corporation, service-provider (its own services)",
@@ -465,32 +496,39 @@ pub(crate) fn openapi() -> Value {
                     "properties": {"id": ulid, "provider": bin, "service": name, "recipient": bin,
                         "documents": {"type": "array", "minItems": 1, "maxItems": 50, "items": name},
                         "consent": {"type": "object", "additionalProperties": false, "required": ["written", "reference", "given_on"],
-                            "properties": {"written": {"const": true}, "reference": {"type": "string", "maxLength": 2000}, "given_on": {"type": "string", "format": "date"}}},
+                            "properties": {"written": {"type": "boolean", "description": "true: without written consent the request is refused (MON-7.3)"}, "reference": line, "given_on": {"type": "string", "format": "date"}}},
                         "state_secret": secret}})),
             "/api/v1/monitoring/applications": signed(
                 "Category 3: an application for a public service with electronic copies of the documents not obtained from state bodies' systems (MON-7.2), to the provider through the monitoring IS (MON-5.3); the result is correlated and shown on the application",
                 "state-corporation, service-provider (its own services)",
                 json!({"type": "object", "additionalProperties": false, "required": ["id", "application", "service", "provider", "recipient", "form"],
-                    "properties": {"id": ulid, "application": name, "service": name, "provider": bin, "recipient": bin, "form": {"type": "object"},
+                    "properties": {"id": ulid, "application": name, "service": name, "provider": bin, "recipient": bin, "form": object,
                         "documents": {"type": "array", "maxItems": 20, "description": "Electronic copies of documents, each at most 2 MiB; the whole body at most 16 MiB", "items": {"type": "object", "additionalProperties": false,
                             "required": ["name", "media_type", "content", "sha256"],
-                            "properties": {"name": {"type": "string", "maxLength": 2000}, "media_type": {"type": "string"},
-                                "content": {"type": "string", "contentEncoding": "base64"}, "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}}}},
+                            "properties": {"name": line, "media_type": {"type": "string", "pattern": "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$", "maxLength": egov_kernel::Line::MAX},
+                                "content": {"type": "string", "contentEncoding": "base64", "pattern": BASE64, "minLength": 4, "maxLength": 2_796_200},
+                                "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "SHA-256 of the content's bytes (422 when it is not)"}}}},
                         "state_secret": secret}})),
             "/api/v1/monitoring/responses": signed(
                 "Category 2: a provider's IS's \"response\" to a \"request\" it received (MON-7.5), to the monitoring IS",
                 "service-provider (the provider the request went to)",
                 json!({"type": "object", "additionalProperties": false, "required": ["id", "correlation", "result"],
-                    "properties": {"id": ulid, "correlation": ulid, "result": {"type": "object"}, "state_secret": secret}})),
+                    "properties": {"id": ulid, "correlation": ulid, "result": object, "state_secret": secret}})),
             "/api/v1/monitoring/inbox": {"post": {
                 "summary": "Signed messages from the monitoring IS (a Batch of Signed, proto/egov/monitoring/v1): \"request\" messages to providers' IS (MON-7.4), answers to requests for information and results of applications (MON-5.2, MON-5.3). Taken in order; a message received before with the same bytes is acknowledged as a duplicate",
                 "security": [{"bearer": []}],
-                "requestBody": {"required": true, "content": {"application/x-protobuf": {}}},
+                "requestBody": {"required": true, "content": {"application/x-protobuf": {"schema": {
+                    "description": "A Batch (proto/egov/monitoring/v1) in its binary form; this schema is its proto3 JSON mapping (bytes as base64). Each message is verified before anything else: one not signed by the monitoring IS is refused (422, MON-11)",
+                    "type": "object", "additionalProperties": false, "required": ["messages"],
+                    "properties": {"messages": {"type": "array", "minItems": 1, "items": {
+                        "type": "object", "additionalProperties": false,
+                        "properties": {"message": {"type": "string", "contentEncoding": "base64", "pattern": BASE64},
+                                       "signature": {"type": "string", "contentEncoding": "base64", "pattern": BASE64}}}}}}}}},
                 "responses": {"200": {"description": "An Ack (application/x-protobuf)"}, "400": problem, "401": problem, "403": problem, "409": problem, "413": problem, "415": problem, "422": problem}}},
             "/api/v1/monitoring/messages/{id}": {"get": {
                 "summary": "A message's state (queued, delivered, answered, refused) and its answer",
                 "security": [{"bearer": []}],
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": ulid}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": schema::ulid()}],
                 "responses": {"200": {"description": "The message"}, "400": problem, "401": problem, "403": problem, "404": problem}}},
             "/api/v1/monitoring/queues": {"get": {
                 "summary": "Each destination's queue: depth, oldest message's age, refused messages, delivery state (MON-9.b)",
@@ -501,7 +539,7 @@ pub(crate) fn openapi() -> Value {
                 "security": [{"bearer": []}],
                 "parameters": [
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 100}},
-                    {"name": "after", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,20}-[0-9]{1,20}$"}}],
+                    {"name": "after", "in": "query", "description": "The `next` of the previous page (a log entry's stream id)", "schema": {"type": "string", "pattern": "^[0-9]{1,19}-[0-9]{1,19}$"}}],
                 "responses": {"200": {"description": "{items, next, head}"}, "400": problem, "401": problem, "403": problem}}}
     });
     json!({
@@ -510,6 +548,7 @@ pub(crate) fn openapi() -> Value {
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": levels,
             "responses": {"Problem": {"description": "RFC 9457 problem naming the field and the rule",
                 "content": {"application/problem+json": {"schema": {"type": "object"}}}}}
         }

@@ -382,11 +382,13 @@ impl Document {
     }
 }
 
+/// An instant from the Rules' entry into force to now: a rule of the exchange as of the
+/// instant of receipt (no schema can state "now"), so a 422 naming MON-ORD-5.
 fn plausible_instant(field: &str, at: Timestamp, now: Timestamp) -> Result<(), Refused> {
     let earliest = egov_kernel::time::end_of_day(IN_FORCE.yesterday().expect("a date")).timestamp();
     if at < earliest || at > now + CLOCK_SKEW {
         return Err(Refused {
-            status: 400,
+            status: 422,
             field: field.into(),
             rule: Some("MON-ORD-5"),
             detail: format!(
@@ -399,11 +401,12 @@ fn plausible_instant(field: &str, at: Timestamp, now: Timestamp) -> Result<(), R
     Ok(())
 }
 
+/// A day from the Rules' entry into force to today (a 422 naming MON-7.3, as above).
 fn plausible_date(field: &str, d: Date, now: Timestamp) -> Result<(), Refused> {
     let today = egov_kernel::time::local_date(now);
     if d < IN_FORCE || d > today {
         return Err(Refused {
-            status: 400,
+            status: 422,
             field: field.into(),
             rule: Some("MON-7.3"),
             detail: format!("a day from {IN_FORCE} to today ({today}) is expected"),
@@ -474,10 +477,15 @@ fn check_attachment(field: &str, a: &Attachment) -> Result<(), Refused> {
         .sha256
         .eq_ignore_ascii_case(&hex::encode(Sha256::digest(&bytes)))
     {
-        return Err(bad(
-            "sha256",
-            "the SHA-256 of the content does not match: the copy was changed or cut",
-        ));
+        // Of the whole document rather than its shape (no schema states a digest of another
+        // field): a 422.
+        return Err(Refused {
+            status: 422,
+            ..bad(
+                "sha256",
+                "the SHA-256 of the content does not match: the copy was changed or cut",
+            )
+        });
     }
     Ok(())
 }
@@ -531,9 +539,10 @@ mod tests {
             &request(json!({"written": true, "reference": "C-1", "given_on": "2026-12-01"})),
         )
         .unwrap();
+        let r = d.check(Some(false), now()).unwrap_err();
         assert_eq!(
-            d.check(Some(false), now()).unwrap_err().field,
-            "message.consent.given_on"
+            (r.field.as_str(), r.status),
+            ("message.consent.given_on", 422)
         );
     }
 

@@ -58,6 +58,25 @@ struct Page {
     after: Option<String>,
 }
 
+/// A member of the tenders' index: a case id.
+fn is_tender(m: &str) -> bool {
+    m.parse::<CaseId>().is_ok()
+}
+
+/// A member of the releases' index: `<case id>:<release number>`.
+fn is_release(m: &str) -> bool {
+    m.split_once(':').is_some_and(|(id, n)| {
+        is_tender(id)
+            && (1..=10).contains(&n.len())
+            && !n.starts_with('0')
+            && n.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// The patterns of those members.
+const TENDER_MEMBER: &str = "[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}";
+const RELEASE_MEMBER: &str = "[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}:[1-9][0-9]{0,9}";
+
 fn reader() -> &'static [Role] {
     &Role::ALL
 }
@@ -71,6 +90,7 @@ async fn page_of(
     api: &Api,
     index: &str,
     p: &Page,
+    member: fn(&str) -> bool,
 ) -> Result<(Vec<String>, Option<String>), Problem> {
     let limit = p.limit.unwrap_or(50);
     if !(1..=MAX_PAGE).contains(&limit) {
@@ -79,7 +99,7 @@ async fn page_of(
     let after = match p.after.as_deref() {
         None => None,
         Some(c) => Some(
-            egov_store::split_cursor(c)
+            egov_web::cursor::parse(c, member)
                 .ok_or_else(|| Problem::bad_request("not a cursor of this list").field("after"))?,
         ),
     };
@@ -121,7 +141,7 @@ fn list(api: Arc<Api>) -> impl Filter<Extract = (ApiResponse,), Error = Rejectio
             let api = api.clone();
             async move {
                 let r = async {
-                    let (ids, next) = page_of(&api, INDEX_TENDERS, &p).await?;
+                    let (ids, next) = page_of(&api, INDEX_TENDERS, &p, is_tender).await?;
                     let mut items = Vec::with_capacity(ids.len());
                     for id in ids {
                         if let Ok(t) = load(&api, &id).await {
@@ -232,7 +252,7 @@ fn feed(api: Arc<Api>) -> impl Filter<Extract = (ApiResponse,), Error = Rejectio
             let api = api.clone();
             async move {
                 let r = async {
-                    let (members, next) = page_of(&api, INDEX_RELEASES, &p).await?;
+                    let (members, next) = page_of(&api, INDEX_RELEASES, &p, is_release).await?;
                     let mut releases = Vec::with_capacity(members.len());
                     let mut tender: Option<Tender> = None;
                     for m in members {
@@ -274,13 +294,15 @@ fn encode(cursor: &str) -> String {
 
 /// tender's OpenAPI document: its own paths and the cases' API.
 pub(crate) fn openapi() -> Value {
-    let problem = json!({"$ref": "#/components/responses/Problem"});
-    let paging = json!([
-        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50}},
-        {"name": "after", "in": "query", "description": "The cursor of the next page, as given", "schema": {"type": "string", "maxLength": 200}}
-    ]);
+    let paging = |member: &str| {
+        json!([
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50}},
+            {"name": "after", "in": "query", "description": "The `next` cursor of the previous page, as given",
+             "schema": egov_web::cursor::schema(member)}
+        ])
+    };
     let id = json!({"name": "id", "in": "path", "required": true, "description": "The tender's case id (a ULID)",
-                    "schema": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"}});
+                    "schema": egov_kernel::schema::ulid()});
     egov_cases::openapi(
         crate::NAME,
         env!("CARGO_PKG_VERSION"),
@@ -291,23 +313,23 @@ pub(crate) fn openapi() -> Value {
             "/api/v1/tenders": {"get": {
                 "summary": "Every tender, in the order it was first recorded: its latest public record (status, round, window, commission, opened applications, award, contract)",
                 "security": [{"bearer": []}],
-                "parameters": paging,
-                "responses": {"200": {"description": "{items: [tender], next}"}, "400": problem, "401": problem, "403": problem}}},
+                "parameters": paging(TENDER_MEMBER),
+                "responses": {"200": {"description": "{items: [tender], next}"}}}},
             "/api/v1/tenders/{id}": {"get": {
                 "summary": "One tender's public record as it stands (applications appear only once the window closed and they were opened)",
                 "security": [{"bearer": []}],
                 "parameters": [id],
-                "responses": {"200": {"description": "The tender"}, "400": problem, "401": problem, "404": problem}}},
+                "responses": {"200": {"description": "The tender"}}}},
             "/api/v1/tenders/{id}/ocds": {"get": {
                 "summary": "OCDS 1.1 release package of every release of the tender (tender, award, contract tags; parties by KZ-BIN; periods in local time with offsets; the bids extension once applications are opened)",
                 "security": [{"bearer": []}],
                 "parameters": [id],
-                "responses": {"200": {"description": "An OCDS 1.1 release package", "content": {"application/json": {}}}, "400": problem, "401": problem, "404": problem}}},
+                "responses": {"200": {"description": "An OCDS 1.1 release package", "content": {"application/json": {}}}}}},
             "/api/v1/ocds/releases": {"get": {
                 "summary": "Every release of every tender in the order recorded, a page at a time: an OCDS 1.1 release package with links.next while more follow",
                 "security": [{"bearer": []}],
-                "parameters": paging,
-                "responses": {"200": {"description": "An OCDS 1.1 release package", "content": {"application/json": {}}}, "400": problem, "401": problem}}}
+                "parameters": paging(RELEASE_MEMBER),
+                "responses": {"200": {"description": "An OCDS 1.1 release package", "content": {"application/json": {}}}}}}
         }),
     )
 }
