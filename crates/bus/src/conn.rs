@@ -227,7 +227,8 @@ impl ConnectionLike for Conn {
                 Box::pin(async move {
                     let v = conn.req_packed_commands(pipeline, offset, count).await?;
                     // A pipeline is routed to one slot (the cluster refuses one that is not).
-                    let refused = v.iter().all(|v| matches!(v, Value::ServerError(_)));
+                    let refused =
+                        !v.is_empty() && v.iter().all(|v| matches!(v, Value::ServerError(_)));
                     if let Some(slot) = pipeline.cmd_iter().find_map(recorded_slot)
                         && !refused
                     {
