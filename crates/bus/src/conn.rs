@@ -278,8 +278,10 @@ async fn replicated(conn: &mut ClusterConnection, slot: u16, wait: Wait) -> Redi
 /// The slot of the key `cmd` records something under, if it is a write that must survive a
 /// failover (see the module).
 fn recorded_slot(cmd: &Cmd) -> Option<u16> {
+    // The name, and the key at 1 or (scripts) at 3: no more is looked at.
     let args: Vec<&[u8]> = cmd
         .args_iter()
+        .take(4)
         .map(|a| match a {
             redis::Arg::Simple(b) => b,
             _ => b"".as_slice(),
