@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 # nextest when present (parallel, one process per test), cargo test otherwise.
 TEST_RUNNER := $(shell cargo nextest --version >/dev/null 2>&1 && echo "nextest run --workspace --no-fail-fast" || echo "test --workspace --no-fail-fast")
 
-.PHONY: up test lint bench soak fuzz deps build plugins chart image openapi-check
+.PHONY: up test lint bench bench-short soak fuzz deps build plugins chart image openapi-check
 
 deps:
 	@scripts/deps
@@ -29,6 +29,7 @@ test: deps plugins chart
 	$(CARGO) test -q --manifest-path plugins/Cargo.toml -p perechen -p service-model -p terms-of-reference -p lifecycle -p tender -p egov-plugin-sdk
 	EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins scripts/with-redis $(CARGO) $(TEST_RUNNER)
 	scripts/openapi-check
+	$(MAKE) bench-short
 
 # Every service's OpenAPI document against the live suite with Schemathesis (installed from
 # PyPI into a venv under target/ when missing): every operation, all checks, zero failures
@@ -86,9 +87,19 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --manifest-path plugins/Cargo.toml --target wasm32-wasip2 --workspace -- -D warnings
 
+# Every benchmark against a baseline of the same run (release build). `http` loads `egov up`
+# with wrk (BENCH_HTTP_ARGS="--profile" adds perf's top entries).
 bench: deps plugins
+	$(CARGO) build --release -p egov -p egov-bench
 	$(CARGO) run --release -p egov-bench -- streams $(BENCH_ARGS)
-	$(CARGO) run --release -p egov-bench -- http $(BENCH_HTTP_ARGS)
+	$(CARGO_TARGET_DIR)/release/egov-bench http $(BENCH_HTTP_ARGS)
 	$(CARGO) run --release -p egov-bench -- search $(BENCH_SEARCH_ARGS)
 	$(CARGO) run --release -p egov-bench -- tender $(BENCH_TENDER_ARGS)
 	$(CARGO) run --release -p egov-bench -- monitoring $(BENCH_MONITORING_ARGS)
+
+# The benchmarks' short runs (debug build, a few seconds each), part of `make test` so that they
+# cannot rot: each fails when the path it measures breaks (a refused body, an answer not
+# durable), and asserts no speed.
+bench-short: deps plugins
+	$(CARGO) build -q --workspace --all-targets
+	EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins $(CARGO_TARGET_DIR)/debug/egov-bench http --short

@@ -10,6 +10,7 @@ use egov_kernel::{Bin, Role};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use tokio::sync::RwLock;
 use tokio::time::Instant;
 
@@ -76,16 +77,38 @@ struct Keys {
     loaded_at: Instant,
 }
 
+/// How many verified tokens are remembered (a few MiB at most).
+const CACHED_TOKENS: usize = 16_384;
+
+/// A token verified before: its principal and its `exp` (seconds since the epoch).
+#[derive(Clone)]
+struct Verified {
+    principal: Principal,
+    exp: u64,
+}
+
 /// Verifies bearer tokens. Share one per process (`Arc`).
+///
+/// A token verified once is remembered by the SHA-256 of its text until it expires: an agency's
+/// system sends the same token with every request of its hour, and checking its signature again
+/// each time cost more than anything else on the request path. What a remembered token is
+/// answered is what verifying it again would answer: its `exp` is checked on every use, with
+/// the same leeway, and the cache is emptied whenever the JWKS is read again, so a key taken out
+/// of the JWKS stops its tokens when it would have stopped them before. Only verified tokens
+/// are remembered; a refused one is checked again each time (its refusal is cheap and must stay
+/// exact).
 pub struct Verifier {
     cfg: VerifierConfig,
     keys: RwLock<Keys>,
     http: reqwest::Client,
+    verified: quick_cache::sync::Cache<[u8; 32], Verified>,
 }
 
 #[derive(Deserialize)]
 struct Claims {
     sub: String,
+    /// Validated by jsonwebtoken (required, a number); kept to bound the cache entry.
+    exp: f64,
     #[serde(default)]
     org: Option<String>,
     #[serde(default)]
@@ -107,6 +130,7 @@ impl Verifier {
                 loaded_at: Instant::now(),
             }),
             http,
+            verified: quick_cache::sync::Cache::new(CACHED_TOKENS),
         }))
     }
 
@@ -117,6 +141,8 @@ impl Verifier {
             by_kid,
             loaded_at: Instant::now(),
         };
+        // What was verified with the keys before is verified again with these.
+        self.verified.clear();
         Ok(())
     }
 
@@ -143,6 +169,15 @@ impl Verifier {
             return Err(AuthError::Malformed(format!(
                 "the token is longer than {MAX_TOKEN} bytes"
             )));
+        }
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some(v) = self.verified.get(&digest) {
+            // jsonwebtoken's own test: expired once `exp` is before now less the leeway.
+            if v.exp >= jsonwebtoken::get_current_timestamp().saturating_sub(self.cfg.leeway) {
+                return Ok(v.principal);
+            }
+            self.verified.remove(&digest);
+            return Err(AuthError::Expired);
         }
         let alg = header_alg(token)?;
         let header =
@@ -192,7 +227,18 @@ impl Verifier {
             },
             other => AuthError::Malformed(format!("{other:?}")),
         })?;
-        principal(data.claims)
+        let exp = data.claims.exp;
+        let principal = principal(data.claims)?;
+        if exp.is_finite() && exp >= 0.0 {
+            self.verified.insert(
+                digest,
+                Verified {
+                    principal: principal.clone(),
+                    exp: exp as u64,
+                },
+            );
+        }
+        Ok(principal)
     }
 
     async fn key(&self, kid: &str) -> Option<(DecodingKey, Algorithm)> {

@@ -327,3 +327,43 @@ async fn dev_keys_mint_tokens_the_dev_verifier_accepts() {
         );
     }
 }
+
+/// A verified token is remembered until it expires: its `exp` is still checked on every use
+/// (with the leeway), and a JWKS read again forgets it, so a key taken out stops its tokens.
+#[tokio::test]
+async fn a_remembered_token_still_expires_and_a_reloaded_jwks_without_its_key_refuses_it() {
+    let keys = keys();
+    let path = write_jwks(&keys);
+    let mut cfg = VerifierConfig::new(JwksSource::File(path.clone()), ISS, AUD);
+    cfg.leeway = 0;
+    let v = Verifier::new(cfg).await.unwrap();
+    // Expires two seconds from now: verified, then answered from memory, then expired.
+    let short = keys[2].sign(&with(claims(), "exp", json!(now() + 2)));
+    for _ in 0..2 {
+        assert_eq!(v.verify(&short).await.unwrap().sub, "user-1");
+    }
+    tokio::time::sleep(Duration::from_millis(3_100)).await;
+    assert!(matches!(
+        v.verify(&short).await,
+        Err(egov_auth::AuthError::Expired)
+    ));
+    // The issuer takes the EdDSA key out of its JWKS: once read again, its token is refused
+    // though it was verified (and remembered) a moment before.
+    let token = keys[2].sign(&claims());
+    assert!(v.verify(&token).await.is_ok());
+    let set = JwkSet {
+        keys: vec![keys[0].jwk().unwrap()],
+    };
+    std::fs::write(&path, serde_json::to_vec(&set).unwrap()).unwrap();
+    v.reload().await.unwrap();
+    assert!(matches!(
+        v.verify(&token).await,
+        Err(egov_auth::AuthError::UnknownKey(_))
+    ));
+    // A tampered copy of a remembered token is not the remembered token.
+    let ok = keys[0].sign(&claims());
+    assert!(v.verify(&ok).await.is_ok());
+    let mut parts: Vec<String> = ok.split('.').map(str::to_owned).collect();
+    parts[1] = b64(&serde_json::to_vec(&with(claims(), "sub", json!("someone-else"))).unwrap());
+    assert!(v.verify(&parts.join(".")).await.is_err());
+}

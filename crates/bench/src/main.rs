@@ -25,8 +25,12 @@ mod tender;
 enum Cli {
     /// Bus publishes and store appends against raw XADD.
     Streams(Args),
-    /// Durable submissions over HTTP against a bare warp handler doing one XADD.
+    /// Durable submissions and task completions over HTTP (wrk against `egov up`) against a
+    /// bare warp handler doing one XADD, in the same run.
     Http(http::Args),
+    /// The baseline server of `http` (a process of its own): one XADD per POST.
+    #[command(hide = true)]
+    Bare(http::BareArgs),
     /// The catalog's search index: query p50/p99 at 100,000 entries and catch-up from the
     /// streams, against reading the same entries with XRANGE.
     Search(search::Args),
@@ -179,11 +183,23 @@ fn redis_benchmark(port: u16, ops: usize, concurrency: usize, payload: &str) -> 
     rps
 }
 
-// One thread for the load generator, so Redis keeps the other core of a 2-core machine; with
-// two workers the generator fights Redis for CPU and the ratios drift with scheduling.
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse() {
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // The baseline server runs like a service: a worker per core.
+    if let Cli::Bare(args) = cli {
+        return tokio::runtime::Runtime::new()?.block_on(http::bare(args));
+    }
+    // One thread for the load generator, so Redis keeps the other core of a 2-core machine;
+    // with two workers the generator fights Redis for CPU and the ratios drift with scheduling.
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(bench(cli))
+}
+
+async fn bench(cli: Cli) -> anyhow::Result<()> {
+    match cli {
+        Cli::Bare(_) => unreachable!("served above"),
         Cli::Streams(args) => streams(args).await,
         Cli::Http(args) => http::run(args).await,
         Cli::Search(args) => search::run(args).await,

@@ -68,6 +68,59 @@ impl Default for Limits {
 std::thread_local! {
     /// Set while a call runs under a permit taken by [`Engine::run`] on this thread.
     static HOLDS_PERMIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Set while [`Engine::run`] runs its calls inline, on an async worker thread.
+    static INLINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The deadline, in epoch ticks, of a call run inline on an async worker (4 to 6 ms): a call
+/// past it is abandoned and run again, with the plugin's own deadline, under
+/// `tokio::task::block_in_place`, so a worker is never held longer than this by a plugin.
+const INLINE_TICKS: u64 = 3;
+
+/// How long a plugin whose call outran [`INLINE_TICKS`] is called from the blocking pool.
+const SLOW_FOR: Duration = Duration::from_secs(60);
+
+/// Plugin calls and their faults, by variant (`id@version`) and call.
+#[derive(Clone)]
+pub struct PluginMetrics {
+    /// `egov_plugin_calls_total{variant, call, outcome}`: `ok` or the fault's kind
+    /// ([`PluginError::kind`]).
+    pub calls: prometheus::IntCounterVec,
+    /// `egov_plugin_call_duration_seconds{variant, call}`: a fresh instance and the call.
+    pub duration: prometheus::HistogramVec,
+}
+
+impl PluginMetrics {
+    fn new() -> Self {
+        Self {
+            calls: prometheus::IntCounterVec::new(
+                prometheus::Opts::new(
+                    "egov_plugin_calls_total",
+                    "Procedure-variant plugin calls, by variant, call and outcome (ok or the fault's kind).",
+                ),
+                &["variant", "call", "outcome"],
+            )
+            .expect("valid metric"),
+            duration: prometheus::HistogramVec::new(
+                prometheus::HistogramOpts::new(
+                    "egov_plugin_call_duration_seconds",
+                    "Procedure-variant plugin calls: a fresh instance and the call.",
+                )
+                .buckets(vec![
+                    0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.0025, 0.005, 0.01,
+                    0.025, 0.05, 0.1, 0.25,
+                ]),
+                &["variant", "call"],
+            )
+            .expect("valid metric"),
+        }
+    }
+
+    /// Registers both in `registry`.
+    pub fn register(&self, registry: &prometheus::Registry) -> Result<(), prometheus::Error> {
+        registry.register(Box::new(self.calls.clone()))?;
+        registry.register(Box::new(self.duration.clone()))
+    }
 }
 
 /// How long a call waits for a free instance before it is refused as busy.
@@ -84,6 +137,9 @@ pub struct Engine {
     calendar: Arc<Calendar>,
     clock: Arc<dyn Clock>,
     stop: Arc<AtomicBool>,
+    metrics: PluginMetrics,
+    /// When the engine started: the origin of plugins' `slow_until`.
+    started: std::time::Instant,
 }
 
 impl Drop for Engine {
@@ -148,6 +204,8 @@ impl Engine {
             calendar,
             clock,
             stop: stop.clone(),
+            metrics: PluginMetrics::new(),
+            started: std::time::Instant::now(),
         });
         // Epochs only interrupt guest code; host imports are trivial and bounded.
         let weak: Weak<Self> = Arc::downgrade(&me);
@@ -200,8 +258,10 @@ impl Engine {
             engine: self.clone(),
             pre,
             label: digest.clone(),
+            variant: digest.clone(),
             digest,
             limits,
+            slow_until: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         };
         let (id, version) = match plugin.contract() {
             Contract::V1 => {
@@ -214,24 +274,64 @@ impl Engine {
             }
         };
         plugin.label = format!("{id}@{version} ({})", &plugin.digest[..12]);
+        plugin.variant = format!("{id}@{version}");
         Ok(plugin)
     }
 
-    /// Runs `f` (plugin calls) on the blocking pool under a permit of the instance pool,
-    /// waiting for the permit up to [`SLOT_WAIT`] *before* the hop (then `Busy`). This is how
-    /// services call plugins: more calls than the pool holds wait here, not on blocking threads.
+    /// The plugin metrics of this engine (register them once: [`PluginMetrics::register`]).
+    pub fn metrics(&self) -> &PluginMetrics {
+        &self.metrics
+    }
+
+    /// Runs `f` (plugin calls) under a permit of the instance pool, waiting for the permit up
+    /// to [`SLOT_WAIT`] (then `Busy`). This is how services call plugins: more calls than the
+    /// pool holds wait here, not on threads.
+    ///
+    /// On a multi-threaded runtime `f` runs inline, on this worker: a call takes tens of
+    /// microseconds, less than the hop to the blocking pool and back. Each call then has a
+    /// short deadline ([`INLINE_TICKS`]); one that outruns it is run again with the plugin's
+    /// own deadline under `block_in_place` (a call is a pure function of its arguments in a
+    /// fresh store, so running it again changes nothing), and `slow` is set so that this
+    /// plugin's calls go to the blocking pool for a while. Elsewhere (a current-thread runtime),
+    /// or when `inline` is false, `f` runs on the blocking pool.
     pub async fn run<T: Send + 'static>(
         &self,
-        label: &str,
+        variant: &str,
+        inline: bool,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, PluginError> {
-        let permit = tokio::time::timeout(SLOT_WAIT, self.slots.clone().acquire_owned())
-            .await
-            .map_err(|_| PluginError::Busy {
-                variant: label.to_owned(),
-                waited: SLOT_WAIT,
-            })?
-            .expect("the pool's semaphore is never closed");
+        let permit = match tokio::time::timeout(SLOT_WAIT, self.slots.clone().acquire_owned()).await
+        {
+            Ok(p) => p.expect("the pool's semaphore is never closed"),
+            Err(_) => {
+                self.metrics
+                    .calls
+                    .with_label_values(&[variant, "any", "busy"])
+                    .inc();
+                return Err(PluginError::Busy {
+                    variant: variant.to_owned(),
+                    waited: SLOT_WAIT,
+                });
+            }
+        };
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if inline && multi_thread {
+            /// Marks the thread as running inline under the permit while `f` runs.
+            struct Inline(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
+            impl Drop for Inline {
+                fn drop(&mut self) {
+                    HOLDS_PERMIT.with(|h| h.set(false));
+                    INLINE.with(|h| h.set(false));
+                }
+            }
+            HOLDS_PERMIT.with(|h| h.set(true));
+            INLINE.with(|h| h.set(true));
+            let _inline = Inline(permit);
+            // A panic in `f` fails this call, as it would on the blocking pool.
+            return std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+                .map_err(|_| PluginError::host("running a plugin call", "it panicked"));
+        }
         tokio::task::spawn_blocking(move || {
             /// Marks the thread as holding the permit while `f` runs, a panic included.
             struct Held(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
@@ -246,6 +346,11 @@ impl Engine {
         })
         .await
         .map_err(|e| PluginError::host("running a plugin call", e))
+    }
+
+    /// Milliseconds since the engine started.
+    fn millis(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
     }
 
     /// A permit for a call made outside [`Engine::run`] (tools, tests): taken at once or
@@ -338,6 +443,98 @@ pub enum Contract {
     V2,
 }
 
+/// One export of a variant with its arguments: what [`Plugin::bench`] times.
+#[derive(Clone, Copy, Debug)]
+pub enum Export<'a> {
+    /// `metadata()`.
+    Metadata,
+    /// `steps()`.
+    Steps,
+    /// `form()` (1.x).
+    Form,
+    /// `validate(submission, today)` (1.x) or `validate(intake, submission, today)` (2.x).
+    Validate {
+        /// The 2.x intake (ignored by 1.x).
+        intake: &'a str,
+        /// The submission (JSON).
+        submission: &'a str,
+        /// The day of submission.
+        today: &'a str,
+    },
+    /// `react(state, input, entries)` (2.x).
+    React {
+        /// The case's state (JSON).
+        state: &'a str,
+        /// The input.
+        input: &'a wit2::Input,
+        /// The case's entries.
+        entries: &'a [wit2::Entry],
+    },
+    /// `decide(name, input)`.
+    Decide {
+        /// The decision.
+        name: &'a str,
+        /// Its input (JSON).
+        input: &'a str,
+    },
+}
+
+impl Export<'_> {
+    /// The export's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Export::Metadata => "metadata",
+            Export::Steps => "steps",
+            Export::Form => "form",
+            Export::Validate { .. } => "validate",
+            Export::React { .. } => "react",
+            Export::Decide { .. } => "decide",
+        }
+    }
+
+    fn call(&self, s: &mut Store<State>, i: &Instance) -> wasmtime::Result<()> {
+        match (*self, i) {
+            (Export::Metadata, Instance::V1(v)) => v.call_metadata(s).map(drop),
+            (Export::Metadata, Instance::V2(v)) => v.call_metadata(s).map(drop),
+            (Export::Steps, Instance::V1(v)) => v.call_steps(s).map(drop),
+            (Export::Steps, Instance::V2(v)) => v.call_steps(s).map(drop),
+            (Export::Form, Instance::V1(v)) => v.call_form(s).map(drop),
+            (
+                Export::Validate {
+                    submission, today, ..
+                },
+                Instance::V1(v),
+            ) => v.call_validate(s, submission, today).map(drop),
+            (
+                Export::Validate {
+                    intake,
+                    submission,
+                    today,
+                },
+                Instance::V2(v),
+            ) => v.call_validate(s, intake, submission, today).map(drop),
+            (
+                Export::React {
+                    state,
+                    input,
+                    entries,
+                },
+                Instance::V2(v),
+            ) => v.call_react(s, state, input, entries).map(drop),
+            (Export::Decide { name, input }, Instance::V1(v)) => {
+                v.call_decide(s, name, input).map(drop)
+            }
+            (Export::Decide { name, input }, Instance::V2(v)) => {
+                v.call_decide(s, name, input).map(drop)
+            }
+            (e, _) => Err(wasmtime::format_err!(
+                "{} is not an export of this variant's contract",
+                e.name()
+            )),
+        }
+    }
+}
+
 /// The pre-instantiated component, by contract.
 #[derive(Clone)]
 enum Pre {
@@ -358,7 +555,12 @@ pub struct Plugin {
     pre: Pre,
     digest: String,
     label: String,
+    /// `id@version`: the metrics' `variant` label.
+    variant: String,
     limits: Limits,
+    /// Until when (ms since the engine started) calls go to the blocking pool: set when one
+    /// outran the inline deadline.
+    slow_until: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -377,7 +579,8 @@ impl Plugin {
         f: impl FnOnce(&Plugin) -> T + Send + 'static,
     ) -> Result<T, PluginError> {
         let me = self.clone();
-        self.engine.run(&self.label, move || f(&me)).await
+        let inline = self.slow_until.load(Ordering::Relaxed) <= self.engine.millis();
+        self.engine.run(&self.variant, inline, move || f(&me)).await
     }
 
     /// The artifact's sha256.
@@ -419,13 +622,13 @@ impl Plugin {
 
     fn call1<R>(
         &self,
-        call: &str,
-        f: impl FnOnce(&mut Store<State>, &v1::ProcedureVariant) -> wasmtime::Result<R>,
+        call: &'static str,
+        f: impl Fn(&mut Store<State>, &v1::ProcedureVariant) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
         if self.contract() != Contract::V1 {
             return Err(self.wrong_contract(call));
         }
-        self.call(|s, i| match i {
+        self.call(call, |s, i| match i {
             Instance::V1(v) => f(s, v),
             Instance::V2(_) => unreachable!("checked above"),
         })
@@ -433,13 +636,13 @@ impl Plugin {
 
     fn call2<R>(
         &self,
-        call: &str,
-        f: impl FnOnce(&mut Store<State>, &v2::ProcedureVariant) -> wasmtime::Result<R>,
+        call: &'static str,
+        f: impl Fn(&mut Store<State>, &v2::ProcedureVariant) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
         if self.contract() != Contract::V2 {
             return Err(self.wrong_contract(call));
         }
-        self.call(|s, i| match i {
+        self.call(call, |s, i| match i {
             Instance::V2(v) => f(s, v),
             Instance::V1(_) => unreachable!("checked above"),
         })
@@ -460,9 +663,46 @@ impl Plugin {
         Ok(r)
     }
 
+    /// One call on a fresh store and instance, counted and timed in the metrics.
     fn call<R>(
         &self,
-        f: impl FnOnce(&mut Store<State>, &Instance) -> wasmtime::Result<R>,
+        name: &'static str,
+        f: impl Fn(&mut Store<State>, &Instance) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        let t = std::time::Instant::now();
+        let inline = INLINE.with(|i| i.get());
+        let mut r = self.call_once(&f, inline);
+        if inline && self.ticks() > INLINE_TICKS && matches!(r, Err(PluginError::Timeout { .. })) {
+            // Past the inline deadline, not the plugin's: run it again where it may take its
+            // whole deadline, and call this plugin from the blocking pool for a while.
+            let until = self.engine.millis() + SLOW_FOR.as_millis() as u64;
+            self.slow_until.store(until, Ordering::Relaxed);
+            tracing::debug!(variant = %self.label, call = name, "a call outran the inline deadline; run again off the worker");
+            r = tokio::task::block_in_place(|| self.call_once(&f, false));
+        }
+        let m = &self.engine.metrics;
+        m.duration
+            .with_label_values(&[&self.variant, name])
+            .observe(t.elapsed().as_secs_f64());
+        let outcome = match &r {
+            Ok(_) => "ok",
+            Err(e) => e.kind(),
+        };
+        m.calls
+            .with_label_values(&[&self.variant, name, outcome])
+            .inc();
+        r
+    }
+
+    /// The plugin's deadline in epoch ticks.
+    fn ticks(&self) -> u64 {
+        (self.limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64 + 1
+    }
+
+    fn call_once<R>(
+        &self,
+        f: &impl Fn(&mut Store<State>, &Instance) -> wasmtime::Result<R>,
+        inline: bool,
     ) -> Result<R, PluginError> {
         let e = &self.engine;
         // Held until the store below is dropped (locals drop in reverse order): the permit of
@@ -479,7 +719,10 @@ impl Plugin {
         );
         let mut store = Store::new(&e.engine, state);
         store.limiter(|s| &mut s.limiter);
-        let ticks = (self.limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64 + 1;
+        let mut ticks = self.ticks();
+        if inline {
+            ticks = ticks.min(INLINE_TICKS);
+        }
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
         let result = self
@@ -509,20 +752,22 @@ impl Plugin {
         }
     }
 
-    // Times `call` `n` times two ways: each on a fresh store and instance (how the engine
-    /// runs every call), and all on one live instance (a bare wasmtime call, the baseline).
-    /// Returns the mean (fresh, live) per call.
-    fn bench(
+    /// Times `export` `n` times two ways: each call on a fresh store and instance, as the
+    /// engine runs every call (each call's time, for percentiles), and all on one live instance,
+    /// a bare wasmtime call (the baseline: the mean). A fault of the variant is an error.
+    pub fn bench(
         &self,
         n: u32,
-        call: impl Fn(&mut Store<State>, &Instance) -> wasmtime::Result<()>,
-    ) -> Result<(Duration, Duration), PluginError> {
+        export: &Export<'_>,
+    ) -> Result<(Vec<Duration>, Duration), PluginError> {
+        let call = |s: &mut Store<State>, i: &Instance| export.call(s, i);
         let n = n.max(1);
-        let t = std::time::Instant::now();
+        let mut fresh = Vec::with_capacity(n as usize);
         for _ in 0..n {
-            self.call(&call)?;
+            let t = std::time::Instant::now();
+            self.call("bench", call)?;
+            fresh.push(t.elapsed());
         }
-        let fresh = t.elapsed() / n;
         let e = &self.engine;
         let state = State::new(
             e.calendar.clone(),
@@ -542,52 +787,6 @@ impl Plugin {
             call(&mut store, &inst).map_err(|err| self.classify(&store, err))?;
         }
         Ok((fresh, t.elapsed() / n))
-    }
-
-    /// Times `decide(name, input)` (or `metadata()` when `None`) `n` times two
-    /// ways: each on a fresh store and instance, as the engine runs every call, and all on one
-    /// live instance, a bare wasmtime call (the baseline). Returns the mean per call (fresh,
-    /// live).
-    pub fn bench_call(
-        &self,
-        n: u32,
-        decision: Option<(&str, &str)>,
-    ) -> Result<(Duration, Duration), PluginError> {
-        match decision {
-            Some((name, input)) => self.bench(n, |s, i| match i {
-                Instance::V1(v) => v.call_decide(s, name, input).map(drop),
-                Instance::V2(v) => v.call_decide(s, name, input).map(drop),
-            }),
-            None => self.bench(n, |s, i| match i {
-                Instance::V1(v) => v.call_metadata(s).map(drop),
-                Instance::V2(v) => v.call_metadata(s).map(drop),
-            }),
-        }
-    }
-
-    /// Times `react(state, input, entries)` of a 2.x variant `n` times: on a fresh store and
-    /// instance each (as the engine runs it) and on one live instance (the baseline). Returns
-    /// every fresh call's time (for percentiles) and the live mean.
-    pub fn bench_react(
-        &self,
-        n: u32,
-        state: &str,
-        input: &wit2::Input,
-        entries: &[wit2::Entry],
-    ) -> Result<(Vec<Duration>, Duration), PluginError> {
-        let react = |s: &mut Store<State>, i: &Instance| match i {
-            Instance::V2(v) => v.call_react(s, state, input, entries).map(drop),
-            Instance::V1(_) => Err(wasmtime::format_err!("a 1.x variant has no react")),
-        };
-        let n = n.max(1);
-        let mut fresh = Vec::with_capacity(n as usize);
-        for _ in 0..n {
-            let t = std::time::Instant::now();
-            self.call(react)?;
-            fresh.push(t.elapsed());
-        }
-        let (_, live) = self.bench(n, react)?;
-        Ok((fresh, live))
     }
 
     /// The variant's metadata (1.x).
@@ -621,7 +820,7 @@ impl Plugin {
         name: &str,
         input: &str,
     ) -> Result<Result<String, Vec<wit::Violation>>, PluginError> {
-        let r = self.call(|s, i| match i {
+        let r = self.call("decide", |s, i| match i {
             Instance::V1(v) => v.call_decide(s, name, input),
             Instance::V2(v) => v.call_decide(s, name, input).map(|r| {
                 r.map_err(|v| {

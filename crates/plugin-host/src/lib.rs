@@ -17,7 +17,7 @@ mod error;
 mod output;
 mod state;
 
-pub use engine::{Contract, Engine, EngineConfig, Limits, Plugin};
+pub use engine::{Contract, Engine, EngineConfig, Export, Limits, Plugin, PluginMetrics};
 pub use error::PluginError;
 pub use output::MAX_OUTPUT;
 pub use state::{LOG_BUDGET_BYTES, LOG_BUDGET_LINES};

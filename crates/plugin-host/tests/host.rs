@@ -350,3 +350,76 @@ async fn more_concurrent_calls_than_the_pool_holds_wait_for_a_permit_before_the_
     holder.await.unwrap().unwrap();
     assert!(p.decide("pl-7-decision", input).unwrap().is_ok());
 }
+
+/// Calls run inline on the async worker (no hop to the blocking pool), each with a short
+/// deadline: a call that outruns it is run again with the plugin's own deadline under
+/// `block_in_place`, so the one worker keeps serving its other tasks meanwhile, and the answer
+/// (here the loop's timeout at 100 ms) is the plugin's, as on the blocking pool. Every call is
+/// counted by variant, call and outcome.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn a_call_past_the_inline_deadline_leaves_the_worker_and_keeps_the_plugins_own_deadline() {
+    let e = engine(None);
+    let bad = e.load(&bytes("hostile/loop.wasm"), limits()).unwrap();
+    let good = perechen(&e);
+    // A task on the same (only) worker, ticking every millisecond: the longest gap between
+    // two ticks is how long the worker was held.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ticker = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut longest = Duration::ZERO;
+            let mut last = Instant::now();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                longest = longest.max(last.elapsed());
+                last = Instant::now();
+            }
+            longest
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let t = Instant::now();
+    let err = tokio::spawn({
+        let bad = bad.clone();
+        async move {
+            bad.run(|p| p.validate_v2("application", "{}", "2026-03-19"))
+                .await
+        }
+    })
+    .await
+    .unwrap()
+    .unwrap()
+    .unwrap_err();
+    let took = t.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let longest = ticker.await.unwrap();
+    assert!(
+        matches!(err, PluginError::Timeout { after, .. } if after == Duration::from_millis(100)),
+        "{err}"
+    );
+    assert!(
+        took >= Duration::from_millis(100),
+        "the plugin's own deadline, not the inline one: {took:?}"
+    );
+    assert!(
+        longest < Duration::from_millis(60),
+        "the worker was held for {longest:?}"
+    );
+    // A good plugin is answered inline, the same as ever.
+    let md = good.run(|p| p.metadata()).await.unwrap().unwrap();
+    assert_eq!(md.id, "perechen-353");
+    let m = e.metrics();
+    assert_eq!(
+        m.calls
+            .with_label_values(&["hostile-loop@1.0.0", "validate", "timeout"])
+            .get(),
+        1
+    );
+    // (Its metadata read while loading is counted under its digest: its name was not known.)
+    assert_eq!(
+        m.calls
+            .with_label_values(&["perechen-353@1.0.0", "metadata", "ok"])
+            .get(),
+        1
+    );
+}

@@ -20,6 +20,8 @@ pub use definition::{
     Submission, UniqueKey, Violation,
 };
 pub use definitions::{Definitions, SelectError};
-pub use egov_plugin_host::{Contract, Engine, EngineConfig, Limits, Plugin, PluginError, wit2};
+pub use egov_plugin_host::{
+    Contract, Engine, EngineConfig, Export, Limits, Plugin, PluginError, wit2,
+};
 pub use inputs::{StepInputs, check_document, document_schema};
 pub use registry::{FailureReason, Pin, Registry, RevisionState, RevisionStatus, parse_manifest};

@@ -162,6 +162,7 @@ impl Platform {
             clock.clone(),
         )
         .map_err(|e| StartError::Config(format!("plugin engine: {e}")))?;
+        engine.metrics().register(&registry)?;
         let definitions = Variants::new(engine, cfg.plugins.clone());
         let r = definitions.clone();
         let loaded = tokio::task::spawn_blocking(move || r.reload())

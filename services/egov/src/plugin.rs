@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use egov_kernel::time;
-use egov_procedure::{Contract, Refusal};
+use egov_procedure::{Contract, Export, Refusal};
 use serde_json::Value;
 
 use crate::common::{Failure, load_component, read_json, runtime};
@@ -64,18 +64,23 @@ pub enum PluginCommand {
         /// The directory.
         dir: PathBuf,
     },
-    /// Times one evaluation on a fresh instance against a bare wasmtime call on a live one.
-    /// For a 2.x variant, `react` per input (`--input`, default a submission of `{}`),
-    /// single-threaded and with every core busy.
+    /// Times every export (metadata, steps, form, validate, react, a decision) on a fresh
+    /// store and instance per call, as the engine runs them, against a bare wasmtime call on a
+    /// live instance in the same run: p50 and p99 on one thread and with every core busy.
     Bench {
         /// The component (.wasm).
         file: PathBuf,
-        /// A 1.x decision to time (default: `metadata`).
+        /// A decision to time as well (`decide`).
         #[arg(long)]
         decision: Option<String>,
-        /// The decision's input, or the reducer's input (JSON).
+        /// The decision's input with `--decision`; otherwise the reducer's input (JSON,
+        /// `{"type": "submitted", ...}`; default a submission of `--submission` to the first
+        /// intake).
         #[arg(long)]
         input: Option<PathBuf>,
+        /// The submission `validate` (and the default `react` input) takes (JSON; default `{}`).
+        #[arg(long)]
+        submission: Option<PathBuf>,
         /// Calls per measurement.
         #[arg(long, default_value_t = 2000)]
         iterations: u32,
@@ -266,126 +271,162 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
             file,
             decision,
             input,
+            submission,
             iterations,
-        } => {
-            let plugin = crate::common::load_plugin(&file)?;
-            if plugin.contract() == Contract::V2 && decision.is_none() {
-                return bench_react(&file, input.as_deref(), iterations);
-            }
-            let input = match &input {
-                Some(f) => read_json(f)?.to_string(),
-                None => "{}".to_owned(),
-            };
-            let call = decision.as_deref().map(|name| (name, input.as_str()));
-            // Warm up (page-in, caches), then measure.
-            plugin
-                .bench_call(iterations.min(200), call)
-                .map_err(runtime)?;
-            let (fresh, live) = plugin.bench_call(iterations, call).map_err(runtime)?;
-            let what = decision
-                .as_deref()
-                .map_or("metadata()".to_owned(), |d| format!("decide({d})"));
-            println!("{} {}: {iterations} calls each", plugin.label(), what);
-            println!(
-                "  bare wasmtime call, live instance (baseline): {:>9.1} µs",
-                live.as_secs_f64() * 1e6
-            );
-            println!(
-                "  fresh store + instance per call (the engine): {:>9.1} µs",
-                fresh.as_secs_f64() * 1e6
-            );
-            println!(
-                "  ratio: {:.1}x the baseline",
-                fresh.as_secs_f64() / live.as_secs_f64().max(1e-12)
-            );
-            Ok(())
-        }
+        } => bench(
+            &file,
+            decision.as_deref(),
+            input.as_deref(),
+            submission.as_deref(),
+            iterations,
+        ),
     }
 }
 
-/// `egov plugin bench` of a 2.x variant: `react` per input on a fresh store and instance (how
-/// the engine runs it) against a bare wasmtime call on a live instance, single-threaded and
-/// then with every core running the same loop.
-fn bench_react(
+/// `egov plugin bench`: every export of the variant, each `iterations` times on a fresh store
+/// and instance (how the engine runs every call) against a bare wasmtime call on a live
+/// instance (the baseline, in the same run), single-threaded and then with every core running
+/// the same loop.
+fn bench(
     file: &std::path::Path,
+    decision: Option<&str>,
     input: Option<&std::path::Path>,
+    submission: Option<&std::path::Path>,
     iterations: u32,
 ) -> Result<(), Failure> {
     let d = load_component(file)?;
     let plugin = d.plugin().clone();
-    let input: egov_engine::Input = match input {
-        Some(f) => serde_json::from_value(read_json(f)?)
-            .map_err(|e| Failure::Input(format!("{}: {e}", f.display())))?,
-        None => egov_engine::Input::Submitted {
+    let submission = match submission {
+        Some(f) => read_json(f)?,
+        None => serde_json::json!({}),
+    };
+    let submission_text = submission.to_string();
+    let today = "2026-03-19";
+    let intake = d
+        .intakes
+        .first()
+        .map(|i| i.name.to_string())
+        .unwrap_or_default();
+    let react_input: Option<egov_engine::Input> = match (plugin.contract(), decision, input) {
+        (Contract::V1, ..) => None,
+        (_, None, Some(f)) => Some(
+            serde_json::from_value(read_json(f)?)
+                .map_err(|e| Failure::Input(format!("{}: {e}", f.display())))?,
+        ),
+        _ => Some(egov_engine::Input::Submitted {
             intake: d
                 .intakes
                 .first()
                 .map(|i| i.name.clone())
                 .unwrap_or_default(),
-            submission: serde_json::json!({}),
+            submission: submission.clone(),
             by: egov_engine::Party::role(
                 d.intakes
                     .first()
                     .map_or(egov_kernel::Role::StateBody, |i| i.role),
             ),
             at: "2026-03-19T10:00:00+05:00".into(),
-        },
+        }),
     };
-    let wit_input = egov_engine::v2::input_out(&input).expect("a submission is a variant's input");
-    let p50 = |mut v: Vec<std::time::Duration>| {
+    let wit_input = react_input
+        .as_ref()
+        .map(|i| egov_engine::v2::input_out(i).expect("an input of the reducer"));
+    let decision_input = match (decision, input) {
+        (Some(_), Some(f)) => read_json(f)?.to_string(),
+        _ => "{}".to_owned(),
+    };
+    let mut exports = vec![
+        (String::from("metadata()"), Export::Metadata),
+        ("steps()".into(), Export::Steps),
+    ];
+    if plugin.contract() == Contract::V1 {
+        exports.push(("form()".into(), Export::Form));
+    }
+    exports.push((
+        format!(
+            "validate({})",
+            if plugin.contract() == Contract::V1 {
+                "submission".to_owned()
+            } else {
+                intake.clone()
+            }
+        ),
+        Export::Validate {
+            intake: &intake,
+            submission: &submission_text,
+            today,
+        },
+    ));
+    if let (Some(i), Some(input)) = (&wit_input, &react_input) {
+        exports.push((
+            format!("react({})", input_kind(input)),
+            Export::React {
+                state: "null",
+                input: i,
+                entries: &[],
+            },
+        ));
+    }
+    if let Some(name) = decision {
+        exports.push((
+            format!("decide({name})"),
+            Export::Decide {
+                name,
+                input: &decision_input,
+            },
+        ));
+    }
+    let pct = |mut v: Vec<std::time::Duration>| {
         v.sort();
         (v[v.len() / 2], v[v.len() * 99 / 100])
     };
-    // Warm up (page-in, caches), then measure.
-    plugin
-        .bench_react(iterations.min(200), "null", &wit_input, &[])
-        .map_err(runtime)?;
-    let (fresh, live) = plugin
-        .bench_react(iterations, "null", &wit_input, &[])
-        .map_err(runtime)?;
-    let (single, single99) = p50(fresh);
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let busy: Vec<std::time::Duration> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..cores)
-            .map(|_| s.spawn(|| plugin.bench_react(iterations, "null", &wit_input, &[])))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .expect("bench thread")
-                    .map(|(f, _)| f)
-                    .unwrap_or_default()
-            })
-            .collect()
-    });
-    if busy.is_empty() {
-        return Err(Failure::Rejected("the bench on every core failed".into()));
-    }
-    let (multi, multi99) = p50(busy);
     let us = |d: std::time::Duration| d.as_secs_f64() * 1e6;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     println!(
-        "{} react({}): {iterations} calls each",
-        plugin.label(),
-        input_kind(&input)
+        "{}: {iterations} calls per export and thread, each on a fresh store and instance (the engine) against a bare wasmtime call on a live instance (the baseline, same run); goal: validate and react p50 <= 50 µs",
+        plugin.label()
     );
+    println!();
     println!(
-        "  bare wasmtime call, live instance (baseline): {:>9.1} µs mean",
-        us(live)
+        "| export | baseline (live) mean | fresh p50 | fresh p99 | p50 vs baseline | {cores} threads p50 | {cores} threads p99 | vs baseline |"
     );
-    println!(
-        "  fresh store + instance per call, 1 thread:    {:>9.1} µs p50, {:.1} µs p99 ({:.1}x the baseline)",
-        us(single),
-        us(single99),
-        us(single) / us(live).max(1e-6)
-    );
-    println!(
-        "  the same on {cores} threads at once:             {:>9.1} µs p50, {:.1} µs p99 ({:.1}x the baseline)",
-        us(multi),
-        us(multi99),
-        us(multi) / us(live).max(1e-6)
-    );
-    println!("  goal: p50 <= 50 µs per input");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (name, export) in &exports {
+        // Warm up (page-in, caches), then measure.
+        plugin.bench(iterations.min(200), export).map_err(runtime)?;
+        let (fresh, live) = plugin.bench(iterations, export).map_err(runtime)?;
+        let (p50, p99) = pct(fresh);
+        let busy: Vec<std::time::Duration> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..cores)
+                .map(|_| s.spawn(|| plugin.bench(iterations, export)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join()
+                        .expect("bench thread")
+                        .map(|(f, _)| f)
+                        .unwrap_or_default()
+                })
+                .collect()
+        });
+        if busy.is_empty() {
+            return Err(Failure::Rejected(format!(
+                "{name}: the bench on every core failed"
+            )));
+        }
+        let (m50, m99) = pct(busy);
+        let live = us(live).max(1e-6);
+        println!(
+            "| {name} | {live:.1} µs | {:.1} µs | {:.1} µs | {:.1}x | {:.1} µs | {:.1} µs | {:.1}x |",
+            us(p50),
+            us(p99),
+            us(p50) / live,
+            us(m50),
+            us(m99),
+            us(m50) / live
+        );
+    }
     Ok(())
 }
 

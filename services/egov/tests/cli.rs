@@ -374,39 +374,58 @@ fn plugin_test_runs_the_recorded_cases_of_the_perechen_variant() {
 }
 
 #[test]
-fn plugin_bench_times_a_fresh_instance_against_a_live_one() {
+fn plugin_bench_times_every_export_on_a_fresh_instance_against_a_live_one() {
     let file = plugins().join("variants/perechen-353.wasm");
+    let submission = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../plugins/perechen-353/cases/pl-3a-valid-information-system.case.json");
+    let case: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&submission).unwrap()).unwrap();
+    let dir = std::env::temp_dir().join(format!("egov-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let body = dir.join("submission.json");
+    std::fs::write(&body, case["validate"]["submission"].to_string()).unwrap();
     let (code, out, err) = egov(&[
         "plugin",
         "bench",
         file.to_str().unwrap(),
+        "--submission",
+        body.to_str().unwrap(),
         "--iterations",
         "20",
     ]);
     assert_eq!(code, 0, "{err}");
-    // A 2.0 variant: react per input, single-threaded and on every core, against the baseline.
+    // A 2.0 variant: every export, one thread and every core, against the baseline.
     for needle in [
-        "react(submitted)",
-        "bare wasmtime call, live instance (baseline)",
-        "fresh store + instance per call, 1 thread",
-        "threads at once",
+        "| metadata() |",
+        "| steps() |",
+        "| validate(application) |",
+        "| react(submitted) |",
+        "baseline (live) mean",
+        "threads p50",
     ] {
         assert!(out.contains(needle), "{needle}: {out}");
     }
-    // A 1.x variant's decision (the released 1.0.0).
+    // A 1.x variant (the released 1.0.0): its form and a decision too.
     let file = plugins().join("variants/perechen-353-1.0.0.wasm");
     let (code, out, err) = egov(&[
         "plugin",
         "bench",
         file.to_str().unwrap(),
+        "--decision",
+        "pl-7-decision",
         "--iterations",
         "20",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("bare wasmtime call, live instance (baseline)") && out.contains("ratio:"),
-        "{out}"
-    );
+    for needle in [
+        "| form() |",
+        "| validate(submission) |",
+        "| decide(pl-7-decision) |",
+    ] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    assert!(!out.contains("react("), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // `egov bus dlq` and `egov serve` against a real Redis.
