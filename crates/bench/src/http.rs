@@ -600,7 +600,7 @@ impl Wrk {
             .arg(&data)
             .args(["-p", &pid.to_string()])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn();
         let run = Self::run(
             args,
@@ -621,9 +621,9 @@ impl Wrk {
         let _ = Command::new("kill")
             .args(["-INT", &perf.id().to_string()])
             .status();
-        let _ = perf.wait_with_output();
+        let recorded = perf.wait_with_output()?;
         let report = Command::new("perf")
-            .args(["report", "--no-children", "--stdio", "-g", "none"])
+            .args(["report", "--no-children", "--stdio", "-g", "none", "-F", "overhead,sym"])
             .args(["--percent-limit", "0.7", "--sort", "symbol", "-i"])
             .arg(&data)
             .output()?;
@@ -632,8 +632,21 @@ impl Wrk {
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .take(30)
-            .map(|l| format!("{l}\n"))
+            .map(|l| {
+                // `overhead [k|.] symbol`, without the IPC columns and the padding.
+                let l = l.trim_end().trim_end_matches('-').trim_end();
+                let l = l.trim_end_matches('-').trim_end();
+                let cut: String = l.chars().take(140).collect();
+                format!("{cut}\n")
+            })
             .collect();
+        if top.is_empty() {
+            eprintln!(
+                "perf recorded nothing: {}{}",
+                String::from_utf8_lossy(&recorded.stderr),
+                String::from_utf8_lossy(&report.stderr)
+            );
+        }
         Ok((run, Some(top)))
     }
 }
