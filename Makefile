@@ -28,6 +28,8 @@ up: deps plugins
 test: deps plugins chart
 	$(CARGO) test -q --manifest-path plugins/Cargo.toml -p perechen -p service-model -p terms-of-reference -p lifecycle -p tender -p egov-plugin-sdk
 	EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins scripts/with-redis $(CARGO) $(TEST_RUNNER)
+	$(CARGO) run -q -p egov-bench -- hop --short
+	EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins $(CARGO) run -q -p egov-bench -- deadlines --short
 	scripts/openapi-check
 
 # Every service's OpenAPI document against the live suite with Schemathesis (installed from
@@ -92,3 +94,5 @@ bench: deps plugins
 	$(CARGO) run --release -p egov-bench -- search $(BENCH_SEARCH_ARGS)
 	$(CARGO) run --release -p egov-bench -- tender $(BENCH_TENDER_ARGS)
 	$(CARGO) run --release -p egov-bench -- monitoring $(BENCH_MONITORING_ARGS)
+	$(CARGO) run --release -p egov-bench -- hop $(BENCH_HOP_ARGS)
+	$(CARGO) run --release -p egov-bench -- deadlines $(BENCH_DEADLINES_ARGS)
