@@ -96,10 +96,14 @@ bench: deps plugins
 	$(CARGO) run --release -p egov-bench -- search $(BENCH_SEARCH_ARGS)
 	$(CARGO) run --release -p egov-bench -- tender $(BENCH_TENDER_ARGS)
 	$(CARGO) run --release -p egov-bench -- monitoring $(BENCH_MONITORING_ARGS)
+	$(CARGO) run --release -p egov-bench -- hop $(BENCH_HOP_ARGS)
+	$(CARGO) run --release -p egov-bench -- deadlines $(BENCH_DEADLINES_ARGS)
 
 # The benchmarks' short runs (debug build, a few seconds each), part of `make test` so that they
 # cannot rot: each fails when the path it measures breaks (a refused body, an answer not
-# durable), and asserts no speed.
+# durable, an event lost or handled twice), and asserts no speed.
 bench-short: deps plugins
 	$(CARGO) build -q --workspace --all-targets
 	EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins $(CARGO_TARGET_DIR)/debug/egov-bench http --short
+	$(CARGO_TARGET_DIR)/debug/egov-bench hop --short
+	EGOV_PLUGINS_BUILD=$(CARGO_TARGET_DIR)/plugins $(CARGO_TARGET_DIR)/debug/egov-bench deadlines --short

@@ -15,6 +15,8 @@ use egov_events::v1::{Deadline, DeadlineApproaching};
 use egov_store::{Append, IndexOp, Store};
 use redis::AsyncCommands;
 
+mod deadlines;
+mod hop;
 mod http;
 mod monitoring;
 mod search;
@@ -41,6 +43,15 @@ enum Cli {
     /// The monitoring bridge: signed messages ingested and forwarded per second, and a queue's
     /// drain after an outage, against the same path unsigned.
     Monitoring(monitoring::Args),
+    /// The event hop: publish to handled in another process at a steady rate (p50/p99),
+    /// against a bare XADD and a bare XREADGROUP loop.
+    Hop(hop::Args),
+    /// The consuming process of `hop` (started by it).
+    #[command(hide = true)]
+    HopConsumer(hop::ConsumerArgs),
+    /// A million open deadlines: Redis memory per deadline, a thousand terms ending at one
+    /// midnight (the time to every breach), and a tick's work against the backlog.
+    Deadlines(deadlines::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -205,6 +216,9 @@ async fn bench(cli: Cli) -> anyhow::Result<()> {
         Cli::Search(args) => search::run(args).await,
         Cli::Tender(args) => tender::run(args).await,
         Cli::Monitoring(args) => monitoring::run(args).await,
+        Cli::Hop(args) => hop::run(args).await,
+        Cli::HopConsumer(args) => hop::consume(args),
+        Cli::Deadlines(args) => deadlines::run(args).await,
     }
 }
 

@@ -1,11 +1,14 @@
 //! Consumer groups: pending first, reclaim, one retry policy, dead letters, dedup.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use crate::Conn;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use redis::AsyncCommands;
 use redis::streams::{
     StreamAutoClaimReply, StreamClaimReply, StreamId, StreamPendingCountReply, StreamReadReply,
@@ -203,6 +206,8 @@ impl Consumer {
                 waits: BTreeMap::new(),
                 autoclaim_cursor: "0-0".to_owned(),
                 next_autoclaim: Instant::now(),
+                acks: FuturesUnordered::new(),
+                ack_failed: None,
             };
             tasks.spawn(part.run(shutdown.clone()));
         }
@@ -233,21 +238,58 @@ struct Partition<H> {
     waits: BTreeMap<String, (Instant, u32)>,
     autoclaim_cursor: String,
     next_autoclaim: Instant,
+    /// Acknowledgements of handled entries (each with its handled mark, one `MULTI`) not yet
+    /// answered: polled while the next handler runs and while the next read waits (which sends
+    /// them), settled before the next entries are looked at (see [`Partition::process_all`]).
+    acks: FuturesUnordered<Ack>,
+    /// The first acknowledgement that failed since the last settling.
+    ack_failed: Option<redis::RedisError>,
+}
+
+/// A handled entry's acknowledgement in flight.
+type Ack = Pin<Box<dyn Future<Output = Result<(), redis::RedisError>> + Send>>;
+
+/// Notes the answer to an acknowledgement: counted as handled, or kept as the failure.
+fn acked(
+    bus: &Bus,
+    stream: &str,
+    group: &str,
+    failed: &mut Option<redis::RedisError>,
+    r: Result<(), redis::RedisError>,
+) {
+    match r {
+        Ok(()) => bus
+            .metrics
+            .handled
+            .with_label_values(&[stream, group, "ok"])
+            .inc(),
+        Err(e) => {
+            failed.get_or_insert(e);
+        }
+    }
 }
 
 impl<H: Handler> Partition<H> {
     async fn run(mut self, shutdown: CancellationToken) {
+        self.consume(&shutdown).await;
+        // What was handled is acknowledged before the partition stops.
+        if let Err(e) = self.settle_acks().await {
+            warn!(stream = %self.stream, group = %self.cfg.group, error = %e, "acknowledging handled entries failed; they will be delivered again");
+        }
+    }
+
+    async fn consume(&mut self, shutdown: &CancellationToken) {
         // Own pending entries first: they were delivered to this replica before it stopped.
         while let Err(e) = self.drain_own_pending().await {
             warn!(stream = %self.stream, error = %e, "reading own pending entries failed; retrying");
-            if sleep_or_shutdown(Duration::from_secs(1), &shutdown).await {
+            if sleep_or_shutdown(Duration::from_secs(1), shutdown).await {
                 return;
             }
         }
         while !shutdown.is_cancelled() {
-            if let Err(e) = self.step(&shutdown).await {
+            if let Err(e) = self.step(shutdown).await {
                 warn!(stream = %self.stream, group = %self.cfg.group, error = %e, "consumer step failed");
-                if sleep_or_shutdown(Duration::from_secs(1), &shutdown).await {
+                if sleep_or_shutdown(Duration::from_secs(1), shutdown).await {
                     return;
                 }
             }
@@ -275,35 +317,28 @@ impl<H: Handler> Partition<H> {
             self.next_autoclaim
                 .saturating_duration_since(Instant::now()),
         );
-        let read = tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
-            r = self.read_new(block.max(Duration::from_millis(1))) => r?,
+        // The acknowledgements of the last entries go out (and are answered) while the read
+        // waits for the next ones.
+        let entries = {
+            let read = read_new(
+                &mut self.blocking,
+                &self.cfg,
+                &self.stream,
+                block.max(Duration::from_millis(1)),
+            );
+            tokio::pin!(read);
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return Ok(()),
+                    r = &mut read => break r?,
+                    Some(r) = self.acks.next(), if !self.acks.is_empty() => {
+                        acked(&self.bus, &self.stream, &self.cfg.group, &mut self.ack_failed, r);
+                    }
+                }
+            }
         };
-        for entry in read {
-            self.process(entry, 1).await?;
-        }
-        Ok(())
-    }
-
-    async fn read_new(&mut self, block: Duration) -> Result<Vec<StreamId>, BusError> {
-        let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
-            .arg("GROUP")
-            .arg(&self.cfg.group)
-            .arg(&self.cfg.consumer)
-            .arg("COUNT")
-            .arg(self.cfg.batch)
-            .arg("BLOCK")
-            .arg(block.as_millis() as u64)
-            .arg("STREAMS")
-            .arg(&self.stream)
-            .arg(">")
-            .query_async(&mut self.blocking)
-            .await?;
-        Ok(reply
-            .into_iter()
-            .flat_map(|r| r.keys)
-            .flat_map(|k| k.ids)
-            .collect())
+        self.process_all(entries.into_iter().map(|e| (e, 1)).collect())
+            .await
     }
 
     /// Own pending entries (from before a restart), claimed again so that their delivery count
@@ -332,10 +367,14 @@ impl<H: Handler> Partition<H> {
             let ids: Vec<&str> = pending.ids.iter().map(|p| p.id.as_str()).collect();
             let claimed = self.claim(&ids, Duration::ZERO).await?;
             let claimed_ids: Vec<String> = claimed.iter().map(|e| e.id.clone()).collect();
-            for entry in claimed {
-                let n = counts.get(&entry.id).copied().unwrap_or(0) + 1;
-                self.process(entry, n).await?;
-            }
+            let entries = claimed
+                .into_iter()
+                .map(|entry| {
+                    let n = counts.get(&entry.id).copied().unwrap_or(0) + 1;
+                    (entry, n)
+                })
+                .collect();
+            self.process_all(entries).await?;
             // Pending ids whose entries were deleted from the stream come back empty: ack them.
             for id in ids
                 .iter()
@@ -381,6 +420,7 @@ impl<H: Handler> Partition<H> {
             return Ok(());
         }
         let counts = self.delivery_counts(&reply.claimed).await?;
+        let mut entries = Vec::with_capacity(reply.claimed.len());
         for entry in reply.claimed {
             // An entry of ours waiting for its backoff may be claimed here too: handle it now.
             self.retries.remove(&entry.id);
@@ -392,9 +432,9 @@ impl<H: Handler> Partition<H> {
                 .with_label_values(&[&self.stream, &self.cfg.group])
                 .inc();
             debug!(stream = %self.stream, entry = %entry.id, deliveries = n, "reclaimed a stale entry");
-            self.process(entry, n).await?;
+            entries.push((entry, n));
         }
-        Ok(())
+        self.process_all(entries).await
     }
 
     async fn delivery_counts(
@@ -480,22 +520,99 @@ impl<H: Handler> Partition<H> {
     }
 
     async fn process(&mut self, entry: StreamId, deliveries: u32) -> Result<(), BusError> {
-        if entry.map.is_empty() {
-            // Deleted from the stream while pending: nothing left to handle.
-            let _: i64 = self
-                .conn
-                .xack(&self.stream, &self.cfg.group, &[&entry.id])
-                .await?;
+        self.process_all(vec![(entry, deliveries)]).await
+    }
+
+    /// Handles `entries` (with their delivery counts) in order.
+    ///
+    /// What costs a round trip is done once for all of them rather than once each: whether
+    /// each event was handled before is asked in one pipeline (an `EXISTS` per handled mark),
+    /// and a handled entry's acknowledgement (its mark and `XACK`, one `MULTI`) is sent without
+    /// waiting for the answer, so the next entry's handler is not held back by it. Those answers
+    /// are awaited before the next entries are looked at (a mark is written before it is asked
+    /// for), which is, for a read, while the next read waits for entries.
+    async fn process_all(&mut self, entries: Vec<(StreamId, u32)>) -> Result<(), BusError> {
+        if let Err(e) = self.settle_acks().await {
+            // Its entry stays pending and unmarked: it is delivered again once idle.
+            warn!(stream = %self.stream, group = %self.cfg.group, error = %e, "acknowledging a handled entry failed; it will be delivered again");
+        }
+        if entries.is_empty() {
             return Ok(());
         }
-        let envelope = match Envelope::from_fields(&entry.map) {
-            Ok(env) => env,
-            Err(e) => {
-                return self
-                    .dead_letter(&entry, deliveries, &format!("malformed envelope: {e}"))
-                    .await;
+        let parsed: Vec<Option<Result<Envelope, crate::EnvelopeError>>> = entries
+            .iter()
+            .map(|(e, _)| (!e.map.is_empty()).then(|| Envelope::from_fields(&e.map)))
+            .collect();
+        let marks: Vec<String> = parsed
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|env| {
+                self.cfg
+                    .topic
+                    .seen(self.p, &self.cfg.group, &env.id.to_string())
+            })
+            .collect();
+        let mut seen: Vec<bool> = if marks.is_empty() {
+            Vec::new()
+        } else {
+            let mut pipe = redis::pipe();
+            for m in &marks {
+                pipe.exists(m);
             }
+            pipe.query_async(&mut self.conn).await?
         };
+        seen.reverse();
+        // Two copies of one event in one read: the second is a duplicate of the first.
+        let mut handled: HashSet<String> = HashSet::new();
+        for ((entry, deliveries), envelope) in entries.into_iter().zip(parsed) {
+            let envelope = match envelope {
+                None => {
+                    // Deleted from the stream while pending: nothing left to handle.
+                    let _: i64 = self
+                        .conn
+                        .xack(&self.stream, &self.cfg.group, &[&entry.id])
+                        .await?;
+                    continue;
+                }
+                Some(Err(e)) => {
+                    self.dead_letter(&entry, deliveries, &format!("malformed envelope: {e}"))
+                        .await?;
+                    continue;
+                }
+                Some(Ok(env)) => env,
+            };
+            let marked = seen.pop().unwrap_or(false);
+            let id = envelope.id.to_string();
+            let duplicate = marked || !handled.insert(id);
+            self.process_one(entry, deliveries, envelope, duplicate)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the acknowledgements in flight; the first failure since the last settling.
+    async fn settle_acks(&mut self) -> Result<(), BusError> {
+        while let Some(r) = self.acks.next().await {
+            acked(
+                &self.bus,
+                &self.stream,
+                &self.cfg.group,
+                &mut self.ack_failed,
+                r,
+            );
+        }
+        self.ack_failed.take().map_or(Ok(()), |e| Err(e.into()))
+    }
+
+    /// Handles one entry whose envelope was read; `duplicate` when its event was handled before.
+    async fn process_one(
+        &mut self,
+        entry: StreamId,
+        deliveries: u32,
+        envelope: Envelope,
+        duplicate: bool,
+    ) -> Result<(), BusError> {
         if deliveries > self.cfg.max_deliveries {
             let reason = format!(
                 "delivered {deliveries} times without an acknowledgement (the consumer stopped during handling each time)"
@@ -506,7 +623,7 @@ impl<H: Handler> Partition<H> {
             .cfg
             .topic
             .seen(self.p, &self.cfg.group, &envelope.id.to_string());
-        if self.conn.exists::<_, bool>(&seen).await? {
+        if duplicate {
             let _: i64 = self
                 .conn
                 .xack(&self.stream, &self.cfg.group, &[&entry.id])
@@ -538,8 +655,8 @@ impl<H: Handler> Partition<H> {
         match result {
             Ok(()) => {
                 let ttl = self.cfg.dedup_window.as_millis() as u64;
-                let _: () = redis::pipe()
-                    .atomic()
+                let mut pipe = redis::pipe();
+                pipe.atomic()
                     .cmd("SET")
                     .arg(&seen)
                     .arg(1)
@@ -547,10 +664,13 @@ impl<H: Handler> Partition<H> {
                     .arg(ttl.max(1))
                     .ignore()
                     .xack(&self.stream, &self.cfg.group, &[&entry.id])
-                    .ignore()
-                    .query_async(&mut self.conn)
-                    .await?;
-                self.count("ok");
+                    .ignore();
+                let mut conn = self.conn.clone();
+                // Sent when first polled (by the next handler's or read's wait), answered and
+                // counted there or in `settle_acks`.
+                self.acks.push(Box::pin(
+                    async move { pipe.query_async::<()>(&mut conn).await },
+                ));
                 Ok(())
             }
             Err(HandleError::Reject(reason)) => self.dead_letter(&entry, deliveries, &reason).await,
@@ -586,6 +706,10 @@ impl<H: Handler> Partition<H> {
         loop {
             tokio::select! {
                 r = &mut fut => return r,
+                // The acknowledgements of the entries before this one.
+                Some(r) = self.acks.next(), if !self.acks.is_empty() => {
+                    acked(&self.bus, &self.stream, &self.cfg.group, &mut self.ack_failed, r);
+                }
                 _ = ticker.tick() => {
                     let kept: Result<i64, _> = EXTEND
                         .key(&self.stream)
@@ -645,6 +769,34 @@ impl<H: Handler> Partition<H> {
             .with_label_values(&[&self.stream, &self.cfg.group, outcome])
             .inc();
     }
+}
+
+/// New entries of `stream` for this consumer, waiting up to `block` (on a connection of its
+/// own).
+async fn read_new(
+    blocking: &mut Conn,
+    cfg: &ConsumerConfig,
+    stream: &str,
+    block: Duration,
+) -> Result<Vec<StreamId>, BusError> {
+    let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg(&cfg.group)
+        .arg(&cfg.consumer)
+        .arg("COUNT")
+        .arg(cfg.batch)
+        .arg("BLOCK")
+        .arg(block.as_millis() as u64)
+        .arg("STREAMS")
+        .arg(stream)
+        .arg(">")
+        .query_async(blocking)
+        .await?;
+    Ok(reply
+        .into_iter()
+        .flat_map(|r| r.keys)
+        .flat_map(|k| k.ids)
+        .collect())
 }
 
 /// Sets the pending and lag gauges of the group on every partition, every `metrics_every`.

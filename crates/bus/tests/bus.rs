@@ -1088,3 +1088,76 @@ async fn a_waiting_entry_is_never_dead_lettered_and_is_handled_once_it_can_be() 
     assert!(bus.dead_letters(&dlq).await.unwrap().is_empty());
     assert_eq!(pending(&mut conn, "expertise").await, 0);
 }
+
+/// Entries read together are not held back by each other's acknowledgement: whether each was
+/// handled before is asked once for all of them, and a handled entry's mark and `XACK` are
+/// answered while the next one is handled. Here the first handler pauses Redis's writes for
+/// 600 ms (its acknowledgement waits that long): the entries after it are handled meanwhile,
+/// and everything is acknowledged once, after the pause. A copy of an event in the same read
+/// is handled once.
+#[tokio::test]
+async fn entries_read_together_are_not_held_back_by_each_others_acknowledgement() {
+    // A server of its own: the pause holds every writer of the server.
+    let r = egov_testkit::redis_own();
+    let bus = bus(&r.url).await;
+    let stream = topic().stream(0);
+    let twice = event("twice");
+    for e in [
+        event("first"),
+        event("second"),
+        twice.clone(),
+        event("third"),
+        twice,
+    ] {
+        bus.publish(&stream, &e).await.unwrap();
+    }
+    let pauser = redis::Client::open(r.url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let seen: Arc<Mutex<Vec<(String, tokio::time::Instant)>>> = Arc::default();
+    let shutdown = CancellationToken::new();
+    let consumer = bus.consumer(config("expertise", "c1"));
+    let handler = {
+        let seen = seen.clone();
+        move |d: Delivery| {
+            let (seen, mut pauser) = (seen.clone(), pauser.clone());
+            async move {
+                let m = marker(&d);
+                if m == "first" {
+                    let _: () = redis::cmd("CLIENT")
+                        .arg("PAUSE")
+                        .arg(600)
+                        .arg("WRITE")
+                        .query_async(&mut pauser)
+                        .await
+                        .unwrap();
+                }
+                seen.lock().unwrap().push((m, tokio::time::Instant::now()));
+                Ok(())
+            }
+        }
+    };
+    let task = tokio::spawn(consumer.run(handler, shutdown.clone()));
+    let mut conn = bus.connection();
+    eventually("every entry acknowledged", || {
+        let mut conn = conn.clone();
+        let seen = seen.clone();
+        async move { seen.lock().unwrap().len() >= 4 && pending(&mut conn, "expertise").await == 0 }
+    })
+    .await;
+    shutdown.cancel();
+    task.await.unwrap().unwrap();
+    let seen = seen.lock().unwrap().clone();
+    let markers: Vec<&str> = seen.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(markers, ["first", "second", "twice", "third"]);
+    let held = seen[3].1 - seen[0].1;
+    assert!(
+        held < Duration::from_millis(300),
+        "the entries after the first waited {held:?} for its acknowledgement"
+    );
+    let info: redis::streams::StreamInfoGroupsReply = conn.xinfo_groups(&stream).await.unwrap();
+    assert_eq!(info.groups[0].pending, 0);
+    assert_eq!(info.groups[0].entries_read, Some(5));
+}

@@ -468,6 +468,33 @@ impl Store {
         Ok(())
     }
 
+    /// Removes `member` from sorted-set index `name` of the partition of aggregate `kind`/`id`
+    /// if the aggregate is still at `version` (0: it does not exist): for an entry the caller
+    /// read, then found to stand for nothing in the aggregate as it was at `version` (the
+    /// aggregate is gone, or has no such task), which no append will ever remove. A write of the
+    /// aggregate in between (which may have scored the member again) leaves it in place: false,
+    /// look again.
+    pub async fn unscore_if(
+        &self,
+        kind: &str,
+        id: &str,
+        version: u64,
+        name: &str,
+        member: &str,
+    ) -> Result<bool, StoreError> {
+        key_part(name)?;
+        let state_key = self.state_key(kind, id)?;
+        let (p, _) = self.tag_of(id);
+        let removed: i64 = script::UNSCORE_IF
+            .key(&state_key)
+            .key(self.index_key(p, name))
+            .arg(version)
+            .arg(member)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(removed == 1)
+    }
+
     /// Members of sorted-set index `name` with scores in `min..=max`, across partitions, by
     /// score.
     pub async fn scored(

@@ -78,6 +78,20 @@ return 1
     )
 });
 
+/// KEYS: the aggregate's state, the sorted-set index. ARGV: the version the caller read (0:
+/// the aggregate did not exist), the member. Removes the member only while the aggregate is
+/// still at that version; 1 when it did (or the member was gone already), 0 when not.
+pub(crate) static UNSCORE_IF: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+local cur = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+if cur ~= tonumber(ARGV[1]) then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1
+"#,
+    )
+});
+
 pub(crate) fn append_outcome(
     aggregate: &str,
     expected: u64,

@@ -451,3 +451,52 @@ async fn key_parts_outside_the_key_alphabet_are_refused_and_nothing_is_written()
     let keys: Vec<String> = conn.keys("*").await.unwrap();
     assert!(keys.is_empty(), "{keys:?}");
 }
+
+/// An index entry that stands for nothing leaves only while its aggregate is as the caller
+/// read it: gone (version 0) or at the version read. A write in between keeps it.
+#[tokio::test]
+async fn an_entry_is_unscored_only_while_its_aggregate_is_at_the_version_read() {
+    let r = egov_testkit::redis().await;
+    let store = store(&r.url, 3).await;
+    let mut conn = egov_bus::connect(&r.client()).await.unwrap();
+    let score = |id: &str| {
+        let key = store.index_key(Topic::new("intake", 3).partition_of(id), "due");
+        (key, format!("{id}.step"))
+    };
+    let reader = conn.clone();
+    let zscore = move |key: String, member: String| {
+        let mut conn = reader.clone();
+        async move { conn.zscore::<_, _, Option<f64>>(key, member).await.unwrap() }
+    };
+    // An aggregate that does not exist: its entry goes.
+    let (key, member) = score("01KGONE0000000000000000000");
+    let _: i64 = conn.zadd(&key, &member, 5.0).await.unwrap();
+    assert!(
+        store
+            .unscore_if("case", "01KGONE0000000000000000000", 0, "due", &member)
+            .await
+            .unwrap()
+    );
+    assert_eq!(zscore(key, member).await, None);
+
+    // An aggregate at version 1: an entry read at version 1 goes, one read at version 0 (the
+    // aggregate was written meanwhile) stays.
+    let id = "01KHERE0000000000000000000";
+    create(&store, id, "open").await.unwrap();
+    let (key, member) = score(id);
+    let _: i64 = conn.zadd(&key, &member, 5.0).await.unwrap();
+    assert!(
+        !store
+            .unscore_if("case", id, 0, "due", &member)
+            .await
+            .unwrap()
+    );
+    assert_eq!(zscore(key.clone(), member.clone()).await, Some(5.0));
+    assert!(
+        store
+            .unscore_if("case", id, 1, "due", &member)
+            .await
+            .unwrap()
+    );
+    assert_eq!(zscore(key, member).await, None);
+}

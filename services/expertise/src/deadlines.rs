@@ -7,9 +7,16 @@
 //! A tick handles at most [`SCAN_LIMIT`] due entries per sorted set (`ZRANGE … BYSCORE LIMIT`,
 //! never the whole due range), lowest score first; the rest wait for the next tick. Announced
 //! entries leave their set, so the next tick continues where this one stopped. An entry left
-//! in place (its task completed or changed meanwhile) is stepped over for the rest of the pass,
-//! so such entries never take a tick's whole budget; when a pass reaches the end of what is
-//! due, the next tick starts again from the lowest score.
+//! in place (its case changed between the read and the write) is stepped over for the rest of
+//! the pass, so such entries never take a tick's whole budget; when a pass reaches the end of
+//! what is due, the next tick starts again from the lowest score.
+//!
+//! An entry that stands for nothing (its case does not exist, the case has no such open task
+//! with a term, or no such timer) is removed, conditionally on the case being still as it was
+//! read (`Store::unscore_if`): no append would ever remove it, and left in place, a backlog of
+//! such entries would be read again on every pass, at a growing offset, ahead of every real
+//! deadline due after them. It counts as handled, so a full page of them is followed by the
+//! next at once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,6 +101,50 @@ enum Kind {
 /// The most due entries one tick handles per sorted set.
 pub(crate) const SCAN_LIMIT: usize = 500;
 
+/// What became of one due entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Announced or fired: the case's append removed the entry.
+    Done,
+    /// It stood for nothing and was removed.
+    Dropped,
+    /// Left in place (the case changed meanwhile, the lease may have passed, …).
+    Stayed,
+}
+
+/// Removes `member` of `index` (read in partition `p`) when it cannot be a task or timer of
+/// any case, or when case `case` at `version` (0: no such case) has nothing it stands for; it
+/// stays if the case was written since it was read, and when the case lives in another
+/// partition (no append of it ever wrote there: left alone).
+async fn drop_entry(
+    ctx: &Ctx,
+    p: u16,
+    index: &str,
+    member: &str,
+    case: Option<(&egov_kernel::CaseId, u64)>,
+) -> Result<Outcome, StoreError> {
+    let removed = match case {
+        Some((id, version)) => {
+            let id = id.to_string();
+            if ctx.store.topic().partition_of(&id) != p {
+                return Ok(Outcome::Stayed);
+            }
+            ctx.store
+                .unscore_if(domain::CASE, &id, version, index, member)
+                .await?
+        }
+        None => {
+            ctx.store.unscore(index, member).await?;
+            true
+        }
+    };
+    Ok(if removed {
+        Outcome::Dropped
+    } else {
+        Outcome::Stayed
+    })
+}
+
 /// How many due entries of one set are handled at once.
 const IN_FLIGHT: usize = 32;
 
@@ -140,23 +191,30 @@ impl Scan {
             let page = set.next(&mut conn, &keys, max, self.limit).await?;
             // Due entries are handled [`IN_FLIGHT`] at a time, in the page's order (each is its
             // own case's append): `make bench` times a thousand windows closing at one midnight.
-            let ids: Vec<String> = page.members.iter().map(|(_, id)| id.clone()).collect();
-            let done: Vec<bool> = futures::stream::iter(ids)
-                .map(|id| async move {
+            let done: Vec<Outcome> = futures::stream::iter(page.members.clone())
+                .map(|(p, id)| async move {
                     if !held.now() {
                         // Left due: the replica that holds the lease now announces it.
-                        return Ok(false);
+                        return Ok(Outcome::Stayed);
                     }
                     match kind {
-                        Kind::Timer => fire(ctx, &id, now).await,
-                        _ => announce(ctx, &id, kind, now).await,
+                        Kind::Timer => fire(ctx, p, &id, now).await,
+                        _ => announce(ctx, p, &id, kind, now).await,
                     }
                 })
                 .buffered(IN_FLIGHT)
                 .try_collect()
                 .await?;
-            n += done.iter().filter(|d| **d).count();
-            let stayed: Vec<bool> = done.iter().map(|d| !d).collect();
+            let dropped = done.iter().filter(|d| **d == Outcome::Dropped).count();
+            if dropped > 0 {
+                tracing::warn!(
+                    index,
+                    dropped,
+                    "removed due entries that stood for nothing (no such case, open task or timer)"
+                );
+            }
+            n += done.iter().filter(|d| **d != Outcome::Stayed).count();
+            let stayed: Vec<bool> = done.iter().map(|d| *d == Outcome::Stayed).collect();
             set.advance(&page, &stayed);
         }
         Ok(n)
@@ -270,24 +328,30 @@ impl SetScan {
 /// Fires the timer `member` (`<case>:<timer>`) if it is still set and due: one `timer-fired`
 /// input to its case, whose append removes the timer and its index entry at once (so it fires
 /// once, even if the scheduler dies right after).
-async fn fire(ctx: &Ctx, member: &str, now: jiff::Timestamp) -> Result<bool, StoreError> {
-    let Some((case_id, name)) = member.split_once(':') else {
-        return Ok(false);
-    };
-    let (Ok(case_id), Ok(name)) = (
-        case_id.parse::<egov_kernel::CaseId>(),
-        egov_kernel::Name::parse(name),
-    ) else {
-        return Ok(false);
+async fn fire(
+    ctx: &Ctx,
+    p: u16,
+    member: &str,
+    now: jiff::Timestamp,
+) -> Result<Outcome, StoreError> {
+    const TIMERS: &str = egov_engine::apply::index::TIMERS;
+    let parsed = member.split_once(':').and_then(|(case_id, name)| {
+        Some((
+            case_id.parse::<egov_kernel::CaseId>().ok()?,
+            egov_kernel::Name::parse(name).ok()?,
+        ))
+    });
+    let Some((case_id, name)) = parsed else {
+        return drop_entry(ctx, p, TIMERS, member, None).await;
     };
     let Some((case, version)) = domain::load(&ctx.store, case_id).await? else {
-        return Ok(false);
+        return drop_entry(ctx, p, TIMERS, member, Some((&case_id, 0))).await;
     };
     let Some(timer) = case.timers.get(&name) else {
-        return Ok(false);
+        return drop_entry(ctx, p, TIMERS, member, Some((&case_id, version))).await;
     };
     if egov_kernel::time::parse(&timer.fires_at).is_ok_and(|t| t > now) {
-        return Ok(false);
+        return Ok(Outcome::Stayed);
     }
     let input = egov_engine::Input::TimerFired {
         timer: name.clone(),
@@ -304,39 +368,46 @@ async fn fire(ctx: &Ctx, member: &str, now: jiff::Timestamp) -> Result<bool, Sto
                 .announced
                 .with_label_values(&["timer", name.as_str()])
                 .inc();
-            Ok(true)
+            Ok(Outcome::Done)
         }
-        Ok(domain::Advanced::AlreadyApplied) => Ok(true),
+        Ok(domain::Advanced::AlreadyApplied) => Ok(Outcome::Done),
         Ok(domain::Advanced::Refused(v)) => {
             tracing::error!(case = %case_id, timer = %name, violations = ?v, "the variant refused its own timer");
-            Ok(false)
+            Ok(Outcome::Stayed)
         }
-        Err(domain::AdvanceError::Store(StoreError::Conflict { .. })) => Ok(false),
+        Err(domain::AdvanceError::Store(StoreError::Conflict { .. })) => Ok(Outcome::Stayed),
         Err(domain::AdvanceError::Store(e)) => Err(e),
         Err(e) => {
             tracing::warn!(case = %case_id, timer = %name, error = %e, "a timer could not fire yet");
-            Ok(false)
+            Ok(Outcome::Stayed)
         }
     }
 }
 
 async fn announce(
     ctx: &Ctx,
+    p: u16,
     id: &str,
     kind: Kind,
     now: jiff::Timestamp,
-) -> Result<bool, StoreError> {
-    let Ok(task_id) = id.parse::<TaskId>() else {
-        return Ok(false);
+) -> Result<Outcome, StoreError> {
+    let index = match kind {
+        Kind::Approaching => APPROACHING,
+        Kind::Missed => MISSED,
+        Kind::Timer => return Ok(Outcome::Stayed),
     };
-    let Some((mut case, version)) = domain::load(&ctx.store, task_id.case()).await? else {
-        return Ok(false);
+    let Ok(task_id) = id.parse::<TaskId>() else {
+        return drop_entry(ctx, p, index, id, None).await;
+    };
+    let case_id = task_id.case();
+    let Some((mut case, version)) = domain::load(&ctx.store, case_id).await? else {
+        return drop_entry(ctx, p, index, id, Some((&case_id, 0))).await;
     };
     let Some(task) = case.tasks.get_mut(task_id.key()) else {
-        return Ok(false);
+        return drop_entry(ctx, p, index, id, Some((&case_id, version))).await;
     };
     let (Some(due), TaskStatus::Open) = (task.due.clone(), task.status) else {
-        return Ok(false);
+        return drop_entry(ctx, p, index, id, Some((&case_id, version))).await;
     };
     let deadline = Deadline {
         case_id: case.id.to_string(),
@@ -348,26 +419,22 @@ async fn announce(
         role: task.party.role.to_string(),
     };
     let rule = task.rule.clone();
-    let (env, index, label) = match kind {
+    let (env, label) = match kind {
         Kind::Approaching => {
             task.approaching_notified = true;
             let msg = DeadlineApproaching {
                 deadline: Some(deadline),
             };
-            (
-                Envelope::new(crate::NAME, &msg, now),
-                APPROACHING,
-                "approaching",
-            )
+            (Envelope::new(crate::NAME, &msg, now), "approaching")
         }
         Kind::Missed => {
             task.missed_notified = true;
             let msg = DeadlineMissed {
                 deadline: Some(deadline),
             };
-            (Envelope::new(crate::NAME, &msg, now), MISSED, "missed")
+            (Envelope::new(crate::NAME, &msg, now), "missed")
         }
-        Kind::Timer => return Ok(false),
+        Kind::Timer => return Ok(Outcome::Stayed),
     };
     let env = env.with_case(case.id.to_string());
     let case_id = case.id.to_string();
@@ -394,10 +461,10 @@ async fn announce(
                 .announced
                 .with_label_values(&[label, &rule])
                 .inc();
-            Ok(true)
+            Ok(Outcome::Done)
         }
         // Completed or announced meanwhile: the next scan sees the new state.
-        Err(StoreError::Conflict { .. }) => Ok(false),
+        Err(StoreError::Conflict { .. }) => Ok(Outcome::Stayed),
         Err(e) => Err(e),
     }
 }
@@ -517,5 +584,172 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(left, 30);
+    }
+
+    /// A platform on `url` with no variants, its development clock at `now`, and the lease.
+    async fn scheduler(
+        url: &str,
+        now: &str,
+    ) -> (
+        Arc<Ctx>,
+        Held,
+        egov_runtime::lease::Keeper,
+        CancellationToken,
+    ) {
+        let home = std::env::temp_dir().join(format!("egov-deadlines-{}", ulid::Ulid::new()));
+        let keys = egov_auth::dev::DevKeys::load_or_create(&home).unwrap();
+        let cfg = egov_runtime::PlatformConfig {
+            redis_url: url.to_owned(),
+            replica: "test".into(),
+            partitions: 1,
+            jwks: egov_auth::JwksSource::File(keys.jwks_path()),
+            issuer: egov_auth::dev::DEV_ISSUER.into(),
+            audience: egov_auth::dev::DEV_AUDIENCE.into(),
+            calendar_file: None,
+            plugins: Vec::new(),
+            plugin_cache: None,
+            sealing_key: None,
+        };
+        let clock = Arc::new(egov_kernel::FixedClock::at(now));
+        let platform = egov_runtime::Platform::connect(&cfg, clock).await.unwrap();
+        let ctx = Ctx::new(&platform, crate::NAME);
+        let shutdown = CancellationToken::new();
+        let (mut held, keeper) = egov_runtime::lease::keep(
+            &platform.leases,
+            LeaseName {
+                redis_key: "egov:{expertise.0}:lease:deadlines".into(),
+                purpose: "expertise-deadlines",
+            },
+            "test".into(),
+            Duration::from_secs(30),
+            shutdown.clone(),
+        );
+        while !held.now() {
+            held.changed().await;
+        }
+        (ctx, held, keeper, shutdown)
+    }
+
+    /// Entries of cases that do not exist (or of tasks and timers a case does not have) are
+    /// removed, a page per set and tick, and count as handled so the next page follows at once:
+    /// a backlog of them never stands, pass after pass, ahead of the real deadlines behind it.
+    /// An entry not due yet stays.
+    #[tokio::test]
+    async fn entries_that_stand_for_nothing_leave_a_page_per_tick() {
+        let r = egov_testkit::redis().await;
+        let (ctx, held, _keeper, shutdown) = scheduler(&r.url, "2026-04-01T09:00:00+05:00").await;
+        let mut conn = ctx.platform.bus.connection();
+        let now = ctx.platform.clock.now().as_second();
+        let key = |name: &str| ctx.store.index_key(0, name);
+        let writer = conn.clone();
+        let zadd = move |key: String, members: Vec<(i64, String)>| {
+            let mut conn = writer.clone();
+            async move {
+                for chunk in members.chunks(500) {
+                    let mut cmd = redis::cmd("ZADD");
+                    cmd.arg(&key);
+                    for (score, m) in chunk {
+                        cmd.arg(score).arg(m);
+                    }
+                    let _: i64 = cmd.query_async(&mut conn).await.unwrap();
+                }
+            }
+        };
+        // 1,200 missed terms of cases that do not exist, overdue; one not due yet; one member
+        // that is no task id at all.
+        let ghost = |i: usize| format!("{}.ab-check", ulid::Ulid::from_parts(1, i as u128));
+        let mut missed: Vec<(i64, String)> = (0..1200)
+            .map(|i| (now - 86_400 + i as i64, ghost(i)))
+            .collect();
+        missed.push((now + 86_400, ghost(5000)));
+        missed.push((now - 1, "not a task".into()));
+        zadd(key(MISSED), missed).await;
+        // A case that exists but has no such task: its entry goes too.
+        let case = ulid::Ulid::from_parts(2, 7).to_string();
+        let state = serde_json::json!({
+            "id": case, "procedure": "perechen",
+            "variant": {"id": "perechen-353", "version": "2.0.0", "digest": "00"},
+            "org": "940740000911", "received_at": "2026-03-19T10:00:00+05:00", "state": null
+        });
+        let env = Envelope::new(
+            crate::NAME,
+            &DeadlineMissed::default(),
+            ctx.platform.clock.now(),
+        );
+        ctx.store
+            .append(Append {
+                kind: domain::CASE,
+                id: &case,
+                expected_version: 0,
+                state: &state,
+                event: &env,
+                index: vec![IndexOp::Score {
+                    index: APPROACHING.into(),
+                    member: format!("{case}.ab-check"),
+                    score: (now - 10) as f64,
+                }],
+                applied: None,
+                unique: None,
+            })
+            .await
+            .unwrap();
+        // Timers of cases that do not exist.
+        let timers: Vec<(i64, String)> = (0..600)
+            .map(|i| {
+                (
+                    now - 5,
+                    format!("{}:window", ulid::Ulid::from_parts(3, i as u128)),
+                )
+            })
+            .collect();
+        zadd(key(egov_engine::apply::index::TIMERS), timers).await;
+
+        let reader = conn.clone();
+        let card = move |key: String| {
+            let mut conn = reader.clone();
+            async move {
+                redis::cmd("ZCARD")
+                    .arg(key)
+                    .query_async::<usize>(&mut conn)
+                    .await
+                    .unwrap()
+            }
+        };
+        let mut scan = Scan::new(SCAN_LIMIT);
+        let mut left = Vec::new();
+        for _ in 0..4 {
+            let before = (
+                card(key(MISSED)).await,
+                card(key(egov_engine::apply::index::TIMERS)).await,
+            );
+            let n = scan.tick(&ctx, &held).await.unwrap();
+            let after = (
+                card(key(MISSED)).await,
+                card(key(egov_engine::apply::index::TIMERS)).await,
+            );
+            assert!(before.0 - after.0 <= SCAN_LIMIT && before.1 - after.1 <= SCAN_LIMIT);
+            left.push((n, after));
+        }
+        // Tick 1: 1 approaching, 500 missed, 500 timers; tick 2: 500 missed and 100 timers;
+        // tick 3: the last 201 due (the stranger among them); then nothing but the entry not due.
+        assert_eq!(
+            left,
+            vec![
+                (1001, (702, 100)),
+                (600, (202, 0)),
+                (201, (1, 0)),
+                (0, (1, 0))
+            ]
+        );
+        assert_eq!(card(key(APPROACHING)).await, 0);
+        let rest: Vec<String> = redis::cmd("ZRANGE")
+            .arg(key(MISSED))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(rest, vec![ghost(5000)]);
+        shutdown.cancel();
     }
 }
