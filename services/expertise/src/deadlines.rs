@@ -44,7 +44,16 @@ pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) 
             egov_runtime::lease::keep(&ctx.platform.leases, name, owner, ttl, shutdown.clone());
         let mut scan = Scan::new(SCAN_LIMIT);
         let mut moved = ctx.platform.clock_moved.subscribe();
+        let mut sampled: Option<tokio::time::Instant> = None;
         loop {
+            // Every replica samples, the lease holder or not: a holder that stopped announcing
+            // shows as overdue deadlines on the others' /metrics too.
+            if sampled.is_none_or(|at| at.elapsed() >= SAMPLE_EVERY) {
+                sampled = Some(tokio::time::Instant::now());
+                if let Err(e) = sample(&ctx).await {
+                    tracing::debug!(error = %e, "sampling the deadline sets failed");
+                }
+            }
             let mut wait = tick;
             if held.now() {
                 match scan.tick(&ctx, &held).await {
@@ -89,6 +98,55 @@ enum Kind {
     Missed,
     /// A variant's timer: its firing is an input to the case (`timer-fired`).
     Timer,
+}
+
+impl Kind {
+    /// The `kind` label of the deadline metrics (`egov_runtime::DEADLINE_KINDS`).
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Approaching => "approaching",
+            Kind::Missed => "missed",
+            Kind::Timer => "timer",
+        }
+    }
+}
+
+/// How often the sets' sizes are sampled into the metrics (at most; every tick when ticks are
+/// further apart).
+const SAMPLE_EVERY: Duration = Duration::from_secs(1);
+
+/// Samples each set's size and how much of it is due (`egov_deadlines_open`,
+/// `egov_deadlines_overdue`): `ZCARD` and `ZCOUNT -inf now` per set, in one pipeline per
+/// partition (the partition's keys share its hash tag).
+async fn sample(ctx: &Ctx) -> Result<(), redis::RedisError> {
+    let now = ctx.platform.clock.now().as_second();
+    let mut conn = ctx.platform.bus.connection();
+    let sets = [
+        (APPROACHING, Kind::Approaching),
+        (MISSED, Kind::Missed),
+        (egov_engine::apply::index::TIMERS, Kind::Timer),
+    ];
+    let mut open = [0i64; 3];
+    let mut overdue = [0i64; 3];
+    for p in 0..ctx.platform.topic(crate::NAME).partitions() {
+        let mut pipe = redis::pipe();
+        for (index, _) in sets {
+            let key = ctx.store.index_key(p, index);
+            pipe.cmd("ZCARD").arg(&key);
+            pipe.cmd("ZCOUNT").arg(&key).arg("-inf").arg(now);
+        }
+        let counts: Vec<i64> = pipe.query_async(&mut conn).await?;
+        for (i, pair) in counts.chunks(2).enumerate().take(sets.len()) {
+            open[i] += pair[0];
+            overdue[i] += pair.get(1).copied().unwrap_or(0);
+        }
+    }
+    let m = &ctx.platform.deadlines;
+    for (i, (_, kind)) in sets.iter().enumerate() {
+        m.open.with_label_values(&[kind.label()]).set(open[i]);
+        m.overdue.with_label_values(&[kind.label()]).set(overdue[i]);
+    }
+    Ok(())
 }
 
 /// The most due entries one tick handles per sorted set.
@@ -140,17 +198,31 @@ impl Scan {
             let page = set.next(&mut conn, &keys, max, self.limit).await?;
             // Due entries are handled [`IN_FLIGHT`] at a time, in the page's order (each is its
             // own case's append): `make bench` times a thousand windows closing at one midnight.
-            let ids: Vec<String> = page.members.iter().map(|(_, id)| id.clone()).collect();
+            let ids: Vec<(String, f64)> = page
+                .members
+                .iter()
+                .map(|(_, id, due)| (id.clone(), *due))
+                .collect();
             let done: Vec<bool> = futures::stream::iter(ids)
-                .map(|id| async move {
+                .map(|(id, due)| async move {
                     if !held.now() {
                         // Left due: the replica that holds the lease now announces it.
                         return Ok(false);
                     }
-                    match kind {
+                    let done = match kind {
                         Kind::Timer => fire(ctx, &id, now).await,
                         _ => announce(ctx, &id, kind, now).await,
+                    };
+                    if let Ok(Done::Now) = done {
+                        // The score is the due instant (whole seconds since the epoch).
+                        let late = (now.as_millisecond() as f64 / 1e3 - due).max(0.0);
+                        ctx.platform
+                            .deadlines
+                            .lateness
+                            .with_label_values(&[kind.label()])
+                            .observe(late);
                     }
+                    done.map(|d| d != Done::No)
                 })
                 .buffered(IN_FLIGHT)
                 .try_collect()
@@ -200,8 +272,8 @@ struct SetScan {
 
 /// The due entries one tick handles, lowest score first.
 struct Page {
-    /// `(partition, member)`.
-    members: Vec<(u16, String)>,
+    /// `(partition, member, score)`: the score is the instant it falls due, in seconds.
+    members: Vec<(u16, String, f64)>,
     /// Per partition: the page holds everything due there after the skipped entries.
     exhausted: Vec<bool>,
 }
@@ -247,14 +319,14 @@ impl SetScan {
             .map(|p| read[p] < limit && taken[p] == read[p])
             .collect();
         Ok(Page {
-            members: all.into_iter().map(|(_, m, p)| (p, m)).collect(),
+            members: all.into_iter().map(|(s, m, p)| (p, m, s)).collect(),
             exhausted,
         })
     }
 
     /// Records the page's outcome: `stayed[i]` when member `i` is still in its set.
     fn advance(&mut self, page: &Page, stayed: &[bool]) {
-        for ((p, _), stayed) in page.members.iter().zip(stayed) {
+        for ((p, _, _), stayed) in page.members.iter().zip(stayed) {
             if *stayed {
                 self.skip[usize::from(*p)] += 1;
             }
@@ -267,27 +339,38 @@ impl SetScan {
     }
 }
 
+/// What became of a due entry.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Done {
+    /// Announced (or fired) now.
+    Now,
+    /// Announced before (a redelivered input): it has left its set.
+    Before,
+    /// Left in its set (its task changed, a conflict, not due after all).
+    No,
+}
+
 /// Fires the timer `member` (`<case>:<timer>`) if it is still set and due: one `timer-fired`
 /// input to its case, whose append removes the timer and its index entry at once (so it fires
 /// once, even if the scheduler dies right after).
-async fn fire(ctx: &Ctx, member: &str, now: jiff::Timestamp) -> Result<bool, StoreError> {
+async fn fire(ctx: &Ctx, member: &str, now: jiff::Timestamp) -> Result<Done, StoreError> {
     let Some((case_id, name)) = member.split_once(':') else {
-        return Ok(false);
+        return Ok(Done::No);
     };
     let (Ok(case_id), Ok(name)) = (
         case_id.parse::<egov_kernel::CaseId>(),
         egov_kernel::Name::parse(name),
     ) else {
-        return Ok(false);
+        return Ok(Done::No);
     };
     let Some((case, version)) = domain::load(&ctx.store, case_id).await? else {
-        return Ok(false);
+        return Ok(Done::No);
     };
     let Some(timer) = case.timers.get(&name) else {
-        return Ok(false);
+        return Ok(Done::No);
     };
     if egov_kernel::time::parse(&timer.fires_at).is_ok_and(|t| t > now) {
-        return Ok(false);
+        return Ok(Done::No);
     }
     let input = egov_engine::Input::TimerFired {
         timer: name.clone(),
@@ -304,18 +387,18 @@ async fn fire(ctx: &Ctx, member: &str, now: jiff::Timestamp) -> Result<bool, Sto
                 .announced
                 .with_label_values(&["timer", name.as_str()])
                 .inc();
-            Ok(true)
+            Ok(Done::Now)
         }
-        Ok(domain::Advanced::AlreadyApplied) => Ok(true),
+        Ok(domain::Advanced::AlreadyApplied) => Ok(Done::Before),
         Ok(domain::Advanced::Refused(v)) => {
             tracing::error!(case = %case_id, timer = %name, violations = ?v, "the variant refused its own timer");
-            Ok(false)
+            Ok(Done::No)
         }
-        Err(domain::AdvanceError::Store(StoreError::Conflict { .. })) => Ok(false),
+        Err(domain::AdvanceError::Store(StoreError::Conflict { .. })) => Ok(Done::No),
         Err(domain::AdvanceError::Store(e)) => Err(e),
         Err(e) => {
             tracing::warn!(case = %case_id, timer = %name, error = %e, "a timer could not fire yet");
-            Ok(false)
+            Ok(Done::No)
         }
     }
 }
@@ -325,18 +408,18 @@ async fn announce(
     id: &str,
     kind: Kind,
     now: jiff::Timestamp,
-) -> Result<bool, StoreError> {
+) -> Result<Done, StoreError> {
     let Ok(task_id) = id.parse::<TaskId>() else {
-        return Ok(false);
+        return Ok(Done::No);
     };
     let Some((mut case, version)) = domain::load(&ctx.store, task_id.case()).await? else {
-        return Ok(false);
+        return Ok(Done::No);
     };
     let Some(task) = case.tasks.get_mut(task_id.key()) else {
-        return Ok(false);
+        return Ok(Done::No);
     };
     let (Some(due), TaskStatus::Open) = (task.due.clone(), task.status) else {
-        return Ok(false);
+        return Ok(Done::No);
     };
     let deadline = Deadline {
         case_id: case.id.to_string(),
@@ -367,7 +450,7 @@ async fn announce(
             };
             (Envelope::new(crate::NAME, &msg, now), MISSED, "missed")
         }
-        Kind::Timer => return Ok(false),
+        Kind::Timer => return Ok(Done::No),
     };
     let env = env.with_case(case.id.to_string());
     let case_id = case.id.to_string();
@@ -394,10 +477,10 @@ async fn announce(
                 .announced
                 .with_label_values(&[label, &rule])
                 .inc();
-            Ok(true)
+            Ok(Done::Now)
         }
         // Completed or announced meanwhile: the next scan sees the new state.
-        Err(StoreError::Conflict { .. }) => Ok(false),
+        Err(StoreError::Conflict { .. }) => Ok(Done::No),
         Err(e) => Err(e),
     }
 }
@@ -420,7 +503,7 @@ mod tests {
         loop {
             let page = scan.next(conn, keys, max, limit).await.unwrap();
             let mut stayed = Vec::new();
-            for (p, m) in &page.members {
+            for (p, m, _) in &page.members {
                 let s = stuck(m);
                 if !s {
                     let _: i64 = redis::cmd("ZREM")
@@ -438,7 +521,7 @@ mod tests {
                 .iter()
                 .zip(&stayed)
                 .filter(|(_, s)| !**s)
-                .map(|((_, m), _)| m.clone())
+                .map(|((_, m, _), _)| m.clone())
                 .collect();
             if handled.is_empty() && out.len() > 1 {
                 return out;
