@@ -15,8 +15,7 @@ use redis::streams::{
 };
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument, debug, info_span, warn};
-use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing::{Instrument, debug, warn};
 
 use crate::{Bus, BusError, Envelope, Topic, trace};
 
@@ -186,6 +185,9 @@ impl Consumer {
         shutdown: CancellationToken,
     ) -> Result<(), BusError> {
         self.attach().await?;
+        for (_, stream) in self.cfg.topic.streams() {
+            self.bus.metrics.init_group(&stream, &self.cfg.group);
+        }
         let handler = Arc::new(handler);
         let mut tasks = tokio::task::JoinSet::new();
         for (p, stream) in self.cfg.topic.streams() {
@@ -631,19 +633,9 @@ impl<H: Handler> Partition<H> {
             self.count("duplicate");
             return Ok(());
         }
-        let span = info_span!(
-            "bus.handle",
-            stream = %self.stream,
-            group = %self.cfg.group,
-            event = %envelope.id,
-            r#type = %envelope.kind,
-            deliveries,
-        );
-        // A malformed traceparent only loses the link, never the entry.
-        let _ = span.set_parent(trace::context(
-            envelope.traceparent.as_deref(),
-            envelope.tracestate.as_deref(),
-        ));
+        // A CONSUMER span whose parent is the publisher's (a malformed traceparent only loses
+        // the link, never the entry).
+        let span = trace::handle_span(&self.stream, &self.cfg.group, &envelope, deliveries);
         let delivery = Delivery {
             stream: self.stream.clone(),
             partition: self.p,
@@ -799,11 +791,21 @@ async fn read_new(
         .collect())
 }
 
-/// Sets the pending and lag gauges of the group on every partition, every `metrics_every`.
+/// Sets the pending, lag and dead-letter gauges of the group on every partition, every
+/// `metrics_every` (`XINFO GROUPS` and `XLEN` of the dead-letter stream).
 async fn sample_metrics(bus: Bus, cfg: Arc<ConsumerConfig>, shutdown: CancellationToken) {
     let mut conn = bus.connection();
     loop {
-        for (_, stream) in cfg.topic.streams() {
+        for (p, stream) in cfg.topic.streams() {
+            let dlq = cfg.topic.dead_letters(p, &cfg.group);
+            match conn.xlen::<_, i64>(&dlq).await {
+                Ok(n) => bus
+                    .metrics
+                    .dead_letters
+                    .with_label_values(&[stream.as_str(), cfg.group.as_str()])
+                    .set(n),
+                Err(e) => debug!(%dlq, error = %e, "sampling dead letters failed"),
+            }
             let info: Result<redis::streams::StreamInfoGroupsReply, _> =
                 conn.xinfo_groups(&stream).await;
             match info {

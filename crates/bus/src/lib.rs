@@ -43,6 +43,7 @@ pub use metrics::BusMetrics;
 use redis::AsyncCommands;
 pub use tail::Tail;
 pub use topic::Topic;
+use tracing::Instrument;
 
 /// How long ordinary commands may wait for Redis before failing. Generous, because the chart's
 /// production Redis fsyncs every write (`appendfsync always`).
@@ -85,9 +86,11 @@ impl Bus {
     }
 
     /// Appends `env` to `stream` and returns the entry id. Durable once this returns (with AOF).
+    /// Runs in a PRODUCER span whose context the entry carries ([`trace::publish`]).
     pub async fn publish(&self, stream: &str, env: &Envelope) -> Result<String, BusError> {
         let mut conn = self.conn.clone();
-        let id: String = conn.xadd(stream, "*", &env.fields()).await?;
+        let (span, fields) = trace::publish(stream, env);
+        let id: String = conn.xadd(stream, "*", &fields).instrument(span).await?;
         self.metrics.published.with_label_values(&[stream]).inc();
         Ok(id)
     }

@@ -1,4 +1,5 @@
-//! Bus metrics: publishes, handling outcomes, dead letters, reclaims, pending and lag.
+//! Bus metrics: publishes, handling outcomes, dead letters (moved, and waiting), reclaims,
+//! pending and lag.
 
 use prometheus::{IntCounterVec, IntGaugeVec, Opts, Registry};
 
@@ -7,7 +8,8 @@ use prometheus::{IntCounterVec, IntGaugeVec, Opts, Registry};
 pub struct BusMetrics {
     /// Entries published, by stream.
     pub published: IntCounterVec,
-    /// Entries handled, by stream, group and outcome (`ok`, `retry`, `duplicate`, `dead_letter`).
+    /// Entries handled, by stream, group and outcome (`ok`, `retry`, `wait`,
+    /// `duplicate`, `dead_letter`).
     pub handled: IntCounterVec,
     /// Entries moved to a dead-letter stream, by stream and group.
     pub dead_lettered: IntCounterVec,
@@ -17,6 +19,9 @@ pub struct BusMetrics {
     pub pending: IntGaugeVec,
     /// Entries not yet delivered to the group, by stream and group (sampled).
     pub lag: IntGaugeVec,
+    /// Dead letters waiting in the group's dead-letter stream of a partition, by stream and
+    /// group (sampled: re-driven ones leave it).
+    pub dead_letters: IntGaugeVec,
 }
 
 impl BusMetrics {
@@ -29,6 +34,7 @@ impl BusMetrics {
         registry.register(Box::new(m.reclaimed.clone()))?;
         registry.register(Box::new(m.pending.clone()))?;
         registry.register(Box::new(m.lag.clone()))?;
+        registry.register(Box::new(m.dead_letters.clone()))?;
         Ok(m)
     }
 
@@ -67,6 +73,21 @@ impl BusMetrics {
                 "Entries delivered to the group and not acknowledged.",
             ),
             lag: gauge("egov_stream_lag", "Entries not yet delivered to the group."),
+            dead_letters: gauge(
+                "egov_stream_dead_letters",
+                "Dead letters of the group waiting to be re-driven.",
+            ),
+        }
+    }
+
+    /// Gives group `group`'s counters on `stream` their zero (a family with no sample is
+    /// absent from `/metrics`, and a counter first seen at 1 shows no increase to `rate`).
+    pub fn init_group(&self, stream: &str, group: &str) {
+        let labels = [stream, group];
+        self.dead_lettered.with_label_values(&labels);
+        self.reclaimed.with_label_values(&labels);
+        for outcome in ["ok", "retry", "wait", "duplicate", "dead_letter"] {
+            self.handled.with_label_values(&[stream, group, outcome]);
         }
     }
 }

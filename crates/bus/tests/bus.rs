@@ -293,6 +293,13 @@ async fn a_poison_entry_reaches_the_dead_letter_stream_after_n_deliveries_and_en
             .get(),
         2
     );
+    // Sampled while the consumer ran (every 50 ms here): the two waiting.
+    assert_eq!(
+        m.dead_letters
+            .with_label_values(&[&stream, "expertise"])
+            .get(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -513,13 +520,49 @@ async fn trace_context_survives_a_hop() {
     );
     provider.force_flush().unwrap();
     let spans = exporter.get_finished_spans().unwrap();
+    let attr = |s: &opentelemetry_sdk::trace::SpanData, k: &str| {
+        s.attributes
+            .iter()
+            .find(|a| a.key.as_str() == k)
+            .map(|a| a.value.to_string())
+    };
     let submit = spans.iter().find(|s| s.name == "submit").unwrap();
-    let handle = spans.iter().find(|s| s.name == "bus.handle").unwrap();
+    // submit → the publish (PRODUCER) → the handling (CONSUMER), one trace.
+    let send = spans
+        .iter()
+        .find(|s| s.name == format!("send {stream}"))
+        .unwrap();
+    assert_eq!(send.span_kind, opentelemetry::trace::SpanKind::Producer);
+    assert_eq!(send.parent_span_id, submit.span_context.span_id());
+    let handle = spans
+        .iter()
+        .find(|s| s.name == format!("process {stream}"))
+        .unwrap();
+    assert_eq!(handle.span_kind, opentelemetry::trace::SpanKind::Consumer);
     assert_eq!(
         handle.span_context.trace_id(),
         submit.span_context.trace_id()
     );
-    assert_eq!(handle.parent_span_id, submit.span_context.span_id());
+    assert_eq!(handle.parent_span_id, send.span_context.span_id());
+    for (span, operation) in [(send, "send"), (handle, "process")] {
+        assert_eq!(attr(span, "messaging.system").as_deref(), Some("redis"));
+        assert_eq!(
+            attr(span, "messaging.operation.type").as_deref(),
+            Some(operation)
+        );
+        assert_eq!(
+            attr(span, "messaging.destination.name").as_deref(),
+            Some(stream.as_str())
+        );
+    }
+    assert_eq!(
+        attr(handle, "messaging.consumer.group.name").as_deref(),
+        Some("expertise")
+    );
+    assert_eq!(
+        attr(handle, "messaging.message.id"),
+        attr(send, "messaging.message.id")
+    );
 }
 
 #[tokio::test]

@@ -125,6 +125,8 @@ pub struct Platform {
     pub clock_moved: tokio::sync::watch::Sender<u64>,
     /// Where leases are held: Redis unless [`Platform::with_leases`] says otherwise.
     pub leases: lease::Leases,
+    /// Services' own metrics, registered once ([`Platform::metrics`]).
+    pub shared_metrics: SharedMetrics,
 }
 
 impl Platform {
@@ -186,7 +188,28 @@ impl Platform {
             dev_clock: None,
             clock_moved: tokio::sync::watch::Sender::new(0),
             leases,
+            shared_metrics: SharedMetrics::default(),
         })
+    }
+
+    /// A service's metrics of type `M`: made by `make` (which registers them in the platform's
+    /// registry) the first time, the same ones after (a service started again in one process).
+    pub fn metrics<M: Clone + Send + Sync + 'static>(
+        &self,
+        make: impl FnOnce(&Registry) -> Result<M, prometheus::Error>,
+    ) -> Result<M, StartError> {
+        let mut all = self
+            .shared_metrics
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let id = std::any::TypeId::of::<M>();
+        if let Some(m) = all.get(&id).and_then(|m| m.downcast_ref::<M>()) {
+            return Ok(m.clone());
+        }
+        let m = make(&self.registry)?;
+        all.insert(id, Box::new(m.clone()));
+        Ok(m)
     }
 
     /// This platform with its leases held in `leases` (Kubernetes Leases in a cluster).
@@ -224,6 +247,7 @@ impl Platform {
     /// The aggregate store of `service`.
     pub fn store(&self, service: &str) -> Store {
         Store::new(self.bus.connection(), self.topic(service))
+            .with_metrics(self.bus.metrics().clone())
     }
 
     /// The consumer settings for `group` reading the topic of `service`.
@@ -232,26 +256,91 @@ impl Platform {
     }
 }
 
-/// Deadlines announced by the scheduler, by kind.
+/// The deadline scheduler's metrics (expertise): what it announced, how late, and what is open
+/// and overdue. `kind` is `approaching`, `missed` or `timer`.
 #[derive(Clone)]
 pub struct DeadlineMetrics {
-    /// `DeadlineApproaching` and `DeadlineMissed` events published, by `kind` and `rule`.
+    /// `DeadlineApproaching` and `DeadlineMissed` events published and timers fired, by `kind`
+    /// and `rule` (a timer's name for timers).
     pub announced: prometheus::IntCounterVec,
+    /// Entries of each deadline sorted set, due or not (sampled: `ZCARD`).
+    pub open: prometheus::IntGaugeVec,
+    /// Entries of each set already due and not yet announced (sampled: `ZCOUNT -inf now`): what a
+    /// scheduler that keeps up holds near zero.
+    pub overdue: prometheus::IntGaugeVec,
+    /// How long after its due instant each announcement was made (by the suite's clock).
+    pub lateness: prometheus::HistogramVec,
 }
+
+/// The kinds of deadline the scheduler announces (the `kind` label).
+pub const DEADLINE_KINDS: [&str; 3] = ["approaching", "missed", "timer"];
 
 impl DeadlineMetrics {
     fn new(registry: &Registry) -> Result<Self, prometheus::Error> {
         let announced = prometheus::IntCounterVec::new(
             prometheus::Opts::new(
                 "egov_deadlines_total",
-                "Deadline events published, by kind and rule.",
+                "Deadline events published (and timers fired), by kind and rule.",
             ),
             &["kind", "rule"],
         )?;
-        registry.register(Box::new(announced.clone()))?;
-        Ok(Self { announced })
+        let open = prometheus::IntGaugeVec::new(
+            prometheus::Opts::new(
+                "egov_deadlines_open",
+                "Deadlines (and timers) set and not yet announced, due or not, by kind.",
+            ),
+            &["kind"],
+        )?;
+        let overdue = prometheus::IntGaugeVec::new(
+            prometheus::Opts::new(
+                "egov_deadlines_overdue",
+                "Deadlines (and timers) due and not yet announced, by kind.",
+            ),
+            &["kind"],
+        )?;
+        let lateness = prometheus::HistogramVec::new(
+            prometheus::HistogramOpts::new(
+                "egov_deadline_lateness_seconds",
+                "How long after its due instant a deadline was announced (or a timer fired), by kind.",
+            )
+            .buckets(vec![
+                0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0, 3600.0,
+                21600.0, 86400.0,
+            ]),
+            &["kind"],
+        )?;
+        for c in [
+            Box::new(announced.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(open.clone()),
+            Box::new(overdue.clone()),
+            Box::new(lateness.clone()),
+        ] {
+            registry.register(c)?;
+        }
+        // Every kind is on /metrics from the start (a family without a sample is absent).
+        for kind in DEADLINE_KINDS {
+            lateness.with_label_values(&[kind]);
+        }
+        Ok(Self {
+            announced,
+            open,
+            overdue,
+            lateness,
+        })
     }
 }
+
+/// Metrics a service registers once per platform and keeps across its restarts in one process
+/// (`egov up` and the tests start services again on the same platform, and a registry refuses a
+/// second registration of a name), by type.
+#[derive(Clone, Default)]
+pub struct SharedMetrics(
+    Arc<
+        std::sync::Mutex<
+            std::collections::HashMap<std::any::TypeId, Box<dyn std::any::Any + Send + Sync>>,
+        >,
+    >,
+);
 
 /// What a service's handlers share: the platform, the service's own store and its
 /// idempotency records.

@@ -30,6 +30,7 @@ use egov_bus::Conn;
 use egov_bus::{Envelope, Topic};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 /// Store errors.
 #[derive(Debug, thiserror::Error)]
@@ -183,6 +184,8 @@ pub struct Store {
     conn: Conn,
     topic: Topic,
     applied_window: Duration,
+    /// Where an append's publish is counted (`egov_stream_published_total`), if anywhere.
+    metrics: Option<egov_bus::BusMetrics>,
 }
 
 impl Store {
@@ -192,7 +195,18 @@ impl Store {
             conn,
             topic,
             applied_window: Duration::from_secs(30 * 24 * 3600),
+            metrics: None,
         }
+    }
+
+    /// This store, counting each event it publishes in `metrics` (`published`, by stream; each
+    /// of its topic's streams from zero).
+    pub fn with_metrics(mut self, metrics: egov_bus::BusMetrics) -> Self {
+        for (_, stream) in self.topic.streams() {
+            metrics.published.with_label_values(&[stream.as_str()]);
+        }
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The topic this store publishes to.
@@ -278,12 +292,14 @@ impl Store {
         );
         let unique_key = format!("egov:{tag}:unique:{}", a.unique.as_deref().unwrap_or("-"));
         let state = serde_json::to_string(a.state)?;
-        let fields = a.event.fields();
+        let stream = self.topic.stream(p);
+        // The step publishes: it runs in a PRODUCER span whose context the entry carries.
+        let (span, fields) = egov_bus::trace::publish(&stream, a.event);
 
         let mut inv = script::APPEND.prepare_invoke();
         inv.key(&state_key)
             .key(&history_key)
-            .key(self.topic.stream(p))
+            .key(&stream)
             .key(&applied_key)
             .key(&unique_key);
         let applied_ttl = if a.applied.is_some() {
@@ -321,8 +337,15 @@ impl Store {
                 .arg(member)
                 .arg(score);
         }
-        let reply: Vec<redis::Value> = inv.invoke_async(&mut self.conn.clone()).await?;
-        script::append_outcome(&state_key, a.expected_version, reply)
+        let reply: Vec<redis::Value> = inv
+            .invoke_async(&mut self.conn.clone())
+            .instrument(span)
+            .await?;
+        let appended = script::append_outcome(&state_key, a.expected_version, reply)?;
+        if let (Some(m), Appended::Committed { .. }) = (&self.metrics, &appended) {
+            m.published.with_label_values(&[stream.as_str()]).inc();
+        }
+        Ok(appended)
     }
 
     /// Loads an aggregate's state and version, if it exists.

@@ -22,7 +22,7 @@ mod problem;
 mod reply;
 mod server;
 
-pub use allow::Routes;
+pub use allow::{Routes, UNMATCHED_ROUTE};
 pub use body::{Json, Posted, idempotency_key, json_body, posted, query};
 pub use health::{ReadyCheck, health, redis_ready};
 pub use idempotency::idempotent;

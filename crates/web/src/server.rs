@@ -1,8 +1,9 @@
-//! Serving: hyper under warp, request ids, HTTP metrics, graceful shutdown.
+//! Serving: hyper under warp, request ids, HTTP metrics and server spans, graceful shutdown.
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
+use hyper::StatusCode;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -11,6 +12,7 @@ use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_service::Service;
+use tracing::field::Empty;
 use tracing::{Instrument, debug, info, info_span, warn};
 use warp::{Filter, Rejection, Reply};
 
@@ -23,7 +25,10 @@ pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
 }
 
-/// HTTP metrics: requests by service, method and status, and their latency.
+/// HTTP metrics: requests by service, method, route and status, and their latency by service,
+/// method, route and status class. Every label is bounded: `route` is the OpenAPI path template
+/// the request matched ([`crate::Routes::template`], `unmatched` for any other path), `method`
+/// one of HTTP's own methods or `_OTHER`, `status_class` `1xx` to `5xx`.
 #[derive(Clone)]
 pub struct HttpMetrics {
     requests: IntCounterVec,
@@ -43,21 +48,71 @@ impl HttpMetrics {
     pub fn unregistered() -> Self {
         Self {
             requests: IntCounterVec::new(
-                Opts::new("egov_http_requests_total", "HTTP requests by status."),
-                &["service", "method", "status"],
+                Opts::new(
+                    "egov_http_requests_total",
+                    "HTTP requests by route (the OpenAPI path template) and status.",
+                ),
+                &["service", "method", "route", "status"],
             )
             .expect("valid metric"),
             latency: HistogramVec::new(
                 HistogramOpts::new(
                     "egov_http_request_duration_seconds",
-                    "HTTP request latency.",
+                    "HTTP request latency by route (the OpenAPI path template) and status class.",
                 )
                 .buckets(vec![
-                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
                 ]),
-                &["service", "method"],
+                &["service", "method", "route", "status_class"],
             )
             .expect("valid metric"),
+        }
+    }
+
+    /// Counts and times one request.
+    fn observe(&self, service: &str, method: &str, route: &str, status: StatusCode, took: f64) {
+        self.requests
+            .with_label_values(&[service, method, route, status.as_str()])
+            .inc();
+        self.latency
+            .with_label_values(&[service, method, route, status_class(status)])
+            .observe(took);
+    }
+}
+
+/// The `method` of a request as a label and span attribute: HTTP's own methods by name, any
+/// extension method `_OTHER` (OpenTelemetry's convention), so callers cannot grow the label set.
+fn method_label(m: &hyper::Method) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|k| *k == m.as_str())
+        .unwrap_or("_OTHER")
+}
+
+/// `2xx`, `4xx`...: the latency histogram's status label (a class keeps its series few).
+fn status_class(s: StatusCode) -> &'static str {
+    match s.as_u16() / 100 {
+        1 => "1xx",
+        2 => "2xx",
+        3 => "3xx",
+        4 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// The name of a request's span (OpenTelemetry's HTTP server convention): `{method} {route}`,
+/// or the method alone for a path no route has.
+struct SpanName<'a>(&'static str, &'a str);
+
+impl std::fmt::Display for SpanName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.1 == crate::allow::UNMATCHED_ROUTE {
+            f.write_str(self.0)
+        } else {
+            write!(f, "{} {}", self.0, self.1)
         }
     }
 }
@@ -115,8 +170,12 @@ fn not_acceptable() -> crate::Problem {
 /// Serves `filter` on `listener` until `shutdown` is cancelled, then stops accepting and waits
 /// up to 10 s for requests in flight. Every rejection becomes a problem reply ([`crate::recover`]);
 /// every response carries `X-Request-Id` (the caller's, when valid, or a new ULID), and every
-/// request runs in an `http` span carrying it. A `405` carries `Allow` from `routes`; a `405`
-/// for a path no route has is answered `404`.
+/// request runs in an `http` span carrying it: an OpenTelemetry HTTP server span
+/// (`{method} {route}`, `http.request.method`, `http.route`, `url.path`,
+/// `http.response.status_code`; status error on a 5xx), the child of the caller's
+/// `traceparent` when it sent one. It is counted and timed by `routes`' template
+/// ([`HttpMetrics`]). A `405` carries `Allow` from `routes`; a `405` for a path no route has is
+/// answered `404`.
 /// A request under `/api/` whose `Accept` takes no JSON is answered `406` before it is served.
 pub async fn serve<F, R>(
     listener: TcpListener,
@@ -160,9 +219,29 @@ pub async fn serve<F, R>(
             let routes = routes.clone();
             async move {
                 let rid = request_id(&req);
-                let method = req.method().as_str().to_owned();
+                let method = method_label(req.method());
                 let path = req.uri().path().to_owned();
-                let span = info_span!("http", %service, %method, %path, request_id = %rid);
+                let route = routes.template(&path);
+                // An HTTP server span (OpenTelemetry's conventions), a child of the caller's
+                // trace when it sent one.
+                let span = info_span!(
+                    "http",
+                    otel.name = %SpanName(method, route),
+                    otel.kind = "server",
+                    otel.status_code = Empty,
+                    http.request.method = method,
+                    http.route = Empty,
+                    url.path = %path,
+                    http.response.status_code = Empty,
+                    %service,
+                    request_id = %rid,
+                );
+                // A path no route has gets no `http.route` (the metrics' label is `unmatched`).
+                if route != crate::allow::UNMATCHED_ROUTE {
+                    span.record("http.route", route);
+                }
+                let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+                egov_bus::trace::follow(&span, header("traceparent"), header("tracestate"));
                 let start = Instant::now();
                 // Every API answer is JSON (or problem+json): a client that takes neither is
                 // told so before the request reaches a handler, so it changes nothing.
@@ -190,18 +269,19 @@ pub async fn serve<F, R>(
                         }
                     }
                 }
-                let status = resp.status().as_u16();
+                let status = resp.status();
                 let elapsed = start.elapsed();
-                metrics
-                    .requests
-                    .with_label_values(&[&service, &method, &status.to_string()])
-                    .inc();
-                metrics
-                    .latency
-                    .with_label_values(&[&service, &method])
-                    .observe(elapsed.as_secs_f64());
+                metrics.observe(&service, method, route, status, elapsed.as_secs_f64());
+                span.record("http.response.status_code", status.as_u16());
+                if status.is_server_error() {
+                    span.record("otel.status_code", "error");
+                }
                 span.in_scope(|| {
-                    debug!(status, elapsed_ms = elapsed.as_secs_f64() * 1e3, "served")
+                    debug!(
+                        status = status.as_u16(),
+                        elapsed_ms = elapsed.as_secs_f64() * 1e3,
+                        "served"
+                    )
                 });
                 if let Ok(v) = rid.parse() {
                     resp.headers_mut().insert("x-request-id", v);

@@ -253,10 +253,50 @@ async fn health_readiness_metrics_and_request_ids() {
         .text()
         .await
         .unwrap();
+    // By route template; a path no route has is one label value, whatever was asked.
     assert!(
-        text.contains(r#"egov_http_requests_total{method="GET",service="test",status="404"} 1"#),
+        text.contains(
+            r#"egov_http_requests_total{method="GET",route="unmatched",service="test",status="404"} 1"#
+        ),
         "{text}"
     );
+    assert!(
+        text.contains(
+            r#"egov_http_requests_total{method="GET",route="/readyz",service="test",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"egov_http_request_duration_seconds_count{method="GET",route="/healthz",service="test",status_class="2xx"} 1"#
+        ),
+        "{text}"
+    );
+    // An extension method is `_OTHER`, not a label value of the caller's choosing.
+    let r = c
+        .request(
+            reqwest::Method::from_bytes(b"FROBNICATE").unwrap(),
+            format!("{}/nowhere-else", app.base),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let text = c
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(
+            r#"egov_http_requests_total{method="_OTHER",route="unmatched",service="test",status="404"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("FROBNICATE"), "{text}");
     assert!(!app.registry.gather().is_empty());
     // Redis down: not ready, with the reason.
     let mut app = app;

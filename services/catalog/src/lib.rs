@@ -49,6 +49,7 @@ pub async fn start(
     let search = search::Search {
         index: std::sync::Arc::new(index),
         ready: Flag::default(),
+        metrics: platform.metrics(search::SearchMetrics::new)?,
     };
     let mut tasks = vec![
         handlers::spawn(

@@ -27,6 +27,74 @@ use crate::domain::{CHANGES, ENTRY, Entry, entry_id, ict};
 pub(crate) struct Search {
     pub index: Arc<SearchIndex>,
     pub ready: Flag,
+    pub metrics: SearchMetrics,
+}
+
+/// What a query of the index is, the `kind` label of `egov_search_duration_seconds`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Query {
+    /// `GET /api/v1/search`: words, filters, facets, a page.
+    Search,
+    /// "Is there software with similar functionality?" (the API, or a question on a stream).
+    Similar,
+}
+
+impl Query {
+    const ALL: [Query; 2] = [Query::Search, Query::Similar];
+
+    fn label(self) -> &'static str {
+        match self {
+            Query::Search => "search",
+            Query::Similar => "similar",
+        }
+    }
+}
+
+/// The search metrics: how long queries of the index take, by kind.
+#[derive(Clone)]
+pub(crate) struct SearchMetrics {
+    duration: prometheus::HistogramVec,
+}
+
+impl SearchMetrics {
+    /// Registered in `registry`, every kind present from the start.
+    pub fn new(registry: &prometheus::Registry) -> Result<Self, prometheus::Error> {
+        let duration = prometheus::HistogramVec::new(
+            prometheus::HistogramOpts::new(
+                "egov_search_duration_seconds",
+                "How long a query of the catalog's search index takes (on the blocking pool), by kind.",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            ]),
+            &["kind"],
+        )?;
+        registry.register(Box::new(duration.clone()))?;
+        for q in Query::ALL {
+            duration.with_label_values(&[q.label()]);
+        }
+        Ok(Self { duration })
+    }
+}
+
+impl Search {
+    /// Runs `query` on the index on the blocking pool (tantivy blocks), timed into
+    /// `egov_search_duration_seconds{kind}` (the query itself, not its wait for a thread).
+    pub async fn run<T: Send + 'static>(
+        &self,
+        kind: Query,
+        query: impl FnOnce(&SearchIndex) -> T + Send + 'static,
+    ) -> Result<T, tokio::task::JoinError> {
+        let index = self.index.clone();
+        let histogram = self.metrics.duration.with_label_values(&[kind.label()]);
+        tokio::task::spawn_blocking(move || {
+            let start = Instant::now();
+            let out = query(&index);
+            histogram.observe(start.elapsed().as_secs_f64());
+            out
+        })
+        .await
+    }
 }
 
 /// The registry name of the Catalog of ICT services in search.

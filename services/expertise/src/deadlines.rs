@@ -51,7 +51,16 @@ pub(crate) fn spawn(ctx: Arc<Ctx>, tick: Duration, shutdown: CancellationToken) 
             egov_runtime::lease::keep(&ctx.platform.leases, name, owner, ttl, shutdown.clone());
         let mut scan = Scan::new(SCAN_LIMIT);
         let mut moved = ctx.platform.clock_moved.subscribe();
+        let mut sampled: Option<tokio::time::Instant> = None;
         loop {
+            // Every replica samples, the lease holder or not: a holder that stopped announcing
+            // shows as overdue deadlines on the others' /metrics too.
+            if sampled.is_none_or(|at| at.elapsed() >= SAMPLE_EVERY) {
+                sampled = Some(tokio::time::Instant::now());
+                if let Err(e) = sample(&ctx).await {
+                    tracing::debug!(error = %e, "sampling the deadline sets failed");
+                }
+            }
             let mut wait = tick;
             if held.now() {
                 match scan.tick(&ctx, &held).await {
@@ -98,14 +107,65 @@ enum Kind {
     Timer,
 }
 
+impl Kind {
+    /// The `kind` label of the deadline metrics (`egov_runtime::DEADLINE_KINDS`).
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Approaching => "approaching",
+            Kind::Missed => "missed",
+            Kind::Timer => "timer",
+        }
+    }
+}
+
+/// How often the sets' sizes are sampled into the metrics (at most; every tick when ticks are
+/// further apart).
+const SAMPLE_EVERY: Duration = Duration::from_secs(1);
+
+/// Samples each set's size and how much of it is due (`egov_deadlines_open`,
+/// `egov_deadlines_overdue`): `ZCARD` and `ZCOUNT -inf now` per set, in one pipeline per
+/// partition (the partition's keys share its hash tag).
+async fn sample(ctx: &Ctx) -> Result<(), redis::RedisError> {
+    let now = ctx.platform.clock.now().as_second();
+    let mut conn = ctx.platform.bus.connection();
+    let sets = [
+        (APPROACHING, Kind::Approaching),
+        (MISSED, Kind::Missed),
+        (egov_engine::apply::index::TIMERS, Kind::Timer),
+    ];
+    let mut open = [0i64; 3];
+    let mut overdue = [0i64; 3];
+    for p in 0..ctx.platform.topic(crate::NAME).partitions() {
+        let mut pipe = redis::pipe();
+        for (index, _) in sets {
+            let key = ctx.store.index_key(p, index);
+            pipe.cmd("ZCARD").arg(&key);
+            pipe.cmd("ZCOUNT").arg(&key).arg("-inf").arg(now);
+        }
+        let counts: Vec<i64> = pipe.query_async(&mut conn).await?;
+        for (i, pair) in counts.chunks(2).enumerate().take(sets.len()) {
+            open[i] += pair[0];
+            overdue[i] += pair.get(1).copied().unwrap_or(0);
+        }
+    }
+    let m = &ctx.platform.deadlines;
+    for (i, (_, kind)) in sets.iter().enumerate() {
+        m.open.with_label_values(&[kind.label()]).set(open[i]);
+        m.overdue.with_label_values(&[kind.label()]).set(overdue[i]);
+    }
+    Ok(())
+}
+
 /// The most due entries one tick handles per sorted set.
 pub(crate) const SCAN_LIMIT: usize = 500;
 
 /// What became of one due entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Outcome {
-    /// Announced or fired: the case's append removed the entry.
+    /// Announced or fired now: the case's append removed the entry.
     Done,
+    /// Announced or fired before (a redelivered input): the entry has left its set.
+    Before,
     /// It stood for nothing and was removed.
     Dropped,
     /// Left in place (the case changed meanwhile, the lease may have passed, …).
@@ -192,15 +252,25 @@ impl Scan {
             // Due entries are handled [`IN_FLIGHT`] at a time, in the page's order (each is its
             // own case's append): `make bench` times a thousand windows closing at one midnight.
             let done: Vec<Outcome> = futures::stream::iter(page.members.clone())
-                .map(|(p, id)| async move {
+                .map(|(p, id, due)| async move {
                     if !held.now() {
                         // Left due: the replica that holds the lease now announces it.
                         return Ok(Outcome::Stayed);
                     }
-                    match kind {
+                    let done = match kind {
                         Kind::Timer => fire(ctx, p, &id, now).await,
                         _ => announce(ctx, p, &id, kind, now).await,
+                    };
+                    if let Ok(Outcome::Done) = done {
+                        // The score is the due instant (whole seconds since the epoch).
+                        let late = (now.as_millisecond() as f64 / 1e3 - due).max(0.0);
+                        ctx.platform
+                            .deadlines
+                            .lateness
+                            .with_label_values(&[kind.label()])
+                            .observe(late);
                     }
+                    done
                 })
                 .buffered(IN_FLIGHT)
                 .try_collect()
@@ -258,8 +328,8 @@ struct SetScan {
 
 /// The due entries one tick handles, lowest score first.
 struct Page {
-    /// `(partition, member)`.
-    members: Vec<(u16, String)>,
+    /// `(partition, member, score)`: the score is the instant it falls due, in seconds.
+    members: Vec<(u16, String, f64)>,
     /// Per partition: the page holds everything due there after the skipped entries.
     exhausted: Vec<bool>,
 }
@@ -305,14 +375,14 @@ impl SetScan {
             .map(|p| read[p] < limit && taken[p] == read[p])
             .collect();
         Ok(Page {
-            members: all.into_iter().map(|(_, m, p)| (p, m)).collect(),
+            members: all.into_iter().map(|(s, m, p)| (p, m, s)).collect(),
             exhausted,
         })
     }
 
     /// Records the page's outcome: `stayed[i]` when member `i` is still in its set.
     fn advance(&mut self, page: &Page, stayed: &[bool]) {
-        for ((p, _), stayed) in page.members.iter().zip(stayed) {
+        for ((p, _, _), stayed) in page.members.iter().zip(stayed) {
             if *stayed {
                 self.skip[usize::from(*p)] += 1;
             }
@@ -370,7 +440,7 @@ async fn fire(
                 .inc();
             Ok(Outcome::Done)
         }
-        Ok(domain::Advanced::AlreadyApplied) => Ok(Outcome::Done),
+        Ok(domain::Advanced::AlreadyApplied) => Ok(Outcome::Before),
         Ok(domain::Advanced::Refused(v)) => {
             tracing::error!(case = %case_id, timer = %name, violations = ?v, "the variant refused its own timer");
             Ok(Outcome::Stayed)
@@ -487,7 +557,7 @@ mod tests {
         loop {
             let page = scan.next(conn, keys, max, limit).await.unwrap();
             let mut stayed = Vec::new();
-            for (p, m) in &page.members {
+            for (p, m, _) in &page.members {
                 let s = stuck(m);
                 if !s {
                     let _: i64 = redis::cmd("ZREM")
@@ -505,7 +575,7 @@ mod tests {
                 .iter()
                 .zip(&stayed)
                 .filter(|(_, s)| !**s)
-                .map(|((_, m), _)| m.clone())
+                .map(|((_, m, _), _)| m.clone())
                 .collect();
             if handled.is_empty() && out.len() > 1 {
                 return out;

@@ -116,7 +116,11 @@ async fn start_with(
         conn,
         clock,
         subject,
-        metrics: metrics::Metrics::new(&platform.registry),
+        metrics: {
+            let m = platform.metrics(metrics::Metrics::new)?;
+            routes.keys().for_each(|d| m.destination(d));
+            m
+        },
     });
     let (held, keeper) = egov_runtime::lease::keep(
         &platform.leases,

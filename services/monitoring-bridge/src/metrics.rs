@@ -3,6 +3,9 @@
 
 use prometheus::{GaugeVec, IntCounterVec, IntGaugeVec, Opts, Registry};
 
+/// The outcomes of a delivery attempt (the `outcome` of `egov_monitoring_delivery_attempts_total`).
+pub const DELIVERY_OUTCOMES: [&str; 3] = ["delivered", "refused", "failed"];
+
 /// The bridge's metrics.
 #[derive(Clone)]
 pub struct Metrics {
@@ -13,8 +16,8 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Registered in `registry` (unregistered when a bridge already registered them there).
-    pub fn new(registry: &Registry) -> Self {
+    /// Registered in `registry` (once per platform: `Platform::metrics`).
+    pub fn new(registry: &Registry) -> Result<Self, prometheus::Error> {
         let m = Self {
             messages: IntCounterVec::new(
                 Opts::new(
@@ -55,9 +58,19 @@ impl Metrics {
             Box::new(m.depth.clone()),
             Box::new(m.oldest.clone()),
         ] {
-            let _ = registry.register(c);
+            registry.register(c)?;
         }
-        m
+        Ok(m)
+    }
+
+    /// Gives `destination`'s series their zero: its delivery counters (an alert on failures
+    /// without deliveries needs the deliveries' zero) and its queue (until the first sample).
+    pub fn destination(&self, destination: &str) {
+        for outcome in DELIVERY_OUTCOMES {
+            self.attempts.with_label_values(&[destination, outcome]);
+        }
+        self.depth.with_label_values(&[destination]);
+        self.oldest.with_label_values(&[destination]);
     }
 
     /// A message received.

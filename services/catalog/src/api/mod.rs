@@ -14,7 +14,7 @@ use warp::{Filter, Rejection, Reply};
 
 use crate::Ctx;
 use crate::domain::{CHANGES, ENTRY, Entry, entry_id, ict, listed_index};
-use crate::search::{SIMILAR_READING, Search, TRUSTED_SOFTWARE};
+use crate::search::{Query, SIMILAR_READING, Search, TRUSTED_SOFTWARE};
 
 /// The largest page.
 const MAX_PAGE: usize = 200;
@@ -563,8 +563,10 @@ fn search_route(
                 if !search.ready.is_set() {
                     return not_ready().into();
                 }
-                let index = search.index.clone();
-                match tokio::task::spawn_blocking(move || index.search(&r)).await {
+                match search
+                    .run(Query::Search, move |index| index.search(&r))
+                    .await
+                {
                     Ok(Ok(page)) => ApiResponse::json(StatusCode::OK, &page),
                     Ok(Err(e)) => search_problem(e).into(),
                     Err(_) => Problem::internal().into(),
@@ -611,12 +613,12 @@ fn similar_route(
                 if !search.ready.is_set() {
                     return not_ready().into();
                 }
-                let index = search.index.clone();
                 let f = q.functionality.clone();
-                match tokio::task::spawn_blocking(move || {
-                    index.similar(TRUSTED_SOFTWARE, &f, limit)
-                })
-                .await
+                match search
+                    .run(Query::Similar, move |index| {
+                        index.similar(TRUSTED_SOFTWARE, &f, limit)
+                    })
+                    .await
                 {
                     Ok(Ok(hits)) => ApiResponse::json(
                         StatusCode::OK,

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::Ctx;
 use crate::domain::{ENTRY, Entry, Write, entry_id, ict, index_ops, record};
-use crate::search::Search;
+use crate::search::{Query, Search};
 
 /// Reads `topic` as group `catalog`.
 pub(crate) fn spawn(
@@ -166,17 +166,17 @@ async fn similar(ctx: &Ctx, search: &Search, env: &Envelope) -> Result<(), Handl
     if !search.ready.is_set() {
         return Err(HandleError::Retry("the search index is loading".into()));
     }
-    let index = search.index.clone();
     let functionality = q.functionality.clone();
-    let hits = tokio::task::spawn_blocking(move || {
-        index.similar(crate::search::TRUSTED_SOFTWARE, &functionality, 10)
-    })
-    .await
-    .map_err(|e| HandleError::Retry(e.to_string()))?
-    .map_err(|e| match e {
-        egov_search::SearchError::Index(e) => HandleError::Retry(e.to_string()),
-        other => HandleError::Reject(other.to_string()),
-    })?;
+    let hits = search
+        .run(Query::Similar, move |index| {
+            index.similar(crate::search::TRUSTED_SOFTWARE, &functionality, 10)
+        })
+        .await
+        .map_err(|e| HandleError::Retry(e.to_string()))?
+        .map_err(|e| match e {
+            egov_search::SearchError::Index(e) => HandleError::Retry(e.to_string()),
+            other => HandleError::Reject(other.to_string()),
+        })?;
     let answer = SimilarSoftwareAnswered {
         question_event_id: env.id.to_string(),
         reference: q.reference,
