@@ -389,6 +389,7 @@ async fn suite_run(
             &[&agency],
             &body_file,
             &format!("sub-{c}"),
+            None,
             perf,
         )?;
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -471,17 +472,23 @@ async fn suite_run(
         ensure!(left > 0, "no open task is left for the completions");
         let done_before = completed(&mut conn).await?;
         let stats_before = commandstats(&mut conn).await?;
-        let run = Wrk::run(
+        let perf = (args.profile && c == most).then(|| egov_proc.0.id());
+        let (run, profile) = Wrk::run_profiled(
             args,
             &script,
             &completions,
             c,
-            args.seconds,
             &[&ministry],
             &decision,
             &format!("done-{c}"),
             Some(&share),
+            perf,
         )?;
+        if let Some(p) = profile {
+            profiles.push(format!(
+                "### egov's CPU during the completions at {c} connections, appendfsync {fsync} (perf, self time)\n\n```\n{p}```"
+            ));
+        }
         tokio::time::sleep(Duration::from_millis(500)).await;
         let stats_after = commandstats(&mut conn).await?;
         let done = completed(&mut conn).await? - done_before;
@@ -576,6 +583,7 @@ impl Wrk {
         tokens: &[&str],
         body: &Path,
         prefix: &str,
+        paths: Option<&Path>,
         perf_pid: Option<u32>,
     ) -> anyhow::Result<(Wrk, Option<String>)> {
         let Some(pid) = perf_pid else {
@@ -589,14 +597,14 @@ impl Wrk {
                     tokens,
                     body,
                     prefix,
-                    None,
+                    paths,
                 )?,
                 None,
             ));
         };
         let data = body.with_file_name(format!("perf-{prefix}.data"));
         let perf = Command::new("perf")
-            .args(["record", "-F", "499", "-g", "-o"])
+            .args(["record", "-F", "499", "--call-graph", "dwarf,16384", "-o"])
             .arg(&data)
             .args(["-p", &pid.to_string()])
             .stdout(Stdio::null())
@@ -611,7 +619,7 @@ impl Wrk {
             tokens,
             body,
             prefix,
-            None,
+            paths,
         )?;
         let Ok(perf) = perf else {
             eprintln!("perf is not installed: no profile");
@@ -622,33 +630,52 @@ impl Wrk {
             .args(["-INT", &perf.id().to_string()])
             .status();
         let recorded = perf.wait_with_output()?;
-        let report = Command::new("perf")
-            .args(["report", "--no-children", "--stdio", "-g", "none", "-F", "overhead,sym"])
-            .args(["--percent-limit", "0.7", "--sort", "symbol", "-i"])
-            .arg(&data)
-            .output()?;
-        let text = String::from_utf8_lossy(&report.stdout);
-        let top: String = text
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .take(30)
-            .map(|l| {
-                // `overhead [k|.] symbol`, without the IPC columns and the padding.
-                let l = l.trim_end().trim_end_matches('-').trim_end();
-                let l = l.trim_end_matches('-').trim_end();
-                let cut: String = l.chars().take(140).collect();
-                format!("{cut}\n")
-            })
-            .collect();
-        if top.is_empty() {
+        let by_dso = perf_report(&data, "dso", 12)?;
+        let by_symbol = perf_report(&data, "symbol", 30)?;
+        if by_symbol.is_empty() {
             eprintln!(
-                "perf recorded nothing: {}{}",
-                String::from_utf8_lossy(&recorded.stderr),
-                String::from_utf8_lossy(&report.stderr)
+                "perf recorded nothing: {}",
+                String::from_utf8_lossy(&recorded.stderr)
             );
         }
+        // Kept for `perf report -g` (callers): the run's home is removed at its end.
+        let kept = std::env::temp_dir().join(format!("egov-bench-perf-{prefix}.data"));
+        let _ = std::fs::copy(&data, &kept);
+        let top = format!(
+            "by binary:\n{by_dso}\nby function:\n{by_symbol}\n(perf data: {})\n",
+            kept.display()
+        );
         Ok((run, Some(top)))
     }
+}
+
+/// The top `n` lines of `perf report --sort <sort>` (self time), highest first, each `percent
+/// name` cut to 140 characters.
+fn perf_report(data: &Path, sort: &str, n: usize) -> anyhow::Result<String> {
+    let report = Command::new("perf")
+        .args(["report", "--no-children", "--stdio", "-g", "none", "-F"])
+        .arg(format!("overhead,{sort}"))
+        .args(["--percent-limit", "0.5", "--sort", sort, "-i"])
+        .arg(data)
+        .output()?;
+    let text = String::from_utf8_lossy(&report.stdout);
+    let mut lines: Vec<(f64, String)> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let l = l.trim();
+            let (pct, rest) = l.split_once('%')?;
+            let pct: f64 = pct.trim().parse().ok()?;
+            let name: String = rest.trim().chars().take(140).collect();
+            Some((pct, name))
+        })
+        .collect();
+    lines.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Ok(lines
+        .into_iter()
+        .take(n)
+        .map(|(pct, name)| format!("{pct:6.2}%  {name}\n"))
+        .collect())
 }
 
 /// A Perechen application (PL-3, forms PL-F1 and PL-F3) of an information system, signed the

@@ -15,6 +15,11 @@ use egov_events::v1::{Deadline, DeadlineApproaching};
 use egov_store::{Append, IndexOp, Store};
 use redis::AsyncCommands;
 
+/// The allocator egov itself runs on, so that the baseline server and the in-process suites
+/// differ from egov only in what they do.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod deadlines;
 mod hop;
 mod http;

@@ -77,7 +77,19 @@ std::thread_local! {
 /// `tokio::task::block_in_place`, so a worker is never held longer than this by a plugin.
 const INLINE_TICKS: u64 = 3;
 
-/// How long a plugin whose call outran [`INLINE_TICKS`] is called from the blocking pool.
+/// The CPU time (of the calling thread) past which an inline call that outran
+/// [`INLINE_TICKS`] counts as the plugin's own slowness rather than the worker's preemption.
+const INLINE_CPU: Duration = Duration::from_millis(3);
+
+/// Whether this thread computed for [`INLINE_CPU`] or more since `start` (yes when its CPU
+/// time cannot be read: then a timeout is taken for slowness, as before the measure).
+fn computed_since(start: Option<cpu_time::ThreadTime>) -> bool {
+    start
+        .and_then(|c| c.try_elapsed().ok())
+        .is_none_or(|busy| busy >= INLINE_CPU)
+}
+
+/// How long a plugin whose call computed past [`INLINE_CPU`] is called from the blocking pool.
 const SLOW_FOR: Duration = Duration::from_secs(60);
 
 /// Plugin calls and their faults, by variant (`id@version`) and call.
@@ -671,13 +683,21 @@ impl Plugin {
     ) -> Result<R, PluginError> {
         let t = std::time::Instant::now();
         let inline = INLINE.with(|i| i.get());
+        let cpu = inline
+            .then(cpu_time::ThreadTime::try_now)
+            .and_then(Result::ok);
         let mut r = self.call_once(&f, inline);
         if inline && self.ticks() > INLINE_TICKS && matches!(r, Err(PluginError::Timeout { .. })) {
             // Past the inline deadline, not the plugin's: run it again where it may take its
-            // whole deadline, and call this plugin from the blocking pool for a while.
-            let until = self.engine.millis() + SLOW_FOR.as_millis() as u64;
-            self.slow_until.store(until, Ordering::Relaxed);
-            tracing::debug!(variant = %self.label, call = name, "a call outran the inline deadline; run again off the worker");
+            // whole deadline. The deadline is wall time, so a worker preempted on a loaded
+            // machine outruns it too; only a call that spent the time computing sends this
+            // plugin's calls to the blocking pool for a while.
+            let computed = computed_since(cpu);
+            if computed {
+                let until = self.engine.millis() + SLOW_FOR.as_millis() as u64;
+                self.slow_until.store(until, Ordering::Relaxed);
+            }
+            tracing::debug!(variant = %self.label, call = name, computed, "a call outran the inline deadline; run again off the worker");
             r = tokio::task::block_in_place(|| self.call_once(&f, false));
         }
         let m = &self.engine.metrics;
@@ -869,5 +889,28 @@ impl Plugin {
     ) -> Result<Result<wit2::Reaction, Vec<wit2::Violation>>, PluginError> {
         let r = self.call2("react", |s, v| v.call_react(s, state, input, entries));
         self.bounded("react", r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_that_waited_did_not_compute_and_one_that_spun_did() {
+        let start = cpu_time::ThreadTime::try_now().ok();
+        std::thread::sleep(INLINE_CPU * 3);
+        assert!(
+            !computed_since(start),
+            "a preempted worker is not a slow plugin"
+        );
+        let start = cpu_time::ThreadTime::try_now().ok();
+        let t = std::time::Instant::now();
+        let mut x = 0u64;
+        while t.elapsed() < INLINE_CPU * 20 {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        assert!(computed_since(start), "{x} additions");
+        assert!(computed_since(None));
     }
 }

@@ -20,6 +20,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc rather than the C library's allocator: under load glibc's `malloc` and `free` took
+/// about a quarter of the suite's CPU (`make bench --profile`), and the image's musl allocator
+/// is slower still.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {
