@@ -107,8 +107,11 @@ pub struct Verifier {
 #[derive(Deserialize)]
 struct Claims {
     sub: String,
-    /// Validated by jsonwebtoken (required, a number); kept to bound the cache entry.
-    exp: f64,
+    /// Validated by jsonwebtoken (required, a number); kept to bound the cache entry. Optional
+    /// here so that a token without it is refused by that validation, naming `exp`, rather
+    /// than by this type's deserializer.
+    #[serde(default)]
+    exp: Option<f64>,
     #[serde(default)]
     org: Option<String>,
     #[serde(default)]
@@ -229,7 +232,7 @@ impl Verifier {
         })?;
         let exp = data.claims.exp;
         let principal = principal(data.claims)?;
-        if exp.is_finite() && exp >= 0.0 {
+        if let Some(exp) = exp.filter(|e| e.is_finite() && *e >= 0.0) {
             self.verified.insert(
                 digest,
                 Verified {
