@@ -296,21 +296,6 @@ fn exactly_once(
     Ok(())
 }
 
-async fn last_id(conn: &mut Conn, stream: &str) -> anyhow::Result<String> {
-    let r: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
-        .arg(stream)
-        .arg("+")
-        .arg("-")
-        .arg("COUNT")
-        .arg(1)
-        .query_async(conn)
-        .await?;
-    Ok(r.ids
-        .first()
-        .map(|e| e.id.clone())
-        .unwrap_or_else(|| "0".into()))
-}
-
 /// The bare announcement of every entry of `key` due at `max`: `ZRANGE` pages of
 /// [`SCAN_LIMIT`], one `MULTI` of `XADD` (a `DeadlineMissed` envelope) and `ZREM` per entry,
 /// 32 at a time; returns how many.
@@ -691,7 +676,7 @@ async fn measured(
 
     // 4a. The last day: every approach announced once.
     eprintln!("the last day...");
-    let from = last_id(&mut conn, &stream).await?;
+    let from = crate::tender::last_id(&mut conn, &stream).await?;
     client.move_clock(time::parse(LAST_DAY)?).await?;
     let approached = collect(
         &mut conn,
@@ -719,7 +704,7 @@ async fn measured(
 
     // 4b. The midnight.
     eprintln!("the midnight...");
-    let from = last_id(&mut conn, &stream).await?;
+    let from = crate::tender::last_id(&mut conn, &stream).await?;
     client
         .move_clock(midnight - jiff::SignedDuration::try_from(LEAD)?)
         .await?;

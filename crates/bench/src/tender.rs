@@ -456,7 +456,9 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn last_id(conn: &mut egov_bus::Conn, stream: &str) -> anyhow::Result<String> {
+/// The id of `stream`'s newest entry (`0` when it is empty): where a read of what comes next
+/// starts.
+pub(crate) async fn last_id(conn: &mut egov_bus::Conn, stream: &str) -> anyhow::Result<String> {
     let r: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
         .arg(stream)
         .arg("+")
