@@ -139,6 +139,45 @@ struct Wrk {
     p99_us: u64,
     #[allow(dead_code)]
     max_us: u64,
+    /// CPU time used during the run, µs: the server, Redis, wrk (not wrk's report).
+    #[serde(skip)]
+    cpu_us: [u64; 3],
+}
+
+/// The processes whose CPU a measurement counts besides wrk: the server measured and Redis.
+#[derive(Clone, Copy)]
+struct Pids {
+    server: u32,
+    redis: u32,
+}
+
+/// CPU time used so far (user and system), µs: of process `pid`, or (`None`) of this process's
+/// waited-for children (wrk, once `output()` returned). /proc counts in USER_HZ ticks, 100 a
+/// second on every Linux ABI: 10 ms, fine over seconds of load.
+fn cpu_us(pid: Option<u32>) -> u64 {
+    let path = match pid {
+        Some(p) => format!("/proc/{p}/stat"),
+        None => "/proc/self/stat".into(),
+    };
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    // Fields after the command (which may hold spaces) in parentheses: state is field 3;
+    // utime, stime, cutime, cstime are fields 14 to 17.
+    let fields: Vec<u64> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .skip(11)
+                .take(4)
+                .filter_map(|f| f.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let ticks = match (pid, fields.as_slice()) {
+        (Some(_), [u, s, ..]) => u + s,
+        (None, [_, _, cu, cs]) => cu + cs,
+        _ => 0,
+    };
+    ticks * 10_000
 }
 
 impl Wrk {
@@ -154,6 +193,13 @@ impl Wrk {
     /// Requests whose answer never came: they may or may not have been recorded.
     fn unanswered(&self) -> u64 {
         self.connect + self.read + self.write + self.timeout
+    }
+
+    /// CPU µs per 2xx: the server, Redis, wrk, and all three.
+    fn cpu_per_op(&self) -> [f64; 4] {
+        let ok = self.ok().max(1) as f64;
+        let [a, b, c] = self.cpu_us.map(|u| u as f64 / ok);
+        [a, b, c, a + b + c]
     }
 }
 
@@ -223,6 +269,33 @@ pub(crate) async fn run(mut args: Args) -> anyhow::Result<()> {
     }
     println!();
     println!(
+        "CPU per 2xx while wrk ran (µs; /proc): the server, Redis, wrk. Work the suite's consumers put off past the run (they lag under load) is not in it; on 2 cores a total of 2,000,000 / ops-per-second is the whole machine"
+    );
+    println!();
+    println!(
+        "| measurement | conns | appendfsync | egov | Redis | wrk | total | bare server | bare's Redis | bare's wrk | bare total | total vs bare |"
+    );
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        let (a, b) = (r.run.cpu_per_op(), r.base.cpu_per_op());
+        println!(
+            "| {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1}x |",
+            r.what,
+            r.conns,
+            r.fsync,
+            a[0],
+            a[1],
+            a[2],
+            a[3],
+            b[0],
+            b[1],
+            b[2],
+            b[3],
+            a[3] / b[3].max(f64::MIN_POSITIVE),
+        );
+    }
+    println!();
+    println!(
         "Redis's time per operation (the whole suite: the request, then every consumer of its events), by command: calls/op and µs/op"
     );
     println!();
@@ -264,7 +337,7 @@ async fn suite_run(
     );
 
     let bare_port = egov_testkit::free_port();
-    let _bare = Proc(
+    let bare_proc = Proc(
         Command::new(std::env::current_exe()?)
             .args([
                 "bare",
@@ -333,9 +406,26 @@ async fn suite_run(
     std::fs::write(&script, include_str!("wrk.lua"))?;
 
     let mut conn = egov_bus::connect(&redis::Client::open(url.as_str())?).await?;
+    let server_info: String = redis::cmd("INFO")
+        .arg("server")
+        .query_async(&mut conn)
+        .await?;
+    let redis_pid = server_info
+        .lines()
+        .find_map(|l| l.strip_prefix("process_id:")?.trim().parse().ok())
+        .context("Redis's process_id")?;
+    let egov_pids = Pids {
+        server: egov_proc.0.id(),
+        redis: redis_pid,
+    };
+    let bare_pids = Pids {
+        server: bare_proc.0.id(),
+        redis: redis_pid,
+    };
     // Warm both (connections, caches, the plugin pool).
     let warm = Wrk::run(
         args,
+        bare_pids,
         &script,
         &bare,
         8,
@@ -348,6 +438,7 @@ async fn suite_run(
     ensure!(warm.ok() > 0, "the bare server answered nothing");
     Wrk::run(
         args,
+        egov_pids,
         &script,
         &submissions,
         8,
@@ -368,6 +459,7 @@ async fn suite_run(
         if i % 2 == 0 {
             base = Some(Wrk::run(
                 args,
+                bare_pids,
                 &script,
                 &bare,
                 c,
@@ -383,6 +475,7 @@ async fn suite_run(
         let perf = (args.profile && c == most).then(|| egov_proc.0.id());
         let (run, profile) = Wrk::run_profiled(
             args,
+            egov_pids,
             &script,
             &submissions,
             c,
@@ -417,6 +510,7 @@ async fn suite_run(
         if base.is_none() {
             base = Some(Wrk::run(
                 args,
+                bare_pids,
                 &script,
                 &bare,
                 c,
@@ -447,6 +541,7 @@ async fn suite_run(
         let bare_run = || {
             Wrk::run(
                 args,
+                bare_pids,
                 &script,
                 &bare,
                 c,
@@ -475,6 +570,7 @@ async fn suite_run(
         let perf = (args.profile && c == most).then(|| egov_proc.0.id());
         let (run, profile) = Wrk::run_profiled(
             args,
+            egov_pids,
             &script,
             &completions,
             c,
@@ -531,6 +627,7 @@ impl Wrk {
     #[allow(clippy::too_many_arguments)]
     fn run(
         args: &Args,
+        pids: Pids,
         script: &Path,
         url: &str,
         conns: usize,
@@ -561,7 +658,16 @@ impl Wrk {
         for t in tokens {
             cmd.arg("-H").arg(format!("Authorization: Bearer {t}"));
         }
+        let cpu = || {
+            [
+                cpu_us(Some(pids.server)),
+                cpu_us(Some(pids.redis)),
+                cpu_us(None),
+            ]
+        };
+        let before = cpu();
         let out = cmd.arg(url).output().context("running wrk")?;
+        let after = cpu();
         let text = String::from_utf8_lossy(&out.stdout);
         let Some(line) = text.lines().find_map(|l| l.strip_prefix("EGOV ")) else {
             bail!(
@@ -569,7 +675,9 @@ impl Wrk {
                 String::from_utf8_lossy(&out.stderr)
             );
         };
-        serde_json::from_str(line).context("wrk's summary")
+        let mut wrk: Wrk = serde_json::from_str(line).context("wrk's summary")?;
+        wrk.cpu_us = [0, 1, 2].map(|i| after[i].saturating_sub(before[i]));
+        Ok(wrk)
     }
 
     /// A measurement of `args.seconds`, with egov's process `perf`-recorded meanwhile when
@@ -577,6 +685,7 @@ impl Wrk {
     #[allow(clippy::too_many_arguments)]
     fn run_profiled(
         args: &Args,
+        pids: Pids,
         script: &Path,
         url: &str,
         conns: usize,
@@ -590,6 +699,7 @@ impl Wrk {
             return Ok((
                 Self::run(
                     args,
+                    pids,
                     script,
                     url,
                     conns,
@@ -612,6 +722,7 @@ impl Wrk {
             .spawn();
         let run = Self::run(
             args,
+            pids,
             script,
             url,
             conns,

@@ -110,6 +110,45 @@ pub enum HandleError {
 pub trait Handler: Send + Sync + 'static {
     /// Handles `delivery`; `Ok` acknowledges it.
     fn handle(&self, delivery: Delivery) -> impl Future<Output = Result<(), HandleError>> + Send;
+
+    /// Whether this group has anything to do with `envelope`. An entry it does not want is
+    /// acknowledged as it is read (outcome `skipped`): no handled mark is asked for or written,
+    /// no span is opened, `handle` is not called. Every entry by default; see [`only`].
+    fn wants(&self, envelope: &Envelope) -> bool {
+        let _ = envelope;
+        true
+    }
+}
+
+/// `handler`, given only the entries `wants` accepts (see [`Handler::wants`]): a group that
+/// reads a busy topic for a few kinds of event (the catalog and tender read every case's
+/// `CaseAdvanced` for the registry writes among them) does not pay a handled mark per event.
+pub fn only<W, H>(wants: W, handler: H) -> Only<W, H>
+where
+    W: Fn(&Envelope) -> bool + Send + Sync + 'static,
+    H: Handler,
+{
+    Only { wants, handler }
+}
+
+/// See [`only`].
+pub struct Only<W, H> {
+    wants: W,
+    handler: H,
+}
+
+impl<W, H> Handler for Only<W, H>
+where
+    W: Fn(&Envelope) -> bool + Send + Sync + 'static,
+    H: Handler,
+{
+    fn handle(&self, delivery: Delivery) -> impl Future<Output = Result<(), HandleError>> + Send {
+        self.handler.handle(delivery)
+    }
+
+    fn wants(&self, envelope: &Envelope) -> bool {
+        (self.wants)(envelope) && self.handler.wants(envelope)
+    }
 }
 
 impl<F, Fut> Handler for F
@@ -209,6 +248,7 @@ impl Consumer {
                 autoclaim_cursor: "0-0".to_owned(),
                 next_autoclaim: Instant::now(),
                 acks: FuturesUnordered::new(),
+                done: Vec::new(),
                 ack_failed: None,
             };
             tasks.spawn(part.run(shutdown.clone()));
@@ -240,16 +280,19 @@ struct Partition<H> {
     waits: BTreeMap<String, (Instant, u32)>,
     autoclaim_cursor: String,
     next_autoclaim: Instant,
-    /// Acknowledgements of handled entries (each with its handled mark, one `MULTI`) not yet
-    /// answered: polled while the next handler runs and while the next read waits (which sends
+    /// Acknowledgements of finished entries (those of one read together, with their handled
+    /// marks, one `MULTI`) not yet answered: polled while the next read waits (which sends
     /// them), settled before the next entries are looked at (see [`Partition::process_all`]).
     acks: FuturesUnordered<Ack>,
+    /// Entries finished since the last acknowledgement was sent: the entry id and, for one
+    /// handled, its handled mark (none for a duplicate or a skipped entry).
+    done: Vec<(String, Option<String>)>,
     /// The first acknowledgement that failed since the last settling.
     ack_failed: Option<redis::RedisError>,
 }
 
-/// A handled entry's acknowledgement in flight.
-type Ack = Pin<Box<dyn Future<Output = Result<(), redis::RedisError>> + Send>>;
+/// An acknowledgement in flight; answers how many of its entries were handled (`ok`).
+type Ack = Pin<Box<dyn Future<Output = Result<u64, redis::RedisError>> + Send>>;
 
 /// Notes the answer to an acknowledgement: counted as handled, or kept as the failure.
 fn acked(
@@ -257,14 +300,14 @@ fn acked(
     stream: &str,
     group: &str,
     failed: &mut Option<redis::RedisError>,
-    r: Result<(), redis::RedisError>,
+    r: Result<u64, redis::RedisError>,
 ) {
     match r {
-        Ok(()) => bus
+        Ok(n) => bus
             .metrics
             .handled
             .with_label_values(&[stream, group, "ok"])
-            .inc(),
+            .inc_by(n),
         Err(e) => {
             failed.get_or_insert(e);
         }
@@ -527,12 +570,13 @@ impl<H: Handler> Partition<H> {
 
     /// Handles `entries` (with their delivery counts) in order.
     ///
-    /// What costs a round trip is done once for all of them rather than once each: whether
-    /// each event was handled before is asked in one pipeline (an `EXISTS` per handled mark),
-    /// and a handled entry's acknowledgement (its mark and `XACK`, one `MULTI`) is sent without
-    /// waiting for the answer, so the next entry's handler is not held back by it. Those answers
-    /// are awaited before the next entries are looked at (a mark is written before it is asked
-    /// for), which is, for a read, while the next read waits for entries.
+    /// What costs a round trip is done once for all of them rather than once each: entries the
+    /// handler does not want are only acknowledged; whether each other event was handled before
+    /// is asked in one pipeline (an `EXISTS` per handled mark); the acknowledgement of them all
+    /// (the handled marks and one `XACK`, one `MULTI`) is sent once the last is handled,
+    /// without waiting for the answer. Those answers are awaited before the next entries are
+    /// looked at (a mark is written before it is asked for), which is, for a read, while the
+    /// next read waits for entries.
     async fn process_all(&mut self, entries: Vec<(StreamId, u32)>) -> Result<(), BusError> {
         if let Err(e) = self.settle_acks().await {
             // Its entry stays pending and unmarked: it is delivered again once idle.
@@ -541,10 +585,29 @@ impl<H: Handler> Partition<H> {
         if entries.is_empty() {
             return Ok(());
         }
-        let parsed: Vec<Option<Result<Envelope, crate::EnvelopeError>>> = entries
+        let handled = self.handle_all(entries).await;
+        self.send_done();
+        handled
+    }
+
+    async fn handle_all(&mut self, entries: Vec<(StreamId, u32)>) -> Result<(), BusError> {
+        let mut parsed: Vec<Option<Result<Envelope, crate::EnvelopeError>>> = entries
             .iter()
             .map(|(e, _)| (!e.map.is_empty()).then(|| Envelope::from_fields(&e.map)))
             .collect();
+        // Entries of no interest to this group are done as they are.
+        let mut kept = Vec::with_capacity(entries.len());
+        for (entry, envelope) in entries.into_iter().zip(parsed.drain(..)) {
+            if let Some(Ok(env)) = &envelope
+                && !self.handler.wants(env)
+            {
+                self.done.push((entry.0.id, None));
+                self.count("skipped");
+                continue;
+            }
+            kept.push((entry, envelope));
+        }
+        let (entries, parsed): (Vec<_>, Vec<_>) = kept.into_iter().unzip();
         let marks: Vec<String> = parsed
             .iter()
             .flatten()
@@ -593,8 +656,35 @@ impl<H: Handler> Partition<H> {
         Ok(())
     }
 
-    /// Waits for the acknowledgements in flight; the first failure since the last settling.
+    /// Sends the acknowledgement of the entries done since the last one: the handled marks and
+    /// one `XACK`, in one `MULTI`, so an entry is never acknowledged without its mark. Sent
+    /// when first polled (by the next read's wait or a handler's), answered and counted there
+    /// or in `settle_acks`.
+    fn send_done(&mut self) {
+        if self.done.is_empty() {
+            return;
+        }
+        let ttl = (self.cfg.dedup_window.as_millis() as u64).max(1);
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        let mut handled = 0;
+        for mark in self.done.iter().filter_map(|(_, m)| m.as_ref()) {
+            pipe.cmd("SET").arg(mark).arg(1).arg("PX").arg(ttl).ignore();
+            handled += 1;
+        }
+        let ids: Vec<String> = self.done.drain(..).map(|(id, _)| id).collect();
+        pipe.xack(&self.stream, &self.cfg.group, &ids).ignore();
+        let mut conn = self.conn.clone();
+        self.acks.push(Box::pin(async move {
+            pipe.query_async::<()>(&mut conn).await?;
+            Ok(handled)
+        }));
+    }
+
+    /// Waits for the acknowledgements in flight (sending those not sent yet); the first
+    /// failure since the last settling.
     async fn settle_acks(&mut self) -> Result<(), BusError> {
+        self.send_done();
         while let Some(r) = self.acks.next().await {
             acked(
                 &self.bus,
@@ -626,10 +716,7 @@ impl<H: Handler> Partition<H> {
             .topic
             .seen(self.p, &self.cfg.group, &envelope.id.to_string());
         if duplicate {
-            let _: i64 = self
-                .conn
-                .xack(&self.stream, &self.cfg.group, &[&entry.id])
-                .await?;
+            self.done.push((entry.id, None));
             self.count("duplicate");
             return Ok(());
         }
@@ -646,23 +733,7 @@ impl<H: Handler> Partition<H> {
         let result = self.handle_with_heartbeat(delivery).instrument(span).await;
         match result {
             Ok(()) => {
-                let ttl = self.cfg.dedup_window.as_millis() as u64;
-                let mut pipe = redis::pipe();
-                pipe.atomic()
-                    .cmd("SET")
-                    .arg(&seen)
-                    .arg(1)
-                    .arg("PX")
-                    .arg(ttl.max(1))
-                    .ignore()
-                    .xack(&self.stream, &self.cfg.group, &[&entry.id])
-                    .ignore();
-                let mut conn = self.conn.clone();
-                // Sent when first polled (by the next handler's or read's wait), answered and
-                // counted there or in `settle_acks`.
-                self.acks.push(Box::pin(
-                    async move { pipe.query_async::<()>(&mut conn).await },
-                ));
+                self.done.push((entry.id, Some(seen)));
                 Ok(())
             }
             Err(HandleError::Reject(reason)) => self.dead_letter(&entry, deliveries, &reason).await,
@@ -691,7 +762,8 @@ impl<H: Handler> Partition<H> {
 
     async fn handle_with_heartbeat(&mut self, delivery: Delivery) -> Result<(), HandleError> {
         let entry = delivery.entry.clone();
-        let fut = self.handler.handle(delivery);
+        let handler = self.handler.clone();
+        let fut = handler.handle(delivery);
         tokio::pin!(fut);
         let every = (self.cfg.claim_idle / 3).max(Duration::from_millis(10));
         let mut ticker = tokio::time::interval_at(Instant::now() + every, every);
@@ -703,6 +775,9 @@ impl<H: Handler> Partition<H> {
                     acked(&self.bus, &self.stream, &self.cfg.group, &mut self.ack_failed, r);
                 }
                 _ = ticker.tick() => {
+                    // A slow handler: the entries of its read handled before it are
+                    // acknowledged now, before they look idle enough to be reclaimed.
+                    self.send_done();
                     let kept: Result<i64, _> = EXTEND
                         .key(&self.stream)
                         .arg(&self.cfg.group)

@@ -35,7 +35,7 @@ mod trim;
 use std::time::Duration;
 
 pub use conn::{CLUSTER_SCHEME, Conn, Redis, TLS_CLUSTER_SCHEME, Wait, slot};
-pub use consumer::{Consumer, ConsumerConfig, Delivery, HandleError, Handler};
+pub use consumer::{Consumer, ConsumerConfig, Delivery, HandleError, Handler, Only, only};
 pub use dlq::{DeadLetter, Redriven};
 pub use envelope::{Envelope, EnvelopeError};
 pub use error::BusError;

@@ -8,8 +8,8 @@ use prometheus::{IntCounterVec, IntGaugeVec, Opts, Registry};
 pub struct BusMetrics {
     /// Entries published, by stream.
     pub published: IntCounterVec,
-    /// Entries handled, by stream, group and outcome (`ok`, `retry`, `wait`,
-    /// `duplicate`, `dead_letter`).
+    /// Entries handled, by stream, group and outcome (`ok`, `skipped`: of no interest to the
+    /// group, `retry`, `wait`, `duplicate`, `dead_letter`).
     pub handled: IntCounterVec,
     /// Entries moved to a dead-letter stream, by stream and group.
     pub dead_lettered: IntCounterVec,
@@ -86,7 +86,7 @@ impl BusMetrics {
         let labels = [stream, group];
         self.dead_lettered.with_label_values(&labels);
         self.reclaimed.with_label_values(&labels);
-        for outcome in ["ok", "retry", "wait", "duplicate", "dead_letter"] {
+        for outcome in ["ok", "skipped", "retry", "wait", "duplicate", "dead_letter"] {
             self.handled.with_label_values(&[stream, group, outcome]);
         }
     }

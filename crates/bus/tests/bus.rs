@@ -1204,3 +1204,58 @@ async fn entries_read_together_are_not_held_back_by_each_others_acknowledgement(
     assert_eq!(info.groups[0].pending, 0);
     assert_eq!(info.groups[0].entries_read, Some(5));
 }
+
+#[tokio::test]
+async fn entries_a_group_does_not_want_are_acknowledged_without_a_mark_or_a_call() {
+    let r = egov_testkit::redis().await;
+    let bus = bus(&r.url).await;
+    let stream = topic().stream(0);
+    let skipped = event("not-ours");
+    for e in [event("a"), skipped.clone(), event("b")] {
+        bus.publish(&stream, &e).await.unwrap();
+    }
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let handler = {
+        let seen = seen.clone();
+        egov_bus::only(
+            |e: &Envelope| e.case.as_deref() != Some("not-ours"),
+            move |d: Delivery| {
+                seen.lock().unwrap().push(marker(&d));
+                std::future::ready(Ok(()))
+            },
+        )
+    };
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(
+        bus.consumer(config("catalog", "c1"))
+            .run(handler, shutdown.clone()),
+    );
+    let mut conn = bus.connection();
+    eventually("every entry acknowledged", || {
+        let mut conn = conn.clone();
+        let seen = seen.clone();
+        async move { seen.lock().unwrap().len() == 2 && pending(&mut conn, "catalog").await == 0 }
+    })
+    .await;
+    shutdown.cancel();
+    task.await.unwrap().unwrap();
+    assert_eq!(*seen.lock().unwrap(), ["a", "b"]);
+    let count = |outcome: &str| {
+        bus.metrics()
+            .handled
+            .with_label_values(&[&stream, "catalog", outcome])
+            .get()
+    };
+    assert_eq!((count("ok"), count("skipped")), (2, 1));
+    // Nothing is remembered of the skipped entry; the handled ones are marked.
+    let marked = |e: &Envelope| topic().seen(0, "catalog", &e.id.to_string());
+    let skipped_mark: bool = conn.exists(marked(&skipped)).await.unwrap();
+    assert!(!skipped_mark, "a skipped entry got a handled mark");
+    let info: redis::streams::StreamInfoGroupsReply = conn.xinfo_groups(&stream).await.unwrap();
+    assert_eq!(
+        (info.groups[0].pending, info.groups[0].entries_read),
+        (0, Some(3))
+    );
+    let marks: Vec<String> = conn.keys("egov:{intake.0}:seen:catalog:*").await.unwrap();
+    assert_eq!(marks.len(), 2, "one mark per handled entry: {marks:?}");
+}

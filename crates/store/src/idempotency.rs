@@ -45,17 +45,6 @@ pub enum Begin {
     InProgress,
 }
 
-/// Reserve the key if free; otherwise report the record. KEYS[1] record; ARGV fingerprint,
-/// reservation JSON, lock ttl ms.
-static BEGIN: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
-        r#"
-if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[3]) then return false end
-return redis.call('GET', KEYS[1])
-"#,
-    )
-});
-
 /// Replace the reservation with the response, only if the reservation is still ours.
 /// KEYS[1] record; ARGV reservation JSON, final JSON, ttl ms.
 static FINISH: LazyLock<redis::Script> = LazyLock::new(|| {
@@ -133,12 +122,16 @@ impl IdempotencyRecords {
         key: &str,
         fingerprint: &str,
     ) -> Result<Begin, StoreError> {
-        let found: Option<String> = BEGIN
-            .key(self.key(scope, key))
-            .arg(fingerprint)
+        // Reserves the key if free (nil), else answers the record and leaves it: one command,
+        // no script (`NX` with `GET` needs Redis 7.0).
+        let found: Option<String> = redis::cmd("SET")
+            .arg(self.key(scope, key))
             .arg(Self::reservation(fingerprint))
+            .arg("NX")
+            .arg("PX")
             .arg(self.lock_ttl.as_millis() as u64)
-            .invoke_async(&mut self.conn.clone())
+            .arg("GET")
+            .query_async(&mut self.conn.clone())
             .await?;
         let Some(found) = found else {
             return Ok(Begin::Started);

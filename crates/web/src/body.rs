@@ -1,6 +1,7 @@
 //! JSON request bodies and the `Idempotency-Key` header.
 
 use bytes::Bytes;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use warp::http::StatusCode;
 use warp::{Filter, Rejection};
@@ -76,12 +77,28 @@ pub fn json_body<T: DeserializeOwned + Send>(
             // A member named twice is refused at any depth: parsers disagree on which one
             // counts (this one keeps the last), so whatever read the body before us may have
             // read another document.
+            // Each pass runs without tracking the path; only a body it refuses is read again
+            // with `serde_path_to_error`, for the problem's field.
             let mut de = serde_json::Deserializer::from_slice(&raw);
-            serde_path_to_error::deserialize::<_, Unique>(&mut de)
-                .map_err(|e| warp::reject::custom(body_problem(&e)))?;
+            if Unique::deserialize(&mut de).is_err() {
+                let mut de = serde_json::Deserializer::from_slice(&raw);
+                serde_path_to_error::deserialize::<_, Unique>(&mut de)
+                    .map_err(|e| warp::reject::custom(body_problem(&e)))?;
+            }
             let mut de = serde_json::Deserializer::from_slice(&raw);
-            let value = serde_path_to_error::deserialize::<_, T>(&mut de)
-                .map_err(|e| warp::reject::custom(body_problem(&e)))?;
+            let value = match T::deserialize(&mut de) {
+                Ok(v) => v,
+                Err(_) => {
+                    let mut de = serde_json::Deserializer::from_slice(&raw);
+                    let e = serde_path_to_error::deserialize::<_, T>(&mut de)
+                        .err()
+                        .ok_or_else(|| {
+                            // Not seen: the same bytes, the same type.
+                            warp::reject::custom(Problem::internal())
+                        })?;
+                    return Err(warp::reject::custom(body_problem(&e)));
+                }
+            };
             de.end().map_err(|e| {
                 warp::reject::custom(
                     Problem::new(

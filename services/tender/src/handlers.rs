@@ -50,11 +50,28 @@ pub(crate) fn spawn(
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
     let platform = h.ctx.platform.clone();
-    let handler = move |d: Delivery| {
+    let handler = egov_bus::only(wants, move |d: Delivery| {
         let h = h.clone();
         async move { handle(&h, d).await }
-    };
+    });
     egov_runtime::spawn_consumer(&platform, topic, crate::NAME, attached, handler, shutdown)
+}
+
+/// The events `handle` acts on: an answer of the Register, and a case's `CaseAdvanced` only
+/// when it has a change `advanced` looks at (every other case's events are acknowledged
+/// unread); one that does not decode is handed on, to be dead-lettered there.
+fn wants(env: &Envelope) -> bool {
+    match env.kind.as_str() {
+        "SimilarSoftwareAnswered" => true,
+        "CaseAdvanced" => env.decode::<CaseAdvanced>().map_or(true, |e| {
+            e.changes.iter().any(|c| match &c.change {
+                Some(ChangeKind::EntryPut(p)) => p.registry == RECORDS || p.registry == FOR_CATALOG,
+                Some(ChangeKind::SlotOpened(s)) => s.name == REGISTER_CHECK,
+                _ => false,
+            })
+        }),
+        _ => false,
+    }
 }
 
 async fn handle(h: &Handlers, d: Delivery) -> Result<(), HandleError> {

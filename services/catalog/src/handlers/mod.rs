@@ -27,11 +27,26 @@ pub(crate) fn spawn(
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
     let platform = ctx.platform.clone();
-    let handler = move |d: Delivery| {
+    let handler = egov_bus::only(wants, move |d: Delivery| {
         let (ctx, search) = (ctx.clone(), search.clone());
         async move { handle(&ctx, &search, d).await }
-    };
+    });
     egov_runtime::spawn_consumer(&platform, topic, crate::NAME, attached, handler, shutdown)
+}
+
+/// The events `handle` acts on: a case's `CaseAdvanced` only when it writes a registry entry
+/// (most do not, and they are acknowledged unread); one that does not decode is handed on, to
+/// be dead-lettered there.
+fn wants(env: &Envelope) -> bool {
+    match env.kind.as_str() {
+        "IctServiceForCatalog" | "SimilarSoftwareAsked" => true,
+        "CaseAdvanced" => env.decode::<CaseAdvanced>().map_or(true, |e| {
+            e.changes
+                .iter()
+                .any(|c| matches!(c.change, Some(ChangeKind::EntryPut(_))))
+        }),
+        _ => false,
+    }
 }
 
 async fn handle(ctx: &Ctx, search: &Search, d: Delivery) -> Result<(), HandleError> {

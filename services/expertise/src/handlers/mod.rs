@@ -22,10 +22,13 @@ pub(crate) fn spawn(
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
     let platform = ctx.platform.clone();
-    let handler = move |d: Delivery| {
-        let ctx = ctx.clone();
-        async move { handle(&ctx, d).await }
-    };
+    let handler = egov_bus::only(
+        |env: &egov_bus::Envelope| env.kind == "CaseSubmitted",
+        move |d: Delivery| {
+            let ctx = ctx.clone();
+            async move { handle(&ctx, d).await }
+        },
+    );
     egov_runtime::spawn_consumer(&platform, topic, crate::NAME, attached, handler, shutdown)
 }
 

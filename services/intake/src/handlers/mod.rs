@@ -19,10 +19,14 @@ pub(crate) fn spawn(
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
     let platform = ctx.platform.clone();
-    let handler = move |d: Delivery| {
-        let ctx = ctx.clone();
-        async move { project(&ctx, d).await }
-    };
+    // Only events about a case have a place on a timeline.
+    let handler = egov_bus::only(
+        |env: &egov_bus::Envelope| env.case.is_some(),
+        move |d: Delivery| {
+            let ctx = ctx.clone();
+            async move { project(&ctx, d).await }
+        },
+    );
     egov_runtime::spawn_consumer(&platform, topic, crate::NAME, attached, handler, shutdown)
 }
 
