@@ -281,8 +281,9 @@ struct Partition<H> {
     autoclaim_cursor: String,
     next_autoclaim: Instant,
     /// Acknowledgements of finished entries (those of one read together, with their handled
-    /// marks, one `MULTI`) not yet answered: polled while the next read waits (which sends
-    /// them), settled before the next entries are looked at (see [`Partition::process_all`]).
+    /// marks, one `MULTI`) not yet answered: polled while the next read waits or a slow
+    /// handler runs (which sends them), settled before the next entries are looked at (see
+    /// [`Partition::process_all`]).
     acks: FuturesUnordered<Ack>,
     /// Entries finished since the last acknowledgement was sent: the entry id and, for one
     /// handled, its handled mark (none for a duplicate or a skipped entry).
