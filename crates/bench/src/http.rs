@@ -119,7 +119,19 @@ fn bare_route(
 struct Proc(Child);
 
 impl Drop for Proc {
+    /// SIGTERM first, so that `egov up` stops what it started (its monitoring peers, Redis);
+    /// SIGKILL after 10 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let until = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < until {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -149,6 +161,19 @@ struct Wrk {
 struct Pids {
     server: u32,
     redis: u32,
+}
+
+impl Pids {
+    /// CPU µs used so far: the server, Redis.
+    fn cpu(&self) -> [u64; 2] {
+        [cpu_us(Some(self.server)), cpu_us(Some(self.redis))]
+    }
+
+    /// CPU µs used since `before` (a [`Pids::cpu`]).
+    fn since(&self, before: [u64; 2]) -> [u64; 2] {
+        let now = self.cpu();
+        [now[0] - before[0], now[1] - before[1]]
+    }
 }
 
 /// CPU time used so far (user and system), µs: of process `pid`, or (`None`) of this process's
@@ -213,6 +238,12 @@ struct Row {
     /// Redis commands per operation, the suite as a whole (consumers included), and the
     /// commands that took most of Redis's time.
     commands: (f64, String),
+    /// CPU µs of the server and of Redis from the run's start until every consumer group of the
+    /// suite had handled and acknowledged everything (see [`settled`]): what an operation
+    /// costs sustained, the consumers' catch-up included.
+    settled_us: [u64; 2],
+    /// How long the consumers took, after wrk stopped, to handle everything.
+    settle: Duration,
 }
 
 pub(crate) async fn run(mut args: Args) -> anyhow::Result<()> {
@@ -269,17 +300,19 @@ pub(crate) async fn run(mut args: Args) -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "CPU per 2xx while wrk ran (µs; /proc): the server, Redis, wrk. Work the suite's consumers put off past the run (they lag under load) is not in it; on 2 cores a total of 2,000,000 / ops-per-second is the whole machine"
+        "CPU per 2xx while wrk ran (µs; /proc): the server, Redis, wrk; on 2 cores a total of 2,000,000 / ops-per-second is the whole machine. Consumers lag under load: `settled` is egov and Redis from the run's start until every consumer group had handled and acknowledged everything (the sustained cost), then that with wrk against the bare total"
     );
     println!();
     println!(
-        "| measurement | conns | appendfsync | egov | Redis | wrk | total | bare server | bare's Redis | bare's wrk | bare total | total vs bare |"
+        "| measurement | conns | appendfsync | egov | Redis | wrk | total | bare server | bare's Redis | bare's wrk | bare total | total vs bare | egov settled | Redis settled | settled vs bare | catch-up |"
     );
-    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         let (a, b) = (r.run.cpu_per_op(), r.base.cpu_per_op());
+        let ok = r.run.ok().max(1) as f64;
+        let settled = r.settled_us.map(|u| u as f64 / ok);
         println!(
-            "| {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1}x |",
+            "| {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1}x | {:.0} | {:.0} | {:.1}x | {:.1} s |",
             r.what,
             r.conns,
             r.fsync,
@@ -292,6 +325,10 @@ pub(crate) async fn run(mut args: Args) -> anyhow::Result<()> {
             b[2],
             b[3],
             a[3] / b[3].max(f64::MIN_POSITIVE),
+            settled[0],
+            settled[1],
+            (settled[0] + settled[1] + a[2]) / b[3].max(f64::MIN_POSITIVE),
+            r.settle.as_secs_f64(),
         );
     }
     println!();
@@ -449,6 +486,12 @@ async fn suite_run(
         None,
     )?;
 
+    // The topic partitions (their groups exist once the suite is ready), listed while the
+    // keyspace is small: `KEYS` over the keys of a measurement would cost Redis milliseconds.
+    let topics: Vec<String> = redis::cmd("KEYS")
+        .arg("egov:{*}:events")
+        .query_async(&mut conn)
+        .await?;
     let mut rows = Vec::new();
     let mut profiles = Vec::new();
     let most = args.connections.iter().copied().max().unwrap_or(0);
@@ -472,6 +515,7 @@ async fn suite_run(
         }
         let cases_before = cases_of_agency(&mut conn).await?;
         let stats_before = commandstats(&mut conn).await?;
+        let cpu_before = egov_pids.cpu();
         let perf = (args.profile && c == most).then(|| egov_proc.0.id());
         let (run, profile) = Wrk::run_profiled(
             args,
@@ -485,7 +529,10 @@ async fn suite_run(
             None,
             perf,
         )?;
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        let ended = Instant::now();
+        settled(&mut conn, &topics).await?;
+        let settle = ended.elapsed();
+        let settled_us = egov_pids.since(cpu_before);
         let stats_after = commandstats(&mut conn).await?;
         let cases = cases_of_agency(&mut conn).await? - cases_before;
         if let Some(p) = profile {
@@ -528,6 +575,8 @@ async fn suite_run(
             run,
             base: base.expect("measured"),
             commands: commands_per_op(&stats_before, &stats_after, cases),
+            settled_us,
+            settle,
         });
     }
 
@@ -567,6 +616,7 @@ async fn suite_run(
         ensure!(left > 0, "no open task is left for the completions");
         let done_before = completed(&mut conn).await?;
         let stats_before = commandstats(&mut conn).await?;
+        let cpu_before = egov_pids.cpu();
         let perf = (args.profile && c == most).then(|| egov_proc.0.id());
         let (run, profile) = Wrk::run_profiled(
             args,
@@ -585,7 +635,10 @@ async fn suite_run(
                 "### egov's CPU during the completions at {c} connections, appendfsync {fsync} (perf, self time)\n\n```\n{p}```"
             ));
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        let ended = Instant::now();
+        settled(&mut conn, &topics).await?;
+        let settle = ended.elapsed();
+        let settled_us = egov_pids.since(cpu_before);
         let stats_after = commandstats(&mut conn).await?;
         let done = completed(&mut conn).await? - done_before;
         ensure!(
@@ -616,6 +669,8 @@ async fn suite_run(
             run,
             base,
             commands: commands_per_op(&stats_before, &stats_after, done),
+            settled_us,
+            settle,
         });
     }
     drop(egov_proc);
@@ -910,6 +965,27 @@ async fn caught_up(conn: &mut egov_bus::Conn, stream: &str, group: &str) -> anyh
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Waits until every consumer group of `streams` (the topic partitions) has read and
+/// acknowledged everything: the suite has done all the work of what it answered.
+async fn settled(conn: &mut egov_bus::Conn, streams: &[String]) -> anyhow::Result<()> {
+    for stream in streams {
+        let groups: Vec<BTreeMap<String, redis::Value>> = redis::cmd("XINFO")
+            .arg("GROUPS")
+            .arg(&stream)
+            .query_async(conn)
+            .await?;
+        for g in groups {
+            if let Some(name) = g
+                .get("name")
+                .and_then(|v| redis::from_redis_value::<String>(v.clone()).ok())
+            {
+                caught_up(conn, &stream, &name).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `INFO commandstats`: calls and microseconds per command.
