@@ -172,7 +172,7 @@ impl Pids {
     /// CPU µs used since `before` (a [`Pids::cpu`]).
     fn since(&self, before: [u64; 2]) -> [u64; 2] {
         let now = self.cpu();
-        [now[0] - before[0], now[1] - before[1]]
+        [0, 1].map(|i| now[i].saturating_sub(before[i]))
     }
 }
 
@@ -713,16 +713,9 @@ impl Wrk {
         for t in tokens {
             cmd.arg("-H").arg(format!("Authorization: Bearer {t}"));
         }
-        let cpu = || {
-            [
-                cpu_us(Some(pids.server)),
-                cpu_us(Some(pids.redis)),
-                cpu_us(None),
-            ]
-        };
-        let before = cpu();
+        let (before, before_children) = (pids.cpu(), cpu_us(None));
         let out = cmd.arg(url).output().context("running wrk")?;
-        let after = cpu();
+        let [server, redis] = pids.since(before);
         let text = String::from_utf8_lossy(&out.stdout);
         let Some(line) = text.lines().find_map(|l| l.strip_prefix("EGOV ")) else {
             bail!(
@@ -731,7 +724,8 @@ impl Wrk {
             );
         };
         let mut wrk: Wrk = serde_json::from_str(line).context("wrk's summary")?;
-        wrk.cpu_us = [0, 1, 2].map(|i| after[i].saturating_sub(before[i]));
+        // wrk's: this process's waited-for children, wrk the one just waited for.
+        wrk.cpu_us = [server, redis, cpu_us(None).saturating_sub(before_children)];
         Ok(wrk)
     }
 
