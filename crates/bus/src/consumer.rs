@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, warn};
 
+use crate::topic::case_of;
 use crate::{Bus, BusError, Envelope, Topic, trace};
 
 /// How a consumer reads one topic.
@@ -118,6 +120,15 @@ pub trait Handler: Send + Sync + 'static {
         let _ = envelope;
         true
     }
+
+    /// The order this group needs: entries of one read with the same key are handled one
+    /// after another, in stream order; entries of different keys at the same time. `None`, the
+    /// default, is one key for every entry: the partition in stream order. A handler whose
+    /// effects belong to one case answers the case (see [`Only::per_case`]).
+    fn key<'e>(&self, envelope: &'e Envelope) -> Option<&'e str> {
+        let _ = envelope;
+        None
+    }
 }
 
 /// `handler`, given only the entries `wants` accepts (see [`Handler::wants`]): a group that
@@ -128,13 +139,30 @@ where
     W: Fn(&Envelope) -> bool + Send + Sync + 'static,
     H: Handler,
 {
-    Only { wants, handler }
+    Only {
+        wants,
+        handler,
+        per_case: false,
+    }
 }
 
 /// See [`only`].
 pub struct Only<W, H> {
     wants: W,
     handler: H,
+    per_case: bool,
+}
+
+impl<W, H> Only<W, H> {
+    /// Events of different cases are handled at the same time, those of one case (an aggregate
+    /// `a.b` is case `a`'s) in stream order, and events about no case in stream order: for a
+    /// handler whose every effect is on its event's case (expertise starting one, intake's
+    /// timeline of one). A group whose effects cross cases (a registry entry several cases may
+    /// write) keeps the default, the partition in stream order.
+    pub fn per_case(mut self) -> Self {
+        self.per_case = true;
+        self
+    }
 }
 
 impl<W, H> Handler for Only<W, H>
@@ -148,6 +176,14 @@ where
 
     fn wants(&self, envelope: &Envelope) -> bool {
         (self.wants)(envelope) && self.handler.wants(envelope)
+    }
+
+    fn key<'e>(&self, envelope: &'e Envelope) -> Option<&'e str> {
+        if self.per_case {
+            envelope.case.as_deref().map(case_of)
+        } else {
+            self.handler.key(envelope)
+        }
     }
 }
 
@@ -569,7 +605,8 @@ impl<H: Handler> Partition<H> {
         self.process_all(vec![(entry, deliveries)]).await
     }
 
-    /// Handles `entries` (with their delivery counts) in order.
+    /// Handles `entries` (with their delivery counts): in stream order per key of the handler
+    /// ([`Handler::key`]), different keys at the same time (see [`Partition::handle_keyed`]).
     ///
     /// What costs a round trip is done once for all of them rather than once each: entries the
     /// handler does not want are only acknowledged; whether each other event was handled before
@@ -629,8 +666,11 @@ impl<H: Handler> Partition<H> {
             pipe.query_async(&mut self.conn).await?
         };
         seen.reverse();
+        let mut marks = marks.into_iter();
         // Two copies of one event in one read: the second is a duplicate of the first.
         let mut handled: HashSet<String> = HashSet::new();
+        // What is left to handle, in stream order: the entry, and the event with its mark.
+        let mut work: Vec<(StreamId, Delivery, String)> = Vec::new();
         for ((entry, deliveries), envelope) in entries.into_iter().zip(parsed) {
             let envelope = match envelope {
                 None => {
@@ -648,13 +688,167 @@ impl<H: Handler> Partition<H> {
                 }
                 Some(Ok(env)) => env,
             };
+            let mark = marks.next().unwrap_or_default();
             let marked = seen.pop().unwrap_or(false);
-            let id = envelope.id.to_string();
-            let duplicate = marked || !handled.insert(id);
-            self.process_one(entry, deliveries, envelope, duplicate)
-                .await?;
+            if marked || !handled.insert(envelope.id.to_string()) {
+                self.done.push((entry.id, None));
+                self.count("duplicate");
+                continue;
+            }
+            if deliveries > self.cfg.max_deliveries {
+                let reason = format!(
+                    "delivered {deliveries} times without an acknowledgement (the consumer stopped during handling each time)"
+                );
+                self.dead_letter(&entry, deliveries, &reason).await?;
+                continue;
+            }
+            let delivery = Delivery {
+                stream: self.stream.clone(),
+                partition: self.p,
+                entry: entry.id.clone(),
+                envelope,
+                deliveries,
+            };
+            work.push((entry, delivery, mark));
+        }
+        if work.is_empty() {
+            return Ok(());
+        }
+        let (entries, work): (Vec<_>, Vec<_>) = work
+            .into_iter()
+            .map(|(entry, delivery, mark)| ((entry, mark), delivery))
+            .unzip();
+        let results = self.handle_keyed(work).await;
+        for ((entry, mark), (deliveries, result)) in entries.into_iter().zip(results) {
+            self.outcome(entry, deliveries, mark, result).await?;
         }
         Ok(())
+    }
+
+    /// Handles `work` (one read's entries to handle, in stream order) by the handler's keys
+    /// ([`Handler::key`]): one key's entries one after another, different keys' at the same
+    /// time. While they run, the acknowledgements of earlier entries are answered, and every
+    /// `claim_idle / 3` the entries not finished yet (running, or waiting behind their key's
+    /// running one) are kept (`EXTEND`), so none looks idle enough to be reclaimed. Answers
+    /// each entry's delivery count and result, in `work`'s order.
+    async fn handle_keyed(&mut self, work: Vec<Delivery>) -> Vec<(u32, Result<(), HandleError>)> {
+        let ids: Vec<String> = work.iter().map(|d| d.entry.clone()).collect();
+        let deliveries: Vec<u32> = work.iter().map(|d| d.deliveries).collect();
+        let finished: Vec<AtomicBool> = work.iter().map(|_| AtomicBool::new(false)).collect();
+        let mut chains: Vec<Vec<(usize, Delivery)>> = Vec::new();
+        let mut by_key: HashMap<Option<String>, usize> = HashMap::new();
+        for (i, d) in work.into_iter().enumerate() {
+            let key = self.handler.key(&d.envelope).map(str::to_owned);
+            let chain = *by_key.entry(key).or_insert_with(|| {
+                chains.push(Vec::new());
+                chains.len() - 1
+            });
+            chains[chain].push((i, d));
+        }
+        let finished = &finished;
+        let mut running: FuturesUnordered<_> = chains
+            .into_iter()
+            .map(|chain| {
+                let (handler, cfg) = (self.handler.clone(), self.cfg.clone());
+                async move {
+                    let mut out = Vec::with_capacity(chain.len());
+                    for (i, d) in chain {
+                        // A CONSUMER span whose parent is the publisher's (a malformed
+                        // traceparent only loses the link, never the entry).
+                        let span =
+                            trace::handle_span(&d.stream, &cfg.group, &d.envelope, d.deliveries);
+                        let r = handler.handle(d).instrument(span).await;
+                        finished[i].store(true, Ordering::Relaxed);
+                        out.push((i, r));
+                    }
+                    out
+                }
+            })
+            .collect();
+        let mut results: Vec<Option<Result<(), HandleError>>> = ids.iter().map(|_| None).collect();
+        let every = (self.cfg.claim_idle / 3).max(Duration::from_millis(10));
+        let mut ticker = tokio::time::interval_at(Instant::now() + every, every);
+        loop {
+            tokio::select! {
+                chain = running.next() => match chain {
+                    Some(out) => {
+                        for (i, r) in out {
+                            results[i] = Some(r);
+                        }
+                    }
+                    None => break,
+                },
+                // The acknowledgements of the entries before these.
+                Some(r) = self.acks.next(), if !self.acks.is_empty() => {
+                    acked(&self.bus, &self.stream, &self.cfg.group, &mut self.ack_failed, r);
+                }
+                _ = ticker.tick() => {
+                    // Slow handlers: the entries of the read handled before now are
+                    // acknowledged, before they look idle enough to be reclaimed.
+                    self.send_done();
+                    for (id, _) in ids.iter().zip(finished).filter(|(_, f)| !f.load(Ordering::Relaxed)) {
+                        let kept: Result<i64, _> = EXTEND
+                            .key(&self.stream)
+                            .arg(&self.cfg.group)
+                            .arg(&self.cfg.consumer)
+                            .arg(id)
+                            .invoke_async(&mut self.conn)
+                            .await;
+                        if let Err(e) = kept {
+                            warn!(stream = %self.stream, entry = %id, error = %e, "could not extend ownership of a slow entry");
+                        }
+                    }
+                }
+            }
+        }
+        deliveries
+            .into_iter()
+            .zip(results)
+            .map(|(n, r)| {
+                (
+                    n,
+                    r.unwrap_or_else(|| Err(HandleError::Retry("not handled".into()))),
+                )
+            })
+            .collect()
+    }
+
+    /// What follows a handler's `result` for `entry`: done (acknowledged with its handled
+    /// `mark`), dead-lettered, waiting, or to be delivered again.
+    async fn outcome(
+        &mut self,
+        entry: StreamId,
+        deliveries: u32,
+        mark: String,
+        result: Result<(), HandleError>,
+    ) -> Result<(), BusError> {
+        match result {
+            Ok(()) => {
+                self.done.push((entry.id, Some(mark)));
+                Ok(())
+            }
+            Err(HandleError::Reject(reason)) => self.dead_letter(&entry, deliveries, &reason).await,
+            Err(HandleError::Wait(reason)) => {
+                let wait = self.cfg.max_backoff;
+                warn!(stream = %self.stream, entry = %entry.id, ?wait, %reason, "entry waits");
+                self.waits
+                    .insert(entry.id.clone(), (Instant::now() + wait, deliveries));
+                self.count("wait");
+                Ok(())
+            }
+            Err(HandleError::Retry(reason)) if deliveries >= self.cfg.max_deliveries => {
+                let reason = format!("{reason} (gave up after {deliveries} deliveries)");
+                self.dead_letter(&entry, deliveries, &reason).await
+            }
+            Err(HandleError::Retry(reason)) => {
+                let wait = self.cfg.backoff_after(deliveries);
+                debug!(stream = %self.stream, entry = %entry.id, deliveries, ?wait, %reason, "handler failed; will retry");
+                self.retries
+                    .insert(entry.id.clone(), (Instant::now() + wait, deliveries));
+                self.count("retry");
+                Ok(())
+            }
+        }
     }
 
     /// Sends the acknowledgement of the entries done since the last one: the handled marks and
@@ -696,102 +890,6 @@ impl<H: Handler> Partition<H> {
             );
         }
         self.ack_failed.take().map_or(Ok(()), |e| Err(e.into()))
-    }
-
-    /// Handles one entry whose envelope was read; `duplicate` when its event was handled before.
-    async fn process_one(
-        &mut self,
-        entry: StreamId,
-        deliveries: u32,
-        envelope: Envelope,
-        duplicate: bool,
-    ) -> Result<(), BusError> {
-        if deliveries > self.cfg.max_deliveries {
-            let reason = format!(
-                "delivered {deliveries} times without an acknowledgement (the consumer stopped during handling each time)"
-            );
-            return self.dead_letter(&entry, deliveries, &reason).await;
-        }
-        let seen = self
-            .cfg
-            .topic
-            .seen(self.p, &self.cfg.group, &envelope.id.to_string());
-        if duplicate {
-            self.done.push((entry.id, None));
-            self.count("duplicate");
-            return Ok(());
-        }
-        // A CONSUMER span whose parent is the publisher's (a malformed traceparent only loses
-        // the link, never the entry).
-        let span = trace::handle_span(&self.stream, &self.cfg.group, &envelope, deliveries);
-        let delivery = Delivery {
-            stream: self.stream.clone(),
-            partition: self.p,
-            entry: entry.id.clone(),
-            envelope,
-            deliveries,
-        };
-        let result = self.handle_with_heartbeat(delivery).instrument(span).await;
-        match result {
-            Ok(()) => {
-                self.done.push((entry.id, Some(seen)));
-                Ok(())
-            }
-            Err(HandleError::Reject(reason)) => self.dead_letter(&entry, deliveries, &reason).await,
-            Err(HandleError::Wait(reason)) => {
-                let wait = self.cfg.max_backoff;
-                warn!(stream = %self.stream, entry = %entry.id, ?wait, %reason, "entry waits");
-                self.waits
-                    .insert(entry.id.clone(), (Instant::now() + wait, deliveries));
-                self.count("wait");
-                Ok(())
-            }
-            Err(HandleError::Retry(reason)) if deliveries >= self.cfg.max_deliveries => {
-                let reason = format!("{reason} (gave up after {deliveries} deliveries)");
-                self.dead_letter(&entry, deliveries, &reason).await
-            }
-            Err(HandleError::Retry(reason)) => {
-                let wait = self.cfg.backoff_after(deliveries);
-                debug!(stream = %self.stream, entry = %entry.id, deliveries, ?wait, %reason, "handler failed; will retry");
-                self.retries
-                    .insert(entry.id.clone(), (Instant::now() + wait, deliveries));
-                self.count("retry");
-                Ok(())
-            }
-        }
-    }
-
-    async fn handle_with_heartbeat(&mut self, delivery: Delivery) -> Result<(), HandleError> {
-        let entry = delivery.entry.clone();
-        let handler = self.handler.clone();
-        let fut = handler.handle(delivery);
-        tokio::pin!(fut);
-        let every = (self.cfg.claim_idle / 3).max(Duration::from_millis(10));
-        let mut ticker = tokio::time::interval_at(Instant::now() + every, every);
-        loop {
-            tokio::select! {
-                r = &mut fut => return r,
-                // The acknowledgements of the entries before this one.
-                Some(r) = self.acks.next(), if !self.acks.is_empty() => {
-                    acked(&self.bus, &self.stream, &self.cfg.group, &mut self.ack_failed, r);
-                }
-                _ = ticker.tick() => {
-                    // A slow handler: the entries of its read handled before it are
-                    // acknowledged now, before they look idle enough to be reclaimed.
-                    self.send_done();
-                    let kept: Result<i64, _> = EXTEND
-                        .key(&self.stream)
-                        .arg(&self.cfg.group)
-                        .arg(&self.cfg.consumer)
-                        .arg(&entry)
-                        .invoke_async(&mut self.conn)
-                        .await;
-                    if let Err(e) = kept {
-                        warn!(stream = %self.stream, %entry, error = %e, "could not extend ownership of a slow entry");
-                    }
-                }
-            }
-        }
     }
 
     async fn dead_letter(

@@ -36,7 +36,7 @@ impl Topic {
     /// `a.b` lives in the partition of `a`: the tasks of case `C` (`C.ab-check`,
     /// `C.si-recommendation`) share one partition, so their events keep their order.
     pub fn partition_of(&self, aggregate_id: &str) -> u16 {
-        let key = aggregate_id.split('.').next().unwrap_or(aggregate_id);
+        let key = case_of(aggregate_id);
         let mut h: u32 = 0x811c_9dc5;
         for b in key.bytes() {
             h ^= u32::from(b);
@@ -69,6 +69,15 @@ impl Topic {
     pub fn seen(&self, p: u16, group: &str, event_id: &str) -> String {
         format!("egov:{}:seen:{group}:{event_id}", self.tag(p))
     }
+}
+
+/// The case an aggregate id belongs to: `a` for `a.b` (a case's tasks), the id itself
+/// otherwise. Its partition is the case's, and a consumer handling entries per case
+/// ([`crate::Only::per_case`]) keeps its order with the case's.
+pub(crate) fn case_of(aggregate_id: &str) -> &str {
+    aggregate_id
+        .split_once('.')
+        .map_or(aggregate_id, |(case, _)| case)
 }
 
 #[cfg(test)]

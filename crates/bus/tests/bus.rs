@@ -1259,3 +1259,78 @@ async fn entries_a_group_does_not_want_are_acknowledged_without_a_mark_or_a_call
     let marks: Vec<String> = conn.keys("egov:{intake.0}:seen:catalog:*").await.unwrap();
     assert_eq!(marks.len(), 2, "one mark per handled entry: {marks:?}");
 }
+
+#[tokio::test]
+async fn a_per_case_group_handles_cases_at_once_and_each_cases_events_in_stream_order() {
+    let r = egov_testkit::redis().await;
+    let bus = bus(&r.url).await;
+    let stream = topic().stream(0);
+    // `C.task` is an aggregate of case C (a task): it follows C's own event.
+    for m in ["A", "B", "A.task", "B.task"] {
+        bus.publish(&stream, &event(m)).await.unwrap();
+    }
+    let log: Arc<Mutex<Vec<String>>> = Arc::default();
+    let b_started = Arc::new(tokio::sync::Notify::new());
+    let handler = {
+        let (log, b_started) = (log.clone(), b_started.clone());
+        egov_bus::only(
+            |_: &Envelope| true,
+            move |d: Delivery| {
+                let (log, b_started) = (log.clone(), b_started.clone());
+                async move {
+                    let m = marker(&d);
+                    log.lock().unwrap().push(format!("start {m}"));
+                    match m.as_str() {
+                        // Handled one after another, A would wait here for ever.
+                        "A" => {
+                            let waited =
+                                tokio::time::timeout(Duration::from_secs(5), b_started.notified())
+                                    .await;
+                            if waited.is_err() {
+                                log.lock().unwrap().push("A gave up waiting for B".into());
+                            }
+                        }
+                        "B" => b_started.notify_one(),
+                        _ => {}
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    log.lock().unwrap().push(format!("end {m}"));
+                    Ok(())
+                }
+            },
+        )
+        .per_case()
+    };
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(
+        bus.consumer(config("expertise", "c1"))
+            .run(handler, shutdown.clone()),
+    );
+    let conn = bus.connection();
+    eventually("every entry handled and acknowledged", || {
+        let mut conn = conn.clone();
+        let log = log.clone();
+        async move { log.lock().unwrap().len() >= 8 && pending(&mut conn, "expertise").await == 0 }
+    })
+    .await;
+    shutdown.cancel();
+    task.await.unwrap().unwrap();
+    let log = log.lock().unwrap().clone();
+    let at = |what: &str| log.iter().position(|l| l == what).unwrap();
+    assert!(
+        at("start B") < at("end A") && !log.iter().any(|l| l.contains("gave up")),
+        "cases were not handled at once: {log:?}"
+    );
+    for case in ["A", "B"] {
+        assert!(
+            at(&format!("end {case}")) < at(&format!("start {case}.task")),
+            "{case}'s task event was handled before {case}'s own had finished: {log:?}"
+        );
+    }
+    let ok = bus
+        .metrics()
+        .handled
+        .with_label_values(&[&stream, "expertise", "ok"])
+        .get();
+    assert_eq!(ok, 4);
+}

@@ -28,7 +28,9 @@ pub(crate) fn spawn(
             let ctx = ctx.clone();
             async move { handle(&ctx, d).await }
         },
-    );
+    )
+    // Each submission starts its own case: cases start at the same time.
+    .per_case();
     egov_runtime::spawn_consumer(&platform, topic, crate::NAME, attached, handler, shutdown)
 }
 

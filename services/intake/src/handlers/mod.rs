@@ -26,7 +26,9 @@ pub(crate) fn spawn(
             let ctx = ctx.clone();
             async move { project(&ctx, d).await }
         },
-    );
+    )
+    // A timeline is one case's: cases are projected at the same time, each in order.
+    .per_case();
     egov_runtime::spawn_consumer(&platform, topic, crate::NAME, attached, handler, shutdown)
 }
 
