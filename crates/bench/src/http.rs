@@ -583,10 +583,36 @@ async fn suite_run(
     // Completions: PL-4's check by the authorized body of every case submitted above, once
     // expertise has opened each (it started them while the submissions ran).
     caught_up(&mut conn, "egov:{intake.0}:events", "expertise").await?;
-    let cases = case_ids(&mut conn).await?;
+    let mut cases = case_ids(&mut conn).await?;
     let completions = format!("{expertise}/api/v1/tasks");
     let mut used = 0u64;
+    // The fastest rate so far: a completion run may take up to that, half again, of open tasks.
+    let mut fastest = rows.iter().map(|r| r.run.per_sec()).fold(0.0, f64::max);
     for (i, &c) in args.connections.iter().enumerate() {
+        // Too few open tasks for a run at that rate: submissions, not measured, top them up
+        // (their cases sort after those taken already: ids are ULIDs).
+        let need = (fastest * 1.5 * args.seconds as f64) as u64;
+        while (cases.len() as u64).saturating_sub(used) < need {
+            let top_up = Wrk::run(
+                args,
+                egov_pids,
+                &script,
+                &submissions,
+                most,
+                args.seconds,
+                &[&agency],
+                &body_file,
+                "top-up",
+                None,
+            )?;
+            ensure!(
+                top_up.ok() > 0 && top_up.status_errors == 0,
+                "the submissions topping up the open tasks failed; see {}",
+                home.join("egov.log").display()
+            );
+            caught_up(&mut conn, "egov:{intake.0}:events", "expertise").await?;
+            cases = case_ids(&mut conn).await?;
+        }
         let bare_run = || {
             Wrk::run(
                 args,
@@ -658,6 +684,7 @@ async fn suite_run(
             run.ok()
         );
         used += run.requests + run.unanswered() + c as u64;
+        fastest = fastest.max(run.per_sec());
         let base = match base {
             Some(b) => b,
             None => bare_run()?,

@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -31,7 +30,10 @@ pub struct ConsumerConfig {
     /// This replica's consumer name. Stable across restarts (the pod name), never random, so
     /// a restarted replica finds its own pending entries.
     pub consumer: String,
-    /// Entries read per call. Small, so entries do not wait long in this process looking idle.
+    /// Entries read per call: at most this many are in this process at once (those of
+    /// different keys run at the same time, see [`Handler::key`]). Small enough that a read
+    /// of a slow key's entries is soon done; the heartbeat keeps every unfinished one of a
+    /// read, so none looks idle while it waits its turn.
     pub batch: usize,
     /// How long one read blocks waiting for new entries.
     pub block: Duration,
@@ -59,7 +61,7 @@ impl ConsumerConfig {
             topic,
             group: group.into(),
             consumer: consumer.into(),
-            batch: 8,
+            batch: 32,
             block: Duration::from_secs(2),
             claim_idle: Duration::from_secs(60),
             max_deliveries: 5,
@@ -728,13 +730,13 @@ impl<H: Handler> Partition<H> {
     /// Handles `work` (one read's entries to handle, in stream order) by the handler's keys
     /// ([`Handler::key`]): one key's entries one after another, different keys' at the same
     /// time. While they run, the acknowledgements of earlier entries are answered, and every
-    /// `claim_idle / 3` the entries not finished yet (running, or waiting behind their key's
-    /// running one) are kept (`EXTEND`), so none looks idle enough to be reclaimed. Answers
-    /// each entry's delivery count and result, in `work`'s order.
+    /// `claim_idle / 3` every entry of `work` is kept (`EXTEND`): running, waiting behind its
+    /// key's running one, or finished and waiting for the others (the read is acknowledged
+    /// once all are done), so none looks idle enough to be reclaimed. Answers each entry's
+    /// delivery count and result, in `work`'s order.
     async fn handle_keyed(&mut self, work: Vec<Delivery>) -> Vec<(u32, Result<(), HandleError>)> {
         let ids: Vec<String> = work.iter().map(|d| d.entry.clone()).collect();
         let deliveries: Vec<u32> = work.iter().map(|d| d.deliveries).collect();
-        let finished: Vec<AtomicBool> = work.iter().map(|_| AtomicBool::new(false)).collect();
         let mut chains: Vec<Vec<(usize, Delivery)>> = Vec::new();
         let mut by_key: HashMap<Option<String>, usize> = HashMap::new();
         for (i, d) in work.into_iter().enumerate() {
@@ -745,7 +747,6 @@ impl<H: Handler> Partition<H> {
             });
             chains[chain].push((i, d));
         }
-        let finished = &finished;
         let mut running: FuturesUnordered<_> = chains
             .into_iter()
             .map(|chain| {
@@ -758,7 +759,6 @@ impl<H: Handler> Partition<H> {
                         let span =
                             trace::handle_span(&d.stream, &cfg.group, &d.envelope, d.deliveries);
                         let r = handler.handle(d).instrument(span).await;
-                        finished[i].store(true, Ordering::Relaxed);
                         out.push((i, r));
                     }
                     out
@@ -783,10 +783,10 @@ impl<H: Handler> Partition<H> {
                     acked(&self.bus, &self.stream, &self.cfg.group, &mut self.ack_failed, r);
                 }
                 _ = ticker.tick() => {
-                    // Slow handlers: the entries of the read handled before now are
-                    // acknowledged, before they look idle enough to be reclaimed.
+                    // Slow handlers: what was done before them is acknowledged, and this
+                    // read's entries are kept, before they look idle enough to be reclaimed.
                     self.send_done();
-                    for (id, _) in ids.iter().zip(finished).filter(|(_, f)| !f.load(Ordering::Relaxed)) {
+                    for id in &ids {
                         let kept: Result<i64, _> = EXTEND
                             .key(&self.stream)
                             .arg(&self.cfg.group)

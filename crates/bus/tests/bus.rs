@@ -1334,3 +1334,74 @@ async fn a_per_case_group_handles_cases_at_once_and_each_cases_events_in_stream_
         .get();
     assert_eq!(ok, 4);
 }
+
+#[tokio::test]
+async fn entries_done_early_in_a_read_with_a_slow_one_are_not_reclaimed_while_it_runs() {
+    let r = egov_testkit::redis().await;
+    let bus = bus(&r.url).await;
+    let stream = topic().stream(0);
+    bus.consumer(config("expertise", "pod-a"))
+        .attach()
+        .await
+        .unwrap();
+    // One read: `fast` is done at once, `slow` (another case) takes three times `claim_idle`.
+    for m in ["fast", "slow"] {
+        bus.publish(&stream, &event(m)).await.unwrap();
+    }
+    let handled: Seen = Arc::default();
+    let handler = {
+        let handled = handled.clone();
+        egov_bus::only(
+            |_: &Envelope| true,
+            move |d: Delivery| {
+                let handled = handled.clone();
+                async move {
+                    let m = marker(&d);
+                    if m == "slow" {
+                        tokio::time::sleep(Duration::from_millis(1200)).await;
+                    }
+                    handled.lock().unwrap().push((m, d.deliveries));
+                    Ok(())
+                }
+            },
+        )
+        .per_case()
+    };
+    let shutdown_a = CancellationToken::new();
+    let task_a = tokio::spawn(
+        bus.consumer(config("expertise", "pod-a"))
+            .run(handler, shutdown_a.clone()),
+    );
+    let mut n = count(&handled);
+    eventually("pod-a handled fast", || {
+        let n = n();
+        async move { n.await == 1 }
+    })
+    .await;
+    // pod-b runs beside pod-a and reclaims whatever looks idle past `claim_idle`.
+    let (stolen, shutdown_b, task_b) =
+        spawn_recorder(&bus, config("expertise", "pod-b"), |_| Ok(()));
+    let conn = bus.connection();
+    eventually("both handled and acknowledged", || {
+        let mut conn = conn.clone();
+        let handled = handled.clone();
+        async move {
+            handled.lock().unwrap().len() == 2 && pending(&mut conn, "expertise").await == 0
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    shutdown_a.cancel();
+    shutdown_b.cancel();
+    task_a.await.unwrap().unwrap();
+    task_b.await.unwrap().unwrap();
+    assert!(
+        stolen.lock().unwrap().is_empty(),
+        "pod-b took entries pod-a was still answerable for: {:?}",
+        stolen.lock().unwrap()
+    );
+    assert_eq!(
+        *handled.lock().unwrap(),
+        [("fast".to_owned(), 1), ("slow".to_owned(), 1)]
+    );
+}
