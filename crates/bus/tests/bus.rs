@@ -66,6 +66,14 @@ where
     panic!("timed out waiting for: {what}");
 }
 
+/// Entries of partition 0 `group` counted with `outcome` (`ok`, `duplicate`, `skipped`...).
+fn handled(bus: &Bus, group: &str, outcome: &str) -> u64 {
+    bus.metrics()
+        .handled
+        .with_label_values(&[&topic().stream(0), group, outcome])
+        .get()
+}
+
 type Seen = Arc<Mutex<Vec<(String, u32)>>>;
 
 /// Runs a consumer whose handler records (marker, deliveries) and answers with `outcome`.
@@ -378,12 +386,7 @@ async fn an_event_published_twice_is_handled_once() {
         .map(|(m, _)| m.clone())
         .collect();
     assert_eq!(seen, vec!["twice".to_owned(), "after".to_owned()]);
-    let dup = bus
-        .metrics()
-        .handled
-        .with_label_values(&[&stream, "expertise", "duplicate"])
-        .get();
-    assert_eq!(dup, 1);
+    assert_eq!(handled(&bus, "expertise", "duplicate"), 1);
 }
 
 #[tokio::test]
@@ -979,12 +982,7 @@ async fn a_redriven_poison_entry_is_handled_once_it_is_fixed_and_other_groups_sk
         }
     })
     .await;
-    let dup = || {
-        bus.metrics()
-            .handled
-            .with_label_values(&[&stream, "catalog", "duplicate"])
-            .get()
-    };
+    let dup = || handled(&bus, "catalog", "duplicate");
     eventually("catalog skipped the re-driven entry", || {
         let d = dup();
         async move { d == 1 }
@@ -1008,12 +1006,11 @@ async fn a_redriven_poison_entry_is_handled_once_it_is_fixed_and_other_groups_sk
         "three failed deliveries, then the re-driven entry once"
     );
     assert_eq!(seen.iter().filter(|(m, _)| m == "fine").count(), 1);
-    let ok = bus
-        .metrics()
-        .handled
-        .with_label_values(&[&stream, "expertise", "ok"])
-        .get();
-    assert_eq!(ok, 2, "fine, then poison once fixed");
+    assert_eq!(
+        handled(&bus, "expertise", "ok"),
+        2,
+        "fine, then poison once fixed"
+    );
     let other = other.lock().unwrap().clone();
     assert_eq!(
         other.iter().filter(|(m, _)| m == "poison").count(),
@@ -1240,12 +1237,7 @@ async fn entries_a_group_does_not_want_are_acknowledged_without_a_mark_or_a_call
     shutdown.cancel();
     task.await.unwrap().unwrap();
     assert_eq!(*seen.lock().unwrap(), ["a", "b"]);
-    let count = |outcome: &str| {
-        bus.metrics()
-            .handled
-            .with_label_values(&[&stream, "catalog", outcome])
-            .get()
-    };
+    let count = |outcome: &str| handled(&bus, "catalog", outcome);
     assert_eq!((count("ok"), count("skipped")), (2, 1));
     // Nothing is remembered of the skipped entry; the handled ones are marked.
     let marked = |e: &Envelope| topic().seen(0, "catalog", &e.id.to_string());
@@ -1327,12 +1319,7 @@ async fn a_per_case_group_handles_cases_at_once_and_each_cases_events_in_stream_
             "{case}'s task event was handled before {case}'s own had finished: {log:?}"
         );
     }
-    let ok = bus
-        .metrics()
-        .handled
-        .with_label_values(&[&stream, "expertise", "ok"])
-        .get();
-    assert_eq!(ok, 4);
+    assert_eq!(handled(&bus, "expertise", "ok"), 4);
 }
 
 #[tokio::test]
