@@ -82,7 +82,8 @@ pub async fn advance(
         steps: &def.steps,
         calendar: &ctx.platform.calendar,
     };
-    let first = input.clone();
+    // The first input names the step in the event; follow-ups are queued behind it.
+    let mut first = None;
     let mut changes = Vec::new();
     let mut queue = vec![input];
     let mut rounds = 0;
@@ -91,19 +92,18 @@ pub async fn advance(
         if rounds > 1 + MAX_FOLLOW_UPS {
             return Err(ApplyError("too many follow-up inputs from one input".into()).into());
         }
-        // The state and the entries go to the call and come back, not copied.
-        let (d, state, entries, i) = (
+        // The state, the entries and the input go to the call and come back, not copied.
+        let (d, state, entries) = (
             def.clone(),
             std::mem::take(&mut case.state),
             std::mem::take(&mut case.entries),
-            input.clone(),
         );
         // The variant runs off the async runtime under a permit of the plugin pool (waited
         // for before the hop), bounded by its deadline.
-        let (verdict, state, entries) = def
+        let (verdict, state, entries, input) = def
             .run(move |_| {
-                let verdict = egov_engine::react(&d, &state, &i, &entries);
-                (verdict, state, entries)
+                let verdict = egov_engine::react(&d, &state, &input, &entries);
+                (verdict, state, entries, input)
             })
             .await?;
         (case.state, case.entries) = (state, entries);
@@ -128,7 +128,9 @@ pub async fn advance(
         }
         changes.append(&mut done);
         queue.extend(next.into_iter().rev());
+        first.get_or_insert(input);
     }
+    let first = first.expect("the loop ran the input it was given");
     egov_engine::apply::coalesce_entries(&mut changes);
     let event = event::advanced(&case, &first, &changes, actor);
     let at = time::parse(first.at()).unwrap_or_else(|_| ctx.platform.clock.now());

@@ -243,32 +243,28 @@ impl Schema {
     /// is not one ([`Line`]: no control character at all, no line or paragraph separator, no
     /// bidirectional override): its path and what is wrong.
     pub fn check_lines(&self, doc: &Value) -> Option<(String, String)> {
-        fn walk(doc: &Value, node: &Value, path: &str) -> Option<(String, String)> {
+        use crate::inputs::Path;
+        fn walk(doc: &Value, node: &Value, path: &Path<'_>) -> Option<(String, String)> {
             match doc {
                 Value::String(s) if node.get("x-line") == Some(&Value::Bool(true)) => {
-                    Line::parse(s.as_str())
+                    egov_kernel::text::check_line(s, Line::MAX)
                         .err()
-                        .map(|e| (path.to_owned(), e.to_string()))
+                        .map(|e| (path.to_string(), e.to_string()))
                 }
                 Value::Object(m) => m.iter().find_map(|(k, v)| {
                     let child = node.get("properties").and_then(|p| p.get(k))?;
-                    let p = if path.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{path}.{k}")
-                    };
-                    walk(v, child, &p)
+                    walk(v, child, &Path::Member(path, k))
                 }),
                 Value::Array(a) => {
                     let items = node.get("items")?;
                     a.iter()
                         .enumerate()
-                        .find_map(|(i, v)| walk(v, items, &format!("{path}[{i}]")))
+                        .find_map(|(i, v)| walk(v, items, &Path::Item(path, i)))
                 }
                 _ => None,
             }
         }
-        walk(doc, &self.document, "")
+        walk(doc, &self.document, &Path::Root(""))
     }
 
     /// Every way `v` breaks the schema, each naming its field (a dotted path from `root`) and
@@ -585,11 +581,14 @@ pub enum Refusal {
 }
 
 impl Admitted {
-    /// The submission as JSON.
-    pub fn to_json(&self) -> Value {
+    /// The submission as JSON, and its graph parts (none for a 1.x document).
+    pub fn into_json(self) -> (Value, Option<Submission>) {
         match self {
-            Admitted::Graph(s) => serde_json::to_value(s).expect("a submission serializes"),
-            Admitted::Document(v) => v.clone(),
+            Admitted::Graph(s) => (
+                serde_json::to_value(&s).expect("a submission serializes"),
+                Some(s),
+            ),
+            Admitted::Document(v) => (v, None),
         }
     }
 }
@@ -1029,7 +1028,7 @@ impl Definition {
     pub fn admit(
         &self,
         intake: &Intake,
-        body: &Value,
+        body: Value,
         today: Date,
     ) -> Result<Result<Admitted, Refusal>, PluginError> {
         let refuse = |field: String, rule: &str, message: String| {
@@ -1041,7 +1040,7 @@ impl Definition {
         };
         match &intake.form {
             IntakeForm::Graph(form) => {
-                let s: Submission = match serde_path_to_error::deserialize(body) {
+                let s: Submission = match serde_path_to_error::deserialize(&body) {
                     Ok(s) => s,
                     Err(e) => {
                         let path = e.path().to_string();
@@ -1064,15 +1063,15 @@ impl Definition {
                         "a submission is a JSON object".into(),
                     );
                 }
-                if let Err(e) = crate::inputs::check_document(body, "", 1) {
+                if let Err(e) = crate::inputs::check_document(&body, "", 1) {
                     let (field, message) = e.split_once(": ").unwrap_or(("body", &e));
                     let field = if field.is_empty() { "body" } else { field };
                     return refuse(field.to_owned(), &schema.rule_at(field), message.to_owned());
                 }
-                if let Some((field, message)) = schema.check_lines(body) {
+                if let Some((field, message)) = schema.check_lines(&body) {
                     return refuse(field.clone(), &schema.rule_at(&field), message);
                 }
-                let v = schema.check_shape(body, "");
+                let v = schema.check_shape(&body, "");
                 // A body not of the form's shape is malformed (400), like a 1.x body that does
                 // not parse; the rest breaks the form's rules (422), reported together with
                 // the variant's own verdict so the submitter sees every violation at once.
@@ -1098,7 +1097,7 @@ impl Definition {
                     }
                 }
                 Ok(if v.is_empty() {
-                    Ok(Admitted::Document(body.clone()))
+                    Ok(Admitted::Document(body))
                 } else {
                     Err(Refusal::Rules(v))
                 })
@@ -1133,5 +1132,31 @@ impl Step {
     /// An outcome by name.
     pub fn outcome(&self, name: &str) -> Option<&Outcome> {
         self.outcomes.iter().find(|o| o.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_that_is_not_one_is_named_by_its_path_in_the_submission() {
+        let schema = Schema::compile(
+            r#"{"type": "object", "properties": {
+                "name": {"type": "string", "x-line": true},
+                "parts": {"type": "array", "items": {"type": "object", "properties": {
+                    "title": {"type": "string", "x-line": true},
+                    "note": {"type": "string"}}}}}}"#,
+            "PL-6",
+        )
+        .unwrap();
+        let ok = serde_json::json!({"name": "A", "parts": [{"title": "B", "note": "two\nlines"}]});
+        assert_eq!(schema.check_lines(&ok), None);
+        let bad = serde_json::json!({"name": "A", "parts": [{"title": "B"}, {"title": "C\nD"}]});
+        let (field, message) = schema.check_lines(&bad).unwrap();
+        assert_eq!(field, "parts[1].title");
+        assert!(message.contains("control"), "{message}");
+        let bad = serde_json::json!({"name": "A\u{2028}B"});
+        assert_eq!(schema.check_lines(&bad).unwrap().0, "name");
     }
 }

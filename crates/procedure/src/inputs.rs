@@ -48,31 +48,51 @@ impl StepInputs {
 /// [`Name`]s, strings are [`Text`] (no control characters but line breaks and tabs), nesting
 /// is at most [`StepInputs::MAX_DEPTH`] levels. The first bad value is named by its path.
 pub fn check_document(v: &Value, path: &str, depth: usize) -> Result<(), String> {
+    check_at(v, &Path::Root(path), depth)
+}
+
+/// Where a value sits in a document, written out only when a value is refused (a valid
+/// document, the usual case, formats no path).
+pub(crate) enum Path<'a> {
+    Root(&'a str),
+    Member(&'a Path<'a>, &'a str),
+    Item(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root(p) => f.write_str(p),
+            Path::Member(Path::Root(""), k) => f.write_str(k),
+            Path::Member(up, k) => write!(f, "{up}.{k}"),
+            Path::Item(up, i) => write!(f, "{up}[{i}]"),
+        }
+    }
+}
+
+fn check_at(v: &Value, path: &Path<'_>, depth: usize) -> Result<(), String> {
     if depth > StepInputs::MAX_DEPTH {
         return Err(format!(
             "{path}: nested deeper than {} levels",
             StepInputs::MAX_DEPTH
         ));
     }
-    let child = |k: &str| {
-        if path.is_empty() {
-            k.to_owned()
-        } else {
-            format!("{path}.{k}")
-        }
-    };
     match v {
         Value::String(s) if s.is_empty() => Ok(()),
-        Value::String(s) => Text::parse(s.as_str())
-            .map(|_| ())
-            .map_err(|e| format!("{path}: {e}")),
+        // Checked in place: a valid document copies none of its strings.
+        Value::String(s) => {
+            egov_kernel::text::check_text(s, Text::MAX).map_err(|e| format!("{path}: {e}"))
+        }
         Value::Array(a) => a
             .iter()
             .enumerate()
-            .try_for_each(|(i, x)| check_document(x, &format!("{path}[{i}]"), depth + 1)),
+            .try_for_each(|(i, x)| check_at(x, &Path::Item(path, i), depth + 1)),
         Value::Object(o) => o.iter().try_for_each(|(k, x)| {
-            Name::parse(k.as_str()).map_err(|e| format!("{}: {e}", child(k)))?;
-            check_document(x, &child(k), depth + 1)
+            let at = Path::Member(path, k);
+            if !Name::is_valid(k) {
+                Name::parse(k.as_str()).map_err(|e| format!("{at}: {e}"))?;
+            }
+            check_at(x, &at, depth + 1)
         }),
         _ => Ok(()),
     }
@@ -147,6 +167,31 @@ mod tests {
         let e = parse(json!({"a}b": true})).unwrap_err();
         assert!(e.starts_with("inputs:"), "{e}");
         assert!(parse(json!({"note": "line one\nline two", "n": 3, "ok": true})).is_ok());
+    }
+
+    #[test]
+    fn a_submitted_documents_bad_value_is_named_from_its_root() {
+        let doc = json!({"a": [{"b": "ok"}, {"c d": 1}], "e": ["\u{7}"]});
+        assert_eq!(
+            check_document(&doc, "", 1)
+                .unwrap_err()
+                .split_once(": ")
+                .unwrap()
+                .0,
+            "a[1].c d"
+        );
+        let doc = json!([["\u{7}"]]);
+        assert!(
+            check_document(&doc, "", 1)
+                .unwrap_err()
+                .starts_with("[0][0]: ")
+        );
+        let doc = json!({"e": ["x", "\u{7}"]});
+        assert!(
+            check_document(&doc, "body", 1)
+                .unwrap_err()
+                .starts_with("body.e[1]: ")
+        );
     }
 
     #[test]

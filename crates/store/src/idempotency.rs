@@ -26,10 +26,17 @@ pub struct StoredResponse {
     pub body: String,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Record {
     fingerprint: String,
     response: Option<StoredResponse>,
+}
+
+/// A record as written: borrows what it writes.
+#[derive(Serialize)]
+struct RecordRef<'a> {
+    fingerprint: &'a str,
+    response: Option<&'a StoredResponse>,
 }
 
 /// What `begin` found.
@@ -108,8 +115,8 @@ impl IdempotencyRecords {
     }
 
     fn reservation(fingerprint: &str) -> String {
-        serde_json::to_string(&Record {
-            fingerprint: fingerprint.to_owned(),
+        serde_json::to_string(&RecordRef {
+            fingerprint,
             response: None,
         })
         .expect("a record serializes")
@@ -152,9 +159,9 @@ impl IdempotencyRecords {
         fingerprint: &str,
         response: &StoredResponse,
     ) -> Result<bool, StoreError> {
-        let done = serde_json::to_string(&Record {
-            fingerprint: fingerprint.to_owned(),
-            response: Some(response.clone()),
+        let done = serde_json::to_string(&RecordRef {
+            fingerprint,
+            response: Some(response),
         })?;
         let n: i64 = FINISH
             .key(self.key(scope, key))

@@ -217,7 +217,7 @@ pub fn run(cmd: PluginCommand) -> Result<(), Failure> {
                     .first()
                     .ok_or_else(|| Failure::Input("the variant has no intake".into()))?,
             };
-            let v = match d.admit(i, &json, today).map_err(runtime)? {
+            let v = match d.admit(i, json, today).map_err(runtime)? {
                 Ok(_) => {
                     println!("valid ({} {}, submitted {today})", d.id, d.version);
                     return Ok(());

@@ -194,7 +194,10 @@ pub fn run(dir: &Path) -> Result<(), Failure> {
                         .first()
                         .ok_or_else(|| input("the variant has no intake".into()))?,
                 };
-                match def.admit(intake, &v.submission, today).map_err(runtime)? {
+                match def
+                    .admit(intake, v.submission.clone(), today)
+                    .map_err(runtime)?
+                {
                     Ok(_) => Ok(Value::Null),
                     Err(egov_procedure::Refusal::Malformed(v)) => Err(vec![v]),
                     Err(egov_procedure::Refusal::Rules(v)) => Err(v),

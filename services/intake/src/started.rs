@@ -57,12 +57,12 @@ pub(crate) async fn start(
         .map_err(|e| reject(format!("submission: {e}")))?;
     let (d, i) = (def.clone(), intake.clone());
     let verdict = d
-        .run(move |d| d.admit(&i, &body, day))
+        .run(move |d| d.admit(&i, body, day))
         .await
         .map_err(|e| HandleError::Retry(e.to_string()))?
         .map_err(|e| HandleError::Retry(e.to_string()))?;
     let submission = match verdict {
-        Ok(a) => a.to_json(),
+        Ok(a) => a.into_json().0,
         Err(Refusal::Malformed(v)) => {
             return Err(reject(format!("{}: {} ({})", v.field, v.message, v.rule)));
         }

@@ -7,7 +7,7 @@ use egov_auth::Principal;
 use egov_bus::Envelope;
 use egov_events::v1::{CaseSubmitted, DocumentRef};
 use egov_kernel::{Role, time};
-use egov_procedure::{Admitted, Refusal};
+use egov_procedure::Refusal;
 use egov_store::{Append, Appended, IndexOp, StoreError};
 use egov_web::{ApiResponse, Posted, Problem, Violation};
 use serde_json::{Value, json};
@@ -100,7 +100,7 @@ async fn submit_case(
     // The variant's rules run in its plugin: off the async runtime, bounded by its deadline.
     let (d, i) = (def.clone(), intake.clone());
     let verdict = d
-        .run(move |d| d.admit(&i, &body, today))
+        .run(move |d| d.admit(&i, body, today))
         .await
         .map_err(|e| egov_runtime::plugin_problem(&e))?
         .map_err(|e| egov_runtime::plugin_problem(&e))?;
@@ -129,19 +129,9 @@ async fn submit_case(
             ));
         }
     };
-    let submission = admitted.to_json();
-    check_case_refs(ctx, &intake, &submission, &p).await?;
-    let empty = egov_procedure::Submission {
-        object_kind: egov_kernel::Name::parse("none").expect("a name"),
-        fields: Default::default(),
-        documents: vec![],
-        criteria: Default::default(),
-    };
     // A 1.x submission keeps its parts on the case and the event (their readers predate 2.x).
-    let (s, graph) = match admitted {
-        Admitted::Graph(s) => (s, true),
-        Admitted::Document(_) => (empty, false),
-    };
+    let (submission, graph) = admitted.into_json();
+    check_case_refs(ctx, &intake, &submission, &p).await?;
     // A form whose values are taken once (`x-unique`, e.g. LC-32.a) makes the case id unique per
     // those values; otherwise, with an Idempotency-Key, the case id is unique per key, so a retry
     // after a lost answer finds the first case even if the key's record was lost with a crash.
@@ -164,7 +154,8 @@ async fn submit_case(
         None => ulid::Ulid::new().to_string(),
     };
     let received_at = time::format(now);
-    let case = Case {
+    let submission_json = submission.to_string();
+    let mut case = Case {
         id: id.clone(),
         procedure: def.kind.clone(),
         variant_id: def.id.clone(),
@@ -174,18 +165,20 @@ async fn submit_case(
         submitted_by: p.sub.clone(),
         received_at: received_at.clone(),
         intake: intake.name.clone(),
-        submission: submission.clone(),
-        object_kind: if graph {
-            s.object_kind.to_string()
-        } else {
-            String::new()
-        },
-        fields: s
+        submission,
+        object_kind: String::new(),
+        fields: Default::default(),
+        documents: vec![],
+        criteria: Default::default(),
+    };
+    if let Some(s) = graph {
+        case.object_kind = s.object_kind.to_string();
+        case.fields = s
             .fields
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        documents: s
+            .collect();
+        case.documents = s
             .documents
             .iter()
             .map(|d| Document {
@@ -193,13 +186,13 @@ async fn submit_case(
                 reference: d.reference.to_string(),
                 title: d.title.as_ref().map(ToString::to_string),
             })
-            .collect(),
-        criteria: s
+            .collect();
+        case.criteria = s
             .criteria
             .iter()
             .map(|(k, v)| (k.to_string(), *v))
-            .collect(),
-    };
+            .collect();
+    }
     let event = CaseSubmitted {
         case_id: id.clone(),
         procedure: def.kind.clone(),
@@ -222,7 +215,7 @@ async fn submit_case(
             .collect(),
         criteria: case.criteria.clone().into_iter().collect(),
         intake: intake.name.clone(),
-        submission_json: submission.to_string(),
+        submission_json,
     };
     let env = Envelope::new(crate::NAME, &event, now).with_case(&id);
     let appended = ctx
