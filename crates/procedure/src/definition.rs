@@ -581,7 +581,7 @@ pub enum Refusal {
 }
 
 impl Admitted {
-    /// The submission as JSON, and its graph parts (none for a 1.x document).
+    /// The submission as JSON, and its 1.x parts (none for a 2.x document).
     pub fn into_json(self) -> (Value, Option<Submission>) {
         match self {
             Admitted::Graph(s) => (

@@ -129,8 +129,7 @@ async fn submit_case(
             ));
         }
     };
-    // A 1.x submission keeps its parts on the case and the event (their readers predate 2.x).
-    let (submission, graph) = admitted.into_json();
+    let (submission, parts) = admitted.into_json();
     check_case_refs(ctx, &intake, &submission, &p).await?;
     // A form whose values are taken once (`x-unique`, e.g. LC-32.a) makes the case id unique per
     // those values; otherwise, with an Idempotency-Key, the case id is unique per key, so a retry
@@ -171,7 +170,8 @@ async fn submit_case(
         documents: vec![],
         criteria: Default::default(),
     };
-    if let Some(s) = graph {
+    // A 1.x submission keeps its parts on the case and the event (their readers predate 2.x).
+    if let Some(s) = parts {
         case.object_kind = s.object_kind.to_string();
         case.fields = s
             .fields
