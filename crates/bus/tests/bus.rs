@@ -76,6 +76,19 @@ fn handled(bus: &Bus, group: &str, outcome: &str) -> u64 {
 
 type Seen = Arc<Mutex<Vec<(String, u32)>>>;
 
+/// A consumer running on its own task, and the token that stops it.
+type Running = (
+    CancellationToken,
+    tokio::task::JoinHandle<Result<(), egov_bus::BusError>>,
+);
+
+/// Runs a consumer of `cfg` with `handler` until its token is cancelled.
+fn spawn(bus: &Bus, cfg: ConsumerConfig, handler: impl egov_bus::Handler) -> Running {
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(bus.consumer(cfg).run(handler, shutdown.clone()));
+    (shutdown, task)
+}
+
 /// Runs a consumer whose handler records (marker, deliveries) and answers with `outcome`.
 fn spawn_recorder(
     bus: &Bus,
@@ -89,19 +102,15 @@ fn spawn_recorder(
     let seen: Seen = Arc::default();
     let s = seen.clone();
     let outcome = Arc::new(outcome);
-    let shutdown = CancellationToken::new();
-    let task = tokio::spawn(bus.consumer(cfg).run(
-        move |d: Delivery| {
-            let s = s.clone();
-            let outcome = outcome.clone();
-            async move {
-                let m = marker(&d);
-                s.lock().unwrap().push((m.clone(), d.deliveries));
-                outcome(&m)
-            }
-        },
-        shutdown.clone(),
-    ));
+    let (shutdown, task) = spawn(bus, cfg, move |d: Delivery| {
+        let s = s.clone();
+        let outcome = outcome.clone();
+        async move {
+            let m = marker(&d);
+            s.lock().unwrap().push((m.clone(), d.deliveries));
+            outcome(&m)
+        }
+    });
     (seen, shutdown, task)
 }
 
@@ -1222,11 +1231,7 @@ async fn entries_a_group_does_not_want_are_acknowledged_without_a_mark_or_a_call
             },
         )
     };
-    let shutdown = CancellationToken::new();
-    let task = tokio::spawn(
-        bus.consumer(config("catalog", "c1"))
-            .run(handler, shutdown.clone()),
-    );
+    let (shutdown, task) = spawn(&bus, config("catalog", "c1"), handler);
     let mut conn = bus.connection();
     eventually("every entry acknowledged", || {
         let mut conn = conn.clone();
@@ -1293,11 +1298,7 @@ async fn a_per_case_group_handles_cases_at_once_and_each_cases_events_in_stream_
         )
         .per_case()
     };
-    let shutdown = CancellationToken::new();
-    let task = tokio::spawn(
-        bus.consumer(config("expertise", "c1"))
-            .run(handler, shutdown.clone()),
-    );
+    let (shutdown, task) = spawn(&bus, config("expertise", "c1"), handler);
     let conn = bus.connection();
     eventually("every entry handled and acknowledged", || {
         let mut conn = conn.clone();
@@ -1354,11 +1355,7 @@ async fn entries_done_early_in_a_read_with_a_slow_one_are_not_reclaimed_while_it
         )
         .per_case()
     };
-    let shutdown_a = CancellationToken::new();
-    let task_a = tokio::spawn(
-        bus.consumer(config("expertise", "pod-a"))
-            .run(handler, shutdown_a.clone()),
-    );
+    let (shutdown_a, task_a) = spawn(&bus, config("expertise", "pod-a"), handler);
     let mut n = count(&handled);
     eventually("pod-a handled fast", || {
         let n = n();
