@@ -567,8 +567,9 @@ fn unit2(u: wit2::Unit) -> Unit {
 pub enum Admitted {
     /// A 1.x submission.
     Graph(Submission),
-    /// A 2.x submission: a JSON document valid against the intake's form.
-    Document(Value),
+    /// A 2.x submission: a JSON document valid against the intake's form, and its text as the
+    /// variant read it (kept, so that the event does not write it out again).
+    Document(Value, String),
 }
 
 /// Why a submission was not admitted.
@@ -581,14 +582,15 @@ pub enum Refusal {
 }
 
 impl Admitted {
-    /// The submission as JSON, and its 1.x parts (none for a 2.x document).
-    pub fn into_json(self) -> (Value, Option<Submission>) {
+    /// The submission as JSON and as text, and its 1.x parts (none for a 2.x document).
+    pub fn into_json(self) -> (Value, String, Option<Submission>) {
         match self {
-            Admitted::Graph(s) => (
-                serde_json::to_value(&s).expect("a submission serializes"),
-                Some(s),
-            ),
-            Admitted::Document(v) => (v, None),
+            Admitted::Graph(s) => {
+                let v = serde_json::to_value(&s).expect("a submission serializes");
+                let text = v.to_string();
+                (v, text, Some(s))
+            }
+            Admitted::Document(v, text) => (v, text, None),
         }
     }
 }
@@ -1079,9 +1081,10 @@ impl Definition {
                     return Ok(Err(Refusal::Malformed(first.clone())));
                 }
                 let mut v: Vec<Violation> = v.into_iter().map(|(v, _)| v).collect();
-                let own =
-                    self.plugin
-                        .validate_v2(&intake.name, &body.to_string(), &today.to_string())?;
+                let text = body.to_string();
+                let own = self
+                    .plugin
+                    .validate_v2(&intake.name, &text, &today.to_string())?;
                 // The variant's own verdict, less what the schema already said.
                 let by_schema = v.len();
                 for x in own {
@@ -1097,7 +1100,7 @@ impl Definition {
                     }
                 }
                 Ok(if v.is_empty() {
-                    Ok(Admitted::Document(body))
+                    Ok(Admitted::Document(body, text))
                 } else {
                     Err(Refusal::Rules(v))
                 })

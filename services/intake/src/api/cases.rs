@@ -129,7 +129,7 @@ async fn submit_case(
             ));
         }
     };
-    let (submission, parts) = admitted.into_json();
+    let (submission, submission_json, parts) = admitted.into_json();
     check_case_refs(ctx, &intake, &submission, &p).await?;
     // A form whose values are taken once (`x-unique`, e.g. LC-32.a) makes the case id unique per
     // those values; otherwise, with an Idempotency-Key, the case id is unique per key, so a retry
@@ -153,7 +153,6 @@ async fn submit_case(
         None => ulid::Ulid::new().to_string(),
     };
     let received_at = time::format(now);
-    let submission_json = submission.to_string();
     let mut case = Case {
         id: id.clone(),
         procedure: def.kind.clone(),
