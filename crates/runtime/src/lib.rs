@@ -127,6 +127,10 @@ pub struct Platform {
     pub leases: lease::Leases,
     /// Services' own metrics, registered once ([`Platform::metrics`]).
     pub shared_metrics: SharedMetrics,
+    /// Where the consumers run ([`spawn_consumer`]): a runtime of their own at a lower CPU
+    /// priority ([`consumer_runtime`]) in `egov up` and `egov serve`, the caller's runtime
+    /// when `None` (tests).
+    pub consumers: Option<tokio::runtime::Handle>,
 }
 
 impl Platform {
@@ -189,6 +193,7 @@ impl Platform {
             clock_moved: tokio::sync::watch::Sender::new(0),
             leases,
             shared_metrics: SharedMetrics::default(),
+            consumers: None,
         })
     }
 
@@ -215,6 +220,12 @@ impl Platform {
     /// This platform with its leases held in `leases` (Kubernetes Leases in a cluster).
     pub fn with_leases(mut self, leases: lease::Leases) -> Self {
         self.leases = leases;
+        self
+    }
+
+    /// This platform with its consumers run on `runtime` ([`consumer_runtime`]).
+    pub fn with_consumers_on(mut self, runtime: tokio::runtime::Handle) -> Self {
+        self.consumers = Some(runtime);
         self
     }
 
@@ -523,7 +534,7 @@ pub fn spawn_consumer<H: egov_bus::Handler>(
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
     let consumer = platform.bus.consumer(platform.consumer(topic, group));
-    tokio::spawn(async move {
+    let task = async move {
         let ok = retry_until(
             "attaching a consumer group",
             Duration::from_secs(1),
@@ -538,7 +549,61 @@ pub fn spawn_consumer<H: egov_bus::Handler>(
         if let Err(e) = consumer.run(handler, shutdown).await {
             tracing::error!(error = %e, topic, group, "consumer stopped");
         }
-    })
+    };
+    match &platform.consumers {
+        Some(runtime) => runtime.spawn(task),
+        None => tokio::spawn(task),
+    }
+}
+
+/// How many nice steps the consumers' threads run below the thread that built their runtime
+/// ([`consumer_runtime`]): at ten, the kernel gives a busy request thread about nine times a
+/// consumer thread's share of a core (CFS weights 1024 and 110), and an idle request path
+/// leaves the consumers every core.
+pub const CONSUMER_NICE_STEPS: i32 = 10;
+
+/// The runtime a process's consumers run on ([`Platform::with_consumers_on`]): as many workers
+/// as cores, each thread (and each of its blocking threads) [`CONSUMER_NICE_STEPS`] below the
+/// priority of the thread that calls this (the request path's), at most nice 19.
+///
+/// A burst of requests (the end of a quarter, the last day of a tender window) is then
+/// answered first, each answer durable in Redis, and what the events set off (expertise's
+/// cases, projections) follows as the request path leaves CPU: the streams hold the backlog,
+/// and the consumers catch up after the burst. Sustained, the consumers take what the request
+/// path leaves. Where the priority cannot be read or set (not Linux), the threads run at the
+/// process's priority.
+pub fn consumer_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let nice = consumer_nice();
+    tokio::runtime::Builder::new_multi_thread()
+        .thread_name("egov-consumer")
+        .on_thread_start(move || set_nice(nice))
+        .enable_all()
+        .build()
+}
+
+/// The nice value of the consumers' threads: [`CONSUMER_NICE_STEPS`] below this thread's.
+/// Taken once, when their runtime is built, since a new thread starts at the priority of the
+/// thread that made it (a blocking thread may be made by a consumer thread).
+fn consumer_nice() -> Option<i32> {
+    #[cfg(target_os = "linux")]
+    return rustix::process::getpriority_process(Some(rustix::thread::gettid()))
+        .ok()
+        .map(|n| (n + CONSUMER_NICE_STEPS).min(19));
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// Sets this thread's nice value. On Linux a nice value is the thread's own:
+/// `setpriority(PRIO_PROCESS, tid)` leaves the process's other threads as they are.
+fn set_nice(nice: Option<i32>) {
+    #[cfg(target_os = "linux")]
+    if let Some(n) = nice
+        && let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), n)
+    {
+        tracing::warn!(error = %e, "a consumer thread keeps the process's CPU priority");
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 /// Runs `f` until it succeeds or `shutdown`, waiting `every` between tries (attaching consumer
@@ -561,5 +626,47 @@ where
             _ = shutdown.cancelled() => return None,
             _ = tokio::time::sleep(every) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The consumers' runtime runs its tasks on threads of its own, [`CONSUMER_NICE_STEPS`]
+    /// below the thread that built it, and leaves that thread as it was.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_consumer_runtime_runs_its_tasks_on_threads_of_lower_priority() {
+        fn nice() -> rustix::io::Result<i32> {
+            rustix::process::getpriority_process(Some(rustix::thread::gettid()))
+        }
+        let before = nice().unwrap();
+        let expected = (before + CONSUMER_NICE_STEPS).min(19);
+        let rt = consumer_runtime().unwrap();
+        let (name, theirs) = rt.block_on(async {
+            rt.spawn(async {
+                let name = std::thread::current().name().map(str::to_owned);
+                (name, nice().unwrap())
+            })
+            .await
+            .unwrap()
+        });
+        assert_eq!(name.as_deref(), Some("egov-consumer"));
+        assert_eq!(theirs, expected);
+        assert_eq!(
+            nice().unwrap(),
+            before,
+            "the caller's thread is left as it was"
+        );
+        // A blocking thread made from a consumer thread: no lower again.
+        let blocking = rt
+            .block_on(rt.spawn(async move {
+                tokio::task::spawn_blocking(move || nice().unwrap())
+                    .await
+                    .unwrap()
+            }))
+            .unwrap();
+        assert_eq!(blocking, expected, "its blocking threads too, once");
     }
 }

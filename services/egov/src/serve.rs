@@ -18,6 +18,7 @@ fn var(name: &str) -> anyhow::Result<String> {
 /// Runs `service` until SIGTERM or Ctrl-C.
 pub fn run(service: &str) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
+    let consumers = egov_runtime::consumer_runtime()?;
     let _telemetry = rt.block_on(async { egov_runtime::telemetry::init(service) });
     rt.block_on(async {
         let cfg = PlatformConfig {
@@ -47,7 +48,9 @@ pub fn run(service: &str) -> anyhow::Result<()> {
                 _ => Some(PathBuf::from(var("EGOV_SEALING_KEY")?)),
             },
         };
-        let mut platform = Platform::connect(&cfg, Arc::new(egov_kernel::SystemClock)).await?;
+        let mut platform = Platform::connect(&cfg, Arc::new(egov_kernel::SystemClock))
+            .await?
+            .with_consumers_on(consumers.handle().clone());
         let shutdown = CancellationToken::new();
         let cluster = Cluster::from_env()?;
         let client = match cluster.needs_client() {

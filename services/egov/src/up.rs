@@ -55,11 +55,12 @@ pub struct UpArgs {
 /// Runs `egov up` until Ctrl-C.
 pub fn run(args: UpArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
+    let consumers = egov_runtime::consumer_runtime()?;
     let _telemetry = rt.block_on(async { egov_runtime::telemetry::init("egov") });
-    rt.block_on(up(args))
+    rt.block_on(up(args, consumers.handle().clone()))
 }
 
-async fn up(args: UpArgs) -> anyhow::Result<()> {
+async fn up(args: UpArgs, consumers: tokio::runtime::Handle) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.home)
         .with_context(|| format!("creating {}", args.home.display()))?;
     let keys = DevKeys::load_or_create(&args.home).context("development keys")?;
@@ -95,7 +96,8 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     let platform = Platform::connect(&cfg, clock.clone())
         .await
         .with_context(|| format!("starting the platform on {redis_url}"))?
-        .with_dev_clock(clock);
+        .with_dev_clock(clock)
+        .with_consumers_on(consumers);
     let mut layout = Layout::loopback(args.first_port);
     // The monitoring bridge talks to two development peers, each its own process: the
     // monitoring IS and the IS of a provider that has one.

@@ -667,6 +667,36 @@ fn http_status(addr: &str, path: &str) -> Option<u16> {
     reply.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// `egov serve SERVICE` against the Redis at `redis`, with development keys under `home`.
+fn serve(service: &str, redis: &str, home: &std::path::Path) -> Command {
+    let keys = egov_auth::dev::DevKeys::load_or_create(home).unwrap();
+    let sealing_key = home.join("dev-sealing-key");
+    if !sealing_key.exists() {
+        egov_runtime::sealing::create_dev_key(&sealing_key).unwrap();
+    }
+    let mut c = Command::new(env!("CARGO_BIN_EXE_egov"));
+    c.args(["serve", service])
+        .env("REDIS_URL", redis)
+        .env("EGOV_PARTITIONS", "1")
+        .env("EGOV_JWKS", keys.jwks_path())
+        .env("EGOV_JWT_ISSUER", egov_auth::dev::DEV_ISSUER)
+        .env("EGOV_JWT_AUDIENCE", egov_auth::dev::DEV_AUDIENCE)
+        .env("EGOV_PLUGINS", plugins().join("variants"))
+        .env("EGOV_SEALING_KEY", &sealing_key);
+    c
+}
+
+/// Whether `addr` answers `/readyz` with 200 within 30 s.
+fn ready(addr: &str) -> bool {
+    (0..600).any(|_| {
+        if http_status(addr, "/readyz") == Some(200) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        false
+    })
+}
+
 #[test]
 fn serve_runs_the_monitoring_bridge_from_its_environment_and_attaches_no_consumer_group() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -679,10 +709,7 @@ fn serve_runs_the_monitoring_bridge_from_its_environment_and_attaches_no_consume
             .unwrap();
     });
     let home = std::env::temp_dir().join(format!("egov-cli-serve-{}", std::process::id()));
-    let keys = egov_auth::dev::DevKeys::load_or_create(&home).unwrap();
     let addr = format!("127.0.0.1:{}", egov_testkit::free_port());
-    let sealing_key = home.join("dev-sealing-key");
-    egov_runtime::sealing::create_dev_key(&sealing_key).unwrap();
     let pki = egov_monitoring_bridge::dev::pki(&home.join("monitoring")).unwrap();
     let exchange = home.join("exchange.toml");
     std::fs::write(
@@ -690,17 +717,9 @@ fn serve_runs_the_monitoring_bridge_from_its_environment_and_attaches_no_consume
         "[destinations.monitoring-is]\nurl = \"http://127.0.0.1:9/messages\"\nsigner = \"monitoring-is\"\n",
     )
     .unwrap();
-    let serve = |config: Option<&std::path::Path>| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_egov"));
-        c.args(["serve", "monitoring-bridge"])
-            .env("REDIS_URL", &r.url)
-            .env("EGOV_PARTITIONS", "1")
-            .env("EGOV_JWKS", keys.jwks_path())
-            .env("EGOV_JWT_ISSUER", egov_auth::dev::DEV_ISSUER)
-            .env("EGOV_JWT_AUDIENCE", egov_auth::dev::DEV_AUDIENCE)
-            .env("EGOV_PLUGINS", plugins().join("variants"))
-            .env("EGOV_SEALING_KEY", &sealing_key)
-            .env("MONITORING_BRIDGE_ADDR", &addr)
+    let bridge = |config: Option<&std::path::Path>| {
+        let mut c = serve("monitoring-bridge", &r.url, &home);
+        c.env("MONITORING_BRIDGE_ADDR", &addr)
             .env("MONITORING_SIGNING_KEY", pki.key("bridge"))
             .env("MONITORING_SIGNING_CHAIN", pki.chain("bridge"))
             .env("MONITORING_TRUST", &pki.ca)
@@ -711,23 +730,16 @@ fn serve_runs_the_monitoring_bridge_from_its_environment_and_attaches_no_consume
         c
     };
     // Without its exchange it does not start, and says what is missing.
-    let out = serve(None).output().unwrap();
+    let out = bridge(None).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("MONITORING_CONFIG"));
-    let child = serve(Some(&exchange))
+    let child = bridge(Some(&exchange))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let _child = Killed(child);
-    let ready = (0..600).any(|_| {
-        if http_status(&addr, "/readyz") == Some(200) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-        false
-    });
-    assert!(ready, "monitoring-bridge did not become ready");
+    assert!(ready(&addr), "monitoring-bridge did not become ready");
     // Its inputs are the parties' calls and its peers' messages: it reads no topic.
     rt.block_on(async {
         let mut conn = b.connection();
@@ -737,6 +749,80 @@ fn serve_runs_the_monitoring_bridge_from_its_environment_and_attaches_no_consume
             .query_async(&mut conn)
             .await;
         assert_eq!(groups.map(|g| g.groups.len()).unwrap_or(0), 0);
+    });
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// The threads of process `pid` as (name, nice value), from `/proc`.
+#[cfg(target_os = "linux")]
+fn threads(pid: u32) -> Vec<(String, i32)> {
+    let mut out = Vec::new();
+    for t in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let dir = t.unwrap().path();
+        let (Ok(comm), Ok(stat)) = (
+            std::fs::read_to_string(dir.join("comm")),
+            std::fs::read_to_string(dir.join("stat")),
+        ) else {
+            continue; // a thread that ended meanwhile
+        };
+        // Fields after the name, which is in parentheses: the 3rd (state) onwards; the nice
+        // value is the 19th.
+        let after = &stat[stat.rfind(')').unwrap() + 1..];
+        let nice = after
+            .split_whitespace()
+            .nth(19 - 3)
+            .unwrap()
+            .parse()
+            .unwrap();
+        out.push((comm.trim().to_owned(), nice));
+    }
+    out
+}
+
+/// A service's consumers run on threads of their own, ten nice steps below the request path's,
+/// so a burst of requests is answered first and the streams hold what it sets off.
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_runs_a_services_consumers_on_threads_below_the_request_paths_priority() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = rt.block_on(egov_testkit::redis());
+    let b = rt.block_on(bus(&r.url));
+    let home = std::env::temp_dir().join(format!("egov-cli-nice-{}", std::process::id()));
+    let addr = format!("127.0.0.1:{}", egov_testkit::free_port());
+    let child = serve("expertise", &r.url, &home)
+        .env("EXPERTISE_ADDR", &addr)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let _child = Killed(child);
+    assert!(ready(&addr), "expertise did not become ready");
+    // Every other thread (main, the request path's workers, the plugins' epoch ticker) runs at
+    // the process's priority.
+    let threads = threads(pid);
+    let (consumers, others): (Vec<_>, Vec<_>) = threads
+        .iter()
+        .partition(|(name, _)| name == "egov-consumer");
+    assert!(!consumers.is_empty(), "no consumer thread in {threads:?}");
+    let base = others[0].1;
+    assert!(others.iter().all(|(_, n)| *n == base), "{threads:?}");
+    let expected = (base + egov_runtime::CONSUMER_NICE_STEPS).min(19);
+    assert!(consumers.iter().all(|(_, n)| *n == expected), "{threads:?}");
+    // And they are what reads the topics: expertise's group is on intake's topic.
+    rt.block_on(async {
+        let mut conn = b.connection();
+        let groups: redis::streams::StreamInfoGroupsReply = redis::cmd("XINFO")
+            .arg("GROUPS")
+            .arg(Topic::new("intake", 1).stream(0))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert!(
+            groups.groups.iter().any(|g| g.name == "expertise"),
+            "{:?}",
+            groups.groups.iter().map(|g| &g.name).collect::<Vec<_>>()
+        );
     });
     let _ = std::fs::remove_dir_all(home);
 }
