@@ -458,6 +458,74 @@ async fn an_idempotency_key_gives_one_case_however_often_it_is_sent() {
     s.stop().await;
 }
 
+/// A keyed submission's answer is kept with its case, in the case's hash slot and the same
+/// step: a replay is answered from it (`Idempotent-Replayed`); a refusal under a key is kept
+/// and replayed too, and that key then takes no other body.
+#[tokio::test]
+async fn a_keyed_submissions_answer_is_kept_with_its_case_and_replayed_from_there() {
+    let s = Suite::start(SUBMITTED).await;
+    let sb = s.token(Role::StateBody, AGENCY);
+    let http = reqwest::Client::new();
+    let post = |body: Value, key: &'static str| {
+        let req = http
+            .post(s.url("intake", "/api/v1/perechen-applications"))
+            .bearer_auth(&sb)
+            .header("idempotency-key", key)
+            .json(&body);
+        async move {
+            let r = req.send().await.unwrap();
+            let replayed = r.headers().get("idempotent-replayed").is_some();
+            (
+                r.status().as_u16(),
+                replayed,
+                r.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let app = application("2026-03-19");
+    let (s1, replayed1, b1) = post(app.clone(), "k-a").await;
+    assert_eq!((s1, replayed1), (201, false), "{b1}");
+    let (s2, replayed2, b2) = post(app.clone(), "k-a").await;
+    assert_eq!((s2, replayed2), (201, true), "{b2}");
+    assert_eq!(b1, b2);
+    let keys = s.keys().await;
+    let tag = |k: &str| k[k.find('{').unwrap()..=k.find('}').unwrap()].to_owned();
+    let answers: Vec<&String> = keys.iter().filter(|k| k.contains(":answer:")).collect();
+    let case = b1["id"].as_str().unwrap();
+    let state = keys
+        .iter()
+        .find(|k| k.starts_with("egov:{intake.") && k.ends_with(&format!(":agg:case:{case}")))
+        .unwrap();
+    assert_eq!(answers.len(), 1, "{keys:?}");
+    assert_eq!(tag(answers[0]), tag(state));
+    assert!(
+        !keys.iter().any(|k| k.starts_with("egov:idem:")),
+        "no second record: {keys:?}"
+    );
+    // A refusal is kept under its key and replayed; the key then takes no other body.
+    let mut bad = app.clone();
+    bad["fields"]["signed_on"] = json!("2026-02-30");
+    let (s3, replayed3, p3) = post(bad.clone(), "k-b").await;
+    assert!((400..500).contains(&s3) && !replayed3, "{s3} {p3}");
+    let (s4, replayed4, p4) = post(bad, "k-b").await;
+    assert_eq!((s4, replayed4, &p4), (s3, true, &p3));
+    let (s5, _, p5) = post(app, "k-b").await;
+    assert_eq!(
+        (s5, p5["field"].as_str()),
+        (422, Some("Idempotency-Key")),
+        "{p5}"
+    );
+    let cases = s
+        .keys()
+        .await
+        .into_iter()
+        .filter(|k| k.contains(":agg:case:") && k.starts_with("egov:{intake."))
+        .filter(|k| !k.contains(":history") && !k.contains(":projection"))
+        .count();
+    assert_eq!(cases, 1, "one case: the first");
+    s.stop().await;
+}
+
 /// Takes a case through PL-4 and PL-5 (the SI gives `si` and its PL-5.b answers per portal
 /// item); returns the id of the AB's decision task once it is open.
 /// The entries listed in the Perechen, as the catalog service keeps them.

@@ -52,6 +52,27 @@ pub enum Begin {
     InProgress,
 }
 
+/// The record of a finished request: its fingerprint and the answer, as [`IdempotencyRecords`]
+/// keeps it and as [`crate::Store::append_answered`] keeps it with the aggregate it wrote.
+pub fn finished_record(fingerprint: &str, response: &StoredResponse) -> String {
+    serde_json::to_string(&RecordRef {
+        fingerprint,
+        response: Some(response),
+    })
+    .expect("a record serializes")
+}
+
+/// What a record found under a request's key means for a request with `fingerprint`: the first
+/// answer, the key used for another request, or that request still running.
+pub fn found(record: &str, fingerprint: &str) -> Result<Begin, StoreError> {
+    let rec: Record = serde_json::from_str(record)?;
+    Ok(match rec.response {
+        _ if rec.fingerprint != fingerprint => Begin::Mismatch,
+        Some(resp) => Begin::Replay(resp),
+        None => Begin::InProgress,
+    })
+}
+
 /// Replace the reservation with the response, only if the reservation is still ours.
 /// KEYS[1] record; ARGV reservation JSON, final JSON, ttl ms.
 static FINISH: LazyLock<redis::Script> = LazyLock::new(|| {
@@ -98,10 +119,10 @@ impl IdempotencyRecords {
         }
     }
 
-    /// The record's key. Scope (from a token) and key (from a header) are hashed, so no
-    /// character a caller chooses (a `}` say) can move the record to another key or hash slot,
-    /// and two (scope, key) pairs never meet by concatenation.
-    fn key(&self, scope: &str, key: &str) -> String {
+    /// The record's key for `key` sent by `scope`. Scope (from a token) and key (from a header)
+    /// are hashed, so no character a caller chooses (a `}` say) can move the record to another
+    /// key or hash slot, and two (scope, key) pairs never meet by concatenation.
+    pub fn record_key(&self, scope: &str, key: &str) -> String {
         let mut h = Sha256::new();
         for part in [scope, key] {
             h.update((part.len() as u64).to_be_bytes());
@@ -129,10 +150,17 @@ impl IdempotencyRecords {
         key: &str,
         fingerprint: &str,
     ) -> Result<Begin, StoreError> {
+        self.begin_at(&self.record_key(scope, key), fingerprint)
+            .await
+    }
+
+    /// [`IdempotencyRecords::begin`] with the record at `record` (a key of the caller's: a
+    /// `Store::answer_key`).
+    pub async fn begin_at(&self, record: &str, fingerprint: &str) -> Result<Begin, StoreError> {
         // Reserves the key if free (nil), else answers the record and leaves it: one command,
         // no script (`NX` with `GET` needs Redis 7.0).
         let found: Option<String> = redis::cmd("SET")
-            .arg(self.key(scope, key))
+            .arg(record)
             .arg(Self::reservation(fingerprint))
             .arg("NX")
             .arg("PX")
@@ -140,15 +168,10 @@ impl IdempotencyRecords {
             .arg("GET")
             .query_async(&mut self.conn.clone())
             .await?;
-        let Some(found) = found else {
-            return Ok(Begin::Started);
-        };
-        let rec: Record = serde_json::from_str(&found)?;
-        Ok(match rec.response {
-            _ if rec.fingerprint != fingerprint => Begin::Mismatch,
-            Some(resp) => Begin::Replay(resp),
-            None => Begin::InProgress,
-        })
+        match found {
+            None => Ok(Begin::Started),
+            Some(record) => self::found(&record, fingerprint),
+        }
     }
 
     /// Records the response of a started request. Returns false if the reservation had expired.
@@ -159,14 +182,21 @@ impl IdempotencyRecords {
         fingerprint: &str,
         response: &StoredResponse,
     ) -> Result<bool, StoreError> {
-        let done = serde_json::to_string(&RecordRef {
-            fingerprint,
-            response: Some(response),
-        })?;
+        self.finish_at(&self.record_key(scope, key), fingerprint, response)
+            .await
+    }
+
+    /// [`IdempotencyRecords::finish`] with the record at `record`.
+    pub async fn finish_at(
+        &self,
+        record: &str,
+        fingerprint: &str,
+        response: &StoredResponse,
+    ) -> Result<bool, StoreError> {
         let n: i64 = FINISH
-            .key(self.key(scope, key))
+            .key(record)
             .arg(Self::reservation(fingerprint))
-            .arg(done)
+            .arg(finished_record(fingerprint, response))
             .arg(self.ttl.as_millis() as u64)
             .invoke_async(&mut self.conn.clone())
             .await?;
@@ -180,11 +210,50 @@ impl IdempotencyRecords {
         key: &str,
         fingerprint: &str,
     ) -> Result<(), StoreError> {
+        self.release_at(&self.record_key(scope, key), fingerprint)
+            .await
+    }
+
+    /// [`IdempotencyRecords::release`] with the record at `record`.
+    pub async fn release_at(&self, record: &str, fingerprint: &str) -> Result<(), StoreError> {
         let _: i64 = RELEASE
-            .key(self.key(scope, key))
+            .key(record)
             .arg(Self::reservation(fingerprint))
             .invoke_async(&mut self.conn.clone())
             .await?;
         Ok(())
+    }
+
+    /// For a request that ran without a reservation and wrote nothing (a refusal), at `record`:
+    /// keeps `response` unless the key has a record (`None`, a 5xx, is not kept), and answers
+    /// what the key had ([`Begin::Started`]: nothing). One command.
+    pub async fn answered_at(
+        &self,
+        record: &str,
+        fingerprint: &str,
+        response: Option<&StoredResponse>,
+    ) -> Result<Begin, StoreError> {
+        let cmd = match response {
+            Some(r) => {
+                let mut c = redis::cmd("SET");
+                c.arg(record)
+                    .arg(finished_record(fingerprint, r))
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(self.ttl.as_millis() as u64)
+                    .arg("GET");
+                c
+            }
+            None => {
+                let mut c = redis::cmd("GET");
+                c.arg(record);
+                c
+            }
+        };
+        let had: Option<String> = cmd.query_async(&mut self.conn.clone()).await?;
+        match had {
+            None => Ok(Begin::Started),
+            Some(r) => found(&r, fingerprint),
+        }
     }
 }

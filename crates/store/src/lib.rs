@@ -17,6 +17,7 @@
 //! | `egov:{svc.p}:agg:<kind>:<id>:projection` | stream | other services' events about it (a case timeline) |
 //! | `egov:{svc.p}:applied:<kind>:<id>:<event-id>` | string | an event whose effect on the aggregate is applied |
 //! | `egov:{svc.p}:unique:<name>` | string | a unique name taken by an aggregate (its id) |
+//! | `egov:{svc.p}:answer:<name>` | string | the answer to the request of that unique name ([`Store::append_answered`]) |
 //!
 //! [`idempotency`] keeps `Idempotency-Key` records.
 
@@ -155,6 +156,26 @@ pub enum Appended {
     Exists(String),
 }
 
+/// The answer to the client request an append carries out, kept with what it writes
+/// ([`Store::append_answered`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Answer<'a> {
+    /// The record to keep: the request's fingerprint and its answer
+    /// ([`idempotency::finished_record`]).
+    pub record: &'a str,
+    /// How long it is kept.
+    pub ttl: Duration,
+}
+
+/// What an append that keeps its answer did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answered {
+    /// The append ran (and, when committed, kept the answer).
+    Appended(Appended),
+    /// The request's name had an answer record already (this one, as stored): nothing written.
+    Recorded(String),
+}
+
 /// A stored aggregate.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Loaded<S> {
@@ -278,6 +299,47 @@ impl Store {
 
     /// Appends one event atomically (see the crate docs).
     pub async fn append<S: Serialize>(&self, a: Append<'_, S>) -> Result<Appended, StoreError> {
+        match self.append_with(a, None).await? {
+            Answered::Appended(a) => Ok(a),
+            Answered::Recorded(_) => Err(StoreError::Redis(redis::RedisError::from((
+                redis::ErrorKind::Parse,
+                "an answer record from an append that keeps none",
+            )))),
+        }
+    }
+
+    /// [`Store::append`] carrying out a client request, whose answer it keeps in the same step
+    /// under the request's name (`a.unique`, which is required; `egov:{svc.p}:answer:<name>`,
+    /// in the aggregate's hash slot): the record is looked at first, and when there is one the
+    /// step writes nothing and returns it ([`Answered::Recorded`]); when the append commits, the
+    /// record is written with it. So the request, its effect and its answer take one round trip
+    /// and one atomic step, and no crash falls between the effect and the answer.
+    pub async fn append_answered<S: Serialize>(
+        &self,
+        a: Append<'_, S>,
+        answer: Answer<'_>,
+    ) -> Result<Answered, StoreError> {
+        if a.unique.is_none() {
+            return Err(StoreError::InvalidKey(
+                "an answered append without a unique name".into(),
+            ));
+        }
+        self.append_with(a, Some(answer)).await
+    }
+
+    /// The key of the answer to the request named `name` (as in [`Append::unique`]): in the
+    /// partition of `name`, where [`Store::new_id_for`] puts the aggregate it makes. The records
+    /// there are [`idempotency`]'s; [`Store::append_answered`] writes one with its append.
+    pub fn answer_key(&self, name: &str) -> Result<String, StoreError> {
+        let (_, tag) = self.tag_of(key_part(name)?);
+        Ok(format!("egov:{tag}:answer:{name}"))
+    }
+
+    async fn append_with<S: Serialize>(
+        &self,
+        a: Append<'_, S>,
+        answer: Option<Answer<'_>>,
+    ) -> Result<Answered, StoreError> {
         let (p, tag) = self.tag_of(a.id);
         let state_key = self.state_key(a.kind, a.id)?;
         for part in a.applied.iter().chain(&a.unique) {
@@ -291,6 +353,7 @@ impl Store {
             a.applied.as_deref().unwrap_or("-")
         );
         let unique_key = format!("egov:{tag}:unique:{}", a.unique.as_deref().unwrap_or("-"));
+        let answer_key = format!("egov:{tag}:answer:{}", a.unique.as_deref().unwrap_or("-"));
         let state = serde_json::to_string(a.state)?;
         let stream = self.topic.stream(p);
         // The step publishes: it runs in a PRODUCER span whose context the entry carries.
@@ -301,7 +364,8 @@ impl Store {
             .key(&history_key)
             .key(&stream)
             .key(&applied_key)
-            .key(&unique_key);
+            .key(&unique_key)
+            .key(&answer_key);
         let applied_ttl = if a.applied.is_some() {
             self.applied_window.as_millis() as u64
         } else {
@@ -311,6 +375,8 @@ impl Store {
             .arg(&state)
             .arg(applied_ttl)
             .arg(if a.unique.is_some() { a.id } else { "" })
+            .arg(answer.map_or("", |x| x.record))
+            .arg(answer.map_or(0, |x| x.ttl.as_millis() as u64))
             .arg(fields.len());
         for (k, v) in &fields {
             inv.arg(*k).arg(v.as_slice());
@@ -341,11 +407,13 @@ impl Store {
             .invoke_async(&mut self.conn.clone())
             .instrument(span)
             .await?;
-        let appended = script::append_outcome(&state_key, a.expected_version, reply)?;
-        if let (Some(m), Appended::Committed { .. }) = (&self.metrics, &appended) {
+        let answered = script::append_outcome(&state_key, a.expected_version, reply)?;
+        if let (Some(m), Answered::Appended(Appended::Committed { .. })) =
+            (&self.metrics, &answered)
+        {
             m.published.with_label_values(&[stream.as_str()]).inc();
         }
-        Ok(appended)
+        Ok(answered)
     }
 
     /// Loads an aggregate's state and version, if it exists.

@@ -4,17 +4,24 @@ use std::sync::LazyLock;
 
 use redis::Value;
 
-use crate::{Appended, StoreError};
+use crate::{Answered, Appended, StoreError};
 
-/// KEYS: state, history, topic, applied marker, unique name, then one key per index op.
+/// KEYS: state, history, topic, applied marker, unique name, answer record, then one key per
+/// index op.
 /// ARGV: expected version, state JSON, applied TTL ms (0 = none), aggregate id when the unique
-/// name is to be taken (else ''), field count, fields..., then (op, member, score) per index op.
+/// name is to be taken (else ''), the answer record to keep (else ''), its TTL ms, field count,
+/// fields..., then (op, member, score) per index op.
 ///
-/// Redis does not roll back a script that fails halfway, so every check (version, applied
-/// marker, the type of every key it writes) comes before the first write.
+/// Redis does not roll back a script that fails halfway, so every check (the answer record,
+/// version, applied marker, the type of every key it writes) comes before the first write. An
+/// answer record found is returned before anything else: the request was answered before.
 pub(crate) static APPEND: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r#"
+if ARGV[5] ~= '' then
+  local rec = redis.call('GET', KEYS[6])
+  if rec then return {'recorded', rec} end
+end
 local cur = redis.call('HGET', KEYS[1], 'version')
 cur = tonumber(cur or '0')
 if ARGV[3] ~= '0' and redis.call('EXISTS', KEYS[4]) == 1 then return {'applied', cur} end
@@ -31,9 +38,9 @@ end
 if not want(KEYS[1], 'hash') then return {'wrongtype', KEYS[1]} end
 if not want(KEYS[2], 'stream') then return {'wrongtype', KEYS[2]} end
 if not want(KEYS[3], 'stream') then return {'wrongtype', KEYS[3]} end
-local n = tonumber(ARGV[5])
-local first_op = 6 + 2 * n
-local k = 6
+local n = tonumber(ARGV[7])
+local first_op = 8 + 2 * n
+local k = 7
 for a = first_op, #ARGV, 3 do
   local t = 'set'
   if ARGV[a] == 'zadd' or ARGV[a] == 'zrem' then t = 'zset' end
@@ -41,12 +48,12 @@ for a = first_op, #ARGV, 3 do
   k = k + 1
 end
 local fields = {}
-for i = 6, 5 + 2 * n do fields[#fields + 1] = ARGV[i] end
+for i = 8, 7 + 2 * n do fields[#fields + 1] = ARGV[i] end
 local id = redis.call('XADD', KEYS[3], '*', unpack(fields))
 redis.call('XADD', KEYS[2], id, unpack(fields))
 local v = cur + 1
 redis.call('HSET', KEYS[1], 'version', v, 'state', ARGV[2], 'event', id)
-k = 6
+k = 7
 for a = first_op, #ARGV, 3 do
   local op = ARGV[a]
   if op == 'sadd' then redis.call('SADD', KEYS[k], ARGV[a + 1])
@@ -57,6 +64,7 @@ for a = first_op, #ARGV, 3 do
 end
 if ARGV[3] ~= '0' then redis.call('SET', KEYS[4], id, 'PX', ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('SET', KEYS[5], ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('SET', KEYS[6], ARGV[5], 'PX', ARGV[6]) end
 return {'ok', v, id}
 "#,
     )
@@ -96,11 +104,13 @@ pub(crate) fn append_outcome(
     aggregate: &str,
     expected: u64,
     reply: Vec<Value>,
-) -> Result<Appended, StoreError> {
+) -> Result<Answered, StoreError> {
     let text = |v: &Value| redis::from_redis_value_ref::<String>(v).unwrap_or_default();
     let num = |v: &Value| redis::from_redis_value_ref::<u64>(v).unwrap_or_default();
+    let appended = |a| Ok(Answered::Appended(a));
     match reply.as_slice() {
-        [tag, v, id] if text(tag) == "ok" => Ok(Appended::Committed {
+        [tag, record] if text(tag) == "recorded" => Ok(Answered::Recorded(text(record))),
+        [tag, v, id] if text(tag) == "ok" => appended(Appended::Committed {
             version: num(v),
             entry: text(id),
         }),
@@ -109,8 +119,8 @@ pub(crate) fn append_outcome(
             expected,
             actual: num(v),
         }),
-        [tag, _] if text(tag) == "applied" => Ok(Appended::AlreadyApplied),
-        [tag, owner] if text(tag) == "exists" => Ok(Appended::Exists(text(owner))),
+        [tag, _] if text(tag) == "applied" => appended(Appended::AlreadyApplied),
+        [tag, owner] if text(tag) == "exists" => appended(Appended::Exists(text(owner))),
         [tag, key] if text(tag) == "wrongtype" => Err(StoreError::WrongType(text(key))),
         other => Err(StoreError::Redis(redis::RedisError::from((
             redis::ErrorKind::Parse,

@@ -385,6 +385,134 @@ async fn a_unique_name_is_taken_once_and_names_its_owner() {
     assert!(store.load::<Case>("case", &second).await.unwrap().is_none());
 }
 
+/// Creates case `id` (version 0 to 1) under request name `name`, keeping `record` as the
+/// request's answer.
+async fn create_answered(
+    store: &Store,
+    id: &str,
+    name: Option<&str>,
+    record: &str,
+) -> Result<egov_store::Answered, StoreError> {
+    let state = Case {
+        status: "submitted".into(),
+        writer: 0,
+    };
+    store
+        .append_answered(
+            Append {
+                kind: "case",
+                id,
+                expected_version: 0,
+                state: &state,
+                event: &event(id, "submitted"),
+                index: vec![],
+                applied: None,
+                unique: name.map(str::to_owned),
+            },
+            egov_store::Answer {
+                record,
+                ttl: Duration::from_secs(60),
+            },
+        )
+        .await
+}
+
+/// A request's answer kept in its append: written with the aggregate, in its hash slot; a
+/// request under the same name then gets that record back and writes nothing; a refusal is
+/// kept at the same key unless one is there.
+#[tokio::test]
+async fn an_answered_append_keeps_its_answer_with_the_aggregate_and_returns_it_after() {
+    let r = egov_testkit::redis().await;
+    let store = store(&r.url, 4).await;
+    let client = r.client();
+    let recs = IdempotencyRecords::new(egov_bus::connect(&client).await.unwrap(), "intake");
+    let name = "submission:0123abcd";
+    let answer = StoredResponse {
+        status: 201,
+        headers: vec![("location".into(), "/api/v1/cases/A".into())],
+        body: "{\"id\":\"A\"}".into(),
+    };
+    let record = egov_store::idempotency::finished_record("fp-a", &answer);
+    let key = store.answer_key(name).unwrap();
+    let topic = store.topic().stream(store.topic().partition_of(name));
+    let first = store.new_id_for(name);
+    assert!(matches!(
+        create_answered(&store, &first, Some(name), &record)
+            .await
+            .unwrap(),
+        egov_store::Answered::Appended(Appended::Committed { version: 1, .. })
+    ));
+    // In the aggregate's slot, kept for the TTL, and what it says is the first answer.
+    let tag = |k: &str| k[k.find('{').unwrap()..=k.find('}').unwrap()].to_owned();
+    assert_eq!(tag(&key), tag(&store.state_key("case", &first).unwrap()));
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let ttl: i64 = conn.pttl(&key).await.unwrap();
+    assert!((1..=60_000).contains(&ttl), "{ttl}");
+    assert_eq!(
+        egov_store::idempotency::found(&conn.get::<_, String>(&key).await.unwrap(), "fp-a")
+            .unwrap(),
+        Begin::Replay(answer.clone())
+    );
+    let events: usize = conn.xlen(&topic).await.unwrap();
+    // Another request under the name (another id, another answer): the record, nothing written.
+    let second = store.new_id_for(name);
+    let other = egov_store::idempotency::finished_record("fp-b", &answer);
+    assert_eq!(
+        create_answered(&store, &second, Some(name), &other)
+            .await
+            .unwrap(),
+        egov_store::Answered::Recorded(record.clone())
+    );
+    assert!(store.load::<Case>("case", &second).await.unwrap().is_none());
+    assert_eq!(conn.xlen::<_, usize>(&topic).await.unwrap(), events);
+    // The records are `IdempotencyRecords`' own: a refusal is kept unless one is there.
+    let answered = |name: &'static str, fp: &'static str, resp: Option<StoredResponse>| {
+        let (recs, store) = (recs.clone(), store.clone());
+        async move {
+            let key = store.answer_key(name).unwrap();
+            recs.answered_at(&key, fp, resp.as_ref()).await.unwrap()
+        }
+    };
+    let refused = StoredResponse {
+        status: 422,
+        headers: vec![],
+        body: "{}".into(),
+    };
+    assert_eq!(
+        answered(name, "fp-c", Some(refused.clone())).await,
+        Begin::Mismatch
+    );
+    assert_eq!(
+        answered(name, "fp-a", None).await,
+        Begin::Replay(answer.clone())
+    );
+    let fresh = "submission:4567ef";
+    assert_eq!(answered(fresh, "fp-r", None).await, Begin::Started);
+    assert_eq!(
+        answered(fresh, "fp-r", Some(refused.clone())).await,
+        Begin::Started
+    );
+    assert_eq!(
+        answered(fresh, "fp-r", Some(refused.clone())).await,
+        Begin::Replay(refused.clone())
+    );
+    // An append under a name whose request was refused is answered from the refusal.
+    let third = store.new_id_for(fresh);
+    let refusal = conn
+        .get::<_, String>(store.answer_key(fresh).unwrap())
+        .await
+        .unwrap();
+    let appended = create_answered(&store, &third, Some(fresh), &record)
+        .await
+        .unwrap();
+    assert_eq!(appended, egov_store::Answered::Recorded(refusal));
+    // And an answered append needs its name.
+    assert!(matches!(
+        create_answered(&store, &third, None, &record).await,
+        Err(StoreError::InvalidKey(_))
+    ));
+}
+
 #[tokio::test]
 async fn a_projection_records_each_foreign_event_once() {
     let r = egov_testkit::redis().await;

@@ -14,6 +14,10 @@ use crate::{ApiResponse, Problem};
 /// retry runs again. Without a key, `run` just runs.
 ///
 /// `scope` is the caller's identity (agency and subject), so two callers never share keys.
+///
+/// This takes two round trips to Redis besides `run`'s (the reservation, the record of the
+/// answer). A request whose effect is one append keeps its answer in that append instead
+/// (`Store::append_answered`; with [`fingerprint`], [`kept`] and [`recorded`]).
 pub async fn idempotent<F, Fut>(
     records: &IdempotencyRecords,
     scope: &str,
@@ -30,18 +34,78 @@ where
     let Some(key) = key else {
         return run().await.unwrap_or_else(Into::into);
     };
+    let fp = fingerprint(method, path, body);
+    reserved(records, &records.record_key(scope, key), &fp, run).await
+}
+
+/// [`idempotent`] with the record at `record` (a key of the caller's, e.g. where the aggregate
+/// the request makes will be) for a request of fingerprint `fp`: reserves it, runs `run`, keeps
+/// the answer (not a 5xx), or answers from the record found.
+pub async fn reserved<F, Fut>(
+    records: &IdempotencyRecords,
+    record: &str,
+    fp: &str,
+    run: F,
+) -> ApiResponse
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<ApiResponse, Problem>>,
+{
+    match records.begin_at(record, fp).await {
+        Err(e) => unavailable(&e),
+        Ok(Begin::Started) => {
+            let resp = run().await.unwrap_or_else(Into::into);
+            let Some(stored) = kept(&resp) else {
+                if let Err(e) = records.release_at(record, fp).await {
+                    tracing::warn!(error = %e, "could not release an idempotency key; it expires by itself");
+                }
+                return resp;
+            };
+            if let Err(e) = records.finish_at(record, fp, &stored).await {
+                tracing::warn!(error = %e, "could not store an idempotent response");
+            }
+            resp
+        }
+        Ok(found) => recorded(found).unwrap_or_else(|| Problem::internal().into()),
+    }
+}
+
+/// A request's fingerprint: its method, path and body (each length-prefixed, hashed).
+pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
     let mut h = Sha256::new();
     for part in [method.as_bytes(), path.as_bytes(), body] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part);
     }
-    let fp = hex::encode(h.finalize());
-    match records.begin(scope, key, &fp).await {
-        Err(e) => {
-            tracing::error!(error = %e, "idempotency record unavailable");
-            Problem::unavailable("cannot check the Idempotency-Key now; retry").into()
-        }
-        Ok(Begin::Replay(stored)) => {
+    hex::encode(h.finalize())
+}
+
+/// What is kept of `resp` as the answer to replay: everything but a 5xx (a retry runs again).
+pub fn kept(resp: &ApiResponse) -> Option<StoredResponse> {
+    if resp.status.is_server_error() {
+        return None;
+    }
+    let mut headers = resp.headers.clone();
+    let ct = if resp.problem {
+        "application/problem+json"
+    } else {
+        "application/json"
+    };
+    headers.push(("content-type".into(), ct.into()));
+    Some(StoredResponse {
+        status: resp.status.as_u16(),
+        headers,
+        body: resp.body.clone(),
+    })
+}
+
+/// The answer to a request whose key has a record (`None` for [`Begin::Started`]): the first
+/// answer with `Idempotent-Replayed: true`, a 422 for a key used with another request, a 409
+/// while that request runs.
+pub fn recorded(found: Begin) -> Option<ApiResponse> {
+    Some(match found {
+        Begin::Started => return None,
+        Begin::Replay(stored) => {
             let mut r = ApiResponse {
                 status: StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK),
                 headers: stored.headers,
@@ -55,7 +119,7 @@ where
             r.headers.retain(|(k, _)| k != "content-type");
             r.header("idempotent-replayed", "true")
         }
-        Ok(Begin::Mismatch) => Problem::new(
+        Begin::Mismatch => Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency-key-reused",
             "Idempotency-Key reused with a different request",
@@ -63,35 +127,16 @@ where
         .field("Idempotency-Key")
         .detail("this key was first used with another method, path or body; use a new key")
         .into(),
-        Ok(Begin::InProgress) => {
+        Begin::InProgress => {
             Problem::conflict("a request with this Idempotency-Key is still running; retry later")
                 .field("Idempotency-Key")
                 .into()
         }
-        Ok(Begin::Started) => {
-            let resp = run().await.unwrap_or_else(Into::into);
-            if resp.status.is_server_error() {
-                if let Err(e) = records.release(scope, key, &fp).await {
-                    tracing::warn!(error = %e, "could not release an idempotency key; it expires by itself");
-                }
-                return resp;
-            }
-            let mut headers = resp.headers.clone();
-            let ct = if resp.problem {
-                "application/problem+json"
-            } else {
-                "application/json"
-            };
-            headers.push(("content-type".into(), ct.into()));
-            let stored = StoredResponse {
-                status: resp.status.as_u16(),
-                headers,
-                body: resp.body.clone(),
-            };
-            if let Err(e) = records.finish(scope, key, &fp, &stored).await {
-                tracing::warn!(error = %e, "could not store an idempotent response");
-            }
-            resp
-        }
-    }
+    })
+}
+
+/// The answer when the key's record cannot be read or written (a 503: retry).
+pub fn unavailable(e: &egov_store::StoreError) -> ApiResponse {
+    tracing::error!(error = %e, "idempotency record unavailable");
+    Problem::unavailable("cannot check the Idempotency-Key now; retry").into()
 }

@@ -16,7 +16,7 @@ mod allow;
 mod body;
 pub mod cursor;
 mod health;
-mod idempotency;
+pub mod idempotency;
 pub mod openapi;
 mod problem;
 mod reply;

@@ -8,8 +8,9 @@ use egov_bus::Envelope;
 use egov_events::v1::{CaseSubmitted, DocumentRef};
 use egov_kernel::{Role, time};
 use egov_procedure::Refusal;
-use egov_store::{Append, Appended, IndexOp, StoreError};
-use egov_web::{ApiResponse, Posted, Problem, Violation};
+use egov_store::idempotency::{Begin, finished_record, found};
+use egov_store::{Answer, Answered, Append, Appended, IndexOp, StoreError};
+use egov_web::{ApiResponse, Posted, Problem, Violation, idempotency};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use warp::http::StatusCode;
@@ -51,16 +52,108 @@ pub(crate) fn submit(
             move |(kind, path): (String, String), p: Principal, post: Posted<Value>| {
                 let ctx = ctx.clone();
                 async move {
-                    let scope = p.scope();
-                    post.once(&ctx.idem, &scope, |s, key| {
-                        submit_case(&ctx, kind, path, p, key, s)
-                    })
-                    .await
+                    match post.key {
+                        Some(_) => submit_keyed(&ctx, kind, path, p, post).await,
+                        None => submit_case(&ctx, kind, path, p, None, post.body.value, None)
+                            .await
+                            .unwrap_or_else(Into::into),
+                    }
                 }
             },
         )
 }
 
+/// Whether the form in force today at `path` takes its values once (`x-unique`), or states that
+/// wrongly (which [`submit_case`] answers).
+fn takes_values_once(ctx: &Ctx, kind: &str, path: &str) -> bool {
+    let today = time::local_date(ctx.platform.clock.now());
+    let Ok(def) = ctx.platform.definitions.select(kind, today) else {
+        return false;
+    };
+    def.intake_at(path).is_some_and(|i| match &i.form {
+        egov_procedure::IntakeForm::Schema(schema) => !matches!(schema.unique(), Ok(None)),
+        egov_procedure::IntakeForm::Graph(_) => false,
+    })
+}
+
+/// The name of a submission under an `Idempotency-Key`: the caller's and the key's digest. It
+/// is the unique name the case takes, so a retry after a lost answer finds the first case even
+/// without the answer's record, and the name of that record.
+fn request_name(p: &Principal, key: &str) -> String {
+    let digest = Sha256::digest(format!("{}\n{key}", p.scope()));
+    format!("submission:{}", hex::encode(digest))
+}
+
+/// A submission with an `Idempotency-Key`, under the contract of `egov_web::idempotent` (a
+/// replay gets the first answer, another request under the key a 422), its record kept at the
+/// key's name in intake's store ([`egov_store::Store::answer_key`]), in the hash slot of the
+/// case it makes:
+/// - the case's own append keeps the answer, in the same atomic step
+///   ([`egov_store::Store::append_answered`]): a new case takes one round trip to Redis, and no
+///   crash falls between the case and its answer. An answer that appends nothing (a refusal) is
+///   kept on its own afterwards, unless the key has a record by then; a 5xx is not kept. Two
+///   requests under one key may both run up to the append, where the first answers both.
+/// - a form that takes its values once (`x-unique`) puts its case where its values say, so its
+///   key is reserved first and the answer kept after, as `egov_web::idempotent` does.
+async fn submit_keyed(
+    ctx: &Ctx,
+    kind: String,
+    path: String,
+    p: Principal,
+    post: Posted<Value>,
+) -> ApiResponse {
+    let Posted {
+        path: uri,
+        key,
+        body: egov_web::Json { value, raw },
+    } = post;
+    let fingerprint = idempotency::fingerprint("POST", &uri, &raw);
+    let name = request_name(&p, key.as_deref().unwrap_or_default());
+    let record = match ctx.store.answer_key(&name) {
+        Ok(k) => k,
+        Err(e) => return idempotency::unavailable(&e),
+    };
+    if takes_values_once(ctx, &kind, &path) {
+        return idempotency::reserved(&ctx.idem, &record, &fingerprint, || {
+            submit_case(ctx, kind, path, p, key, value, None)
+        })
+        .await;
+    }
+    let resp = match submit_case(ctx, kind, path, p, key, value, Some(&fingerprint)).await {
+        Ok(resp) => return resp,
+        Err(problem) => ApiResponse::from(problem),
+    };
+    let stored = idempotency::kept(&resp);
+    match ctx
+        .idem
+        .answered_at(&record, &fingerprint, stored.as_ref())
+        .await
+    {
+        Ok(Begin::Started) => resp,
+        Ok(had) => idempotency::recorded(had).unwrap_or(resp),
+        Err(_) if stored.is_none() => resp,
+        Err(e) => idempotency::unavailable(&e),
+    }
+}
+
+/// The answer to a new case.
+fn created(case: &Case) -> ApiResponse {
+    let location = format!("/api/v1/cases/{}", case.id);
+    ApiResponse::json(
+        StatusCode::CREATED,
+        &json!({
+            "id": case.id,
+            "status": "submitted",
+            "received_at": case.received_at,
+            "variant": {"id": case.variant_id, "version": case.variant_version, "sha256": case.variant_digest},
+            "links": {"self": location},
+        }),
+    )
+    .header("location", location)
+}
+
+/// Submits a case. With `fingerprint` (the request's, under an `Idempotency-Key`, from
+/// [`submit_keyed`]) the append keeps the answer at the key's name.
 async fn submit_case(
     ctx: &Ctx,
     kind: String,
@@ -68,6 +161,7 @@ async fn submit_case(
     p: Principal,
     key: Option<String>,
     body: Value,
+    fingerprint: Option<&str>,
 ) -> Result<ApiResponse, Problem> {
     let now = ctx.platform.clock.now();
     let today = time::local_date(now);
@@ -143,10 +237,7 @@ async fn submit_case(
     };
     let unique = match &taken_once {
         Some(u) => Some(u.name(&def.kind, &intake.name, &submission)),
-        None => key.map(|k| {
-            let digest = Sha256::digest(format!("{}\n{k}", p.scope()));
-            format!("submission:{}", hex::encode(digest))
-        }),
+        None => key.map(|k| request_name(&p, &k)),
     };
     let id = match &unique {
         Some(u) => ctx.store.new_id_for(u),
@@ -217,23 +308,53 @@ async fn submit_case(
         submission_json,
     };
     let env = Envelope::new(crate::NAME, &event, now).with_case(&id);
-    let appended = ctx
-        .store
-        .append(Append {
-            kind: "case",
-            id: &id,
-            expected_version: 0,
-            state: &case,
-            event: &env,
-            index: vec![IndexOp::Add {
-                index: format!("org:{}", case.org),
-                member: id.clone(),
-            }],
-            applied: None,
-            unique,
-        })
-        .await
-        .map_err(store_problem)?;
+    let append = Append {
+        kind: "case",
+        id: &id,
+        expected_version: 0,
+        state: &case,
+        event: &env,
+        index: vec![IndexOp::Add {
+            index: format!("org:{}", case.org),
+            member: id.clone(),
+        }],
+        applied: None,
+        unique,
+    };
+    let appended = match fingerprint {
+        None => ctx.store.append(append).await.map_err(store_problem)?,
+        // The variant in force changed while the request ran, to one whose form takes its values
+        // once: that case's key is not where the key's record is.
+        Some(_) if taken_once.is_some() => {
+            return Err(Problem::unavailable(
+                "the procedure variant in force changed while the submission was checked; retry",
+            ));
+        }
+        Some(fp) => {
+            let answer = created(&case);
+            let stored = idempotency::kept(&answer).ok_or_else(Problem::internal)?;
+            let record = finished_record(fp, &stored);
+            let answered = ctx
+                .store
+                .append_answered(
+                    append,
+                    Answer {
+                        record: &record,
+                        ttl: ctx.idem.ttl,
+                    },
+                )
+                .await
+                .map_err(store_problem)?;
+            match answered {
+                Answered::Appended(Appended::Committed { .. }) => return Ok(answer),
+                Answered::Appended(appended) => appended,
+                Answered::Recorded(r) => {
+                    let had = found(&r, fp).map_err(store_problem)?;
+                    return idempotency::recorded(had).ok_or_else(Problem::internal);
+                }
+            }
+        }
+    };
     let case = match appended {
         Appended::Committed { .. } => case,
         Appended::Exists(first) => {
@@ -258,18 +379,7 @@ async fn submit_case(
         }
         Appended::AlreadyApplied => return Err(Problem::internal()),
     };
-    let location = format!("/api/v1/cases/{}", case.id);
-    Ok(ApiResponse::json(
-        StatusCode::CREATED,
-        &json!({
-            "id": case.id,
-            "status": "submitted",
-            "received_at": case.received_at,
-            "variant": {"id": case.variant_id, "version": case.variant_version, "sha256": case.variant_digest},
-            "links": {"self": location},
-        }),
-    )
-    .header("location", location))
+    Ok(created(&case))
 }
 
 /// The cases the submission refers to (`x-case` in its form, e.g. TOR-12's agreed TOR): each
