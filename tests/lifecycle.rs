@@ -352,6 +352,22 @@ async fn lc_32_a_a_register_entry_is_taken_once_and_lc_37_legacy_software_is_fro
         )
         .await;
     assert_eq!((status, &again["id"]), (201, &p["id"]), "{again}");
+    // The key is the caller's on every intake path: under it, another path (whose form takes
+    // no values once, so its record is kept by its append) is the key reused.
+    let (status, reused) = s
+        .post(
+            "intake",
+            "/api/v1/informatization-objects",
+            &supplier,
+            &docflow,
+            Some("r-1"),
+        )
+        .await;
+    assert_eq!(
+        (status, reused["field"].as_str()),
+        (422, Some("Idempotency-Key")),
+        "{reused}"
+    );
     let mut dup = docflow.clone();
     dup["product"] = json!("docflow  PRO");
     let (status, d) = s
