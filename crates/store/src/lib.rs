@@ -309,8 +309,9 @@ impl Store {
     }
 
     /// [`Store::append`] carrying out a client request, whose answer it keeps in the same step
-    /// under the request's name (`a.unique`, which is required; `egov:{svc.p}:answer:<name>`,
-    /// in the aggregate's hash slot): the record is looked at first, and when there is one the
+    /// under the request's name (`a.unique`, which is required, with `a.id` drawn in its
+    /// partition by [`Store::new_id_for`]; `egov:{svc.p}:answer:<name>`, in the aggregate's
+    /// hash slot): the record is looked at first, and when there is one the
     /// step writes nothing and returns it ([`Answered::Recorded`]); when the append commits, the
     /// record is written with it. So the request, its effect and its answer take one round trip
     /// and one atomic step, and no crash falls between the effect and the answer.
@@ -319,10 +320,17 @@ impl Store {
         a: Append<'_, S>,
         answer: Answer<'_>,
     ) -> Result<Answered, StoreError> {
-        if a.unique.is_none() {
+        let Some(name) = a.unique.as_deref() else {
             return Err(StoreError::InvalidKey(
                 "an answered append without a unique name".into(),
             ));
+        };
+        // The record is looked for at `answer_key(name)`: the aggregate must be where it is.
+        if self.topic.partition_of(a.id) != self.topic.partition_of(name) {
+            return Err(StoreError::InvalidKey(format!(
+                "{} is not in the partition of {name} (draw it with new_id_for)",
+                a.id
+            )));
         }
         self.append_with(a, Some(answer)).await
     }

@@ -506,9 +506,17 @@ async fn an_answered_append_keeps_its_answer_with_the_aggregate_and_returns_it_a
         .await
         .unwrap();
     assert_eq!(appended, egov_store::Answered::Recorded(refusal));
-    // And an answered append needs its name.
+    // And an answered append needs its name, and its aggregate in the name's partition.
     assert!(matches!(
         create_answered(&store, &third, None, &record).await,
+        Err(StoreError::InvalidKey(_))
+    ));
+    let elsewhere = ('A'..='Z')
+        .map(|c| format!("01KCASE00000000000000000{c}X"))
+        .find(|id| store.topic().partition_of(id) != store.topic().partition_of(fresh))
+        .unwrap();
+    assert!(matches!(
+        create_answered(&store, &elsewhere, Some(fresh), &record).await,
         Err(StoreError::InvalidKey(_))
     ));
 }
