@@ -17,7 +17,7 @@ use egov_bus::{Envelope, HandleError};
 use egov_events::v1::{CaseStartRequested, CaseSubmitted};
 use egov_kernel::time;
 use egov_procedure::Refusal;
-use egov_store::{Append, Appended, IndexOp};
+use egov_store::Appended;
 use serde_json::Value;
 
 use crate::Ctx;
@@ -112,19 +112,7 @@ pub(crate) async fn start(
         .caused_by(env);
     let appended = ctx
         .store
-        .append(Append {
-            kind: "case",
-            id: &id,
-            expected_version: 0,
-            state: &case,
-            event: &out,
-            index: vec![IndexOp::Add {
-                index: format!("org:{}", case.org),
-                member: id.clone(),
-            }],
-            applied: None,
-            unique: Some(unique),
-        })
+        .append(case.creation(&out, Some(unique)))
         .await
         .map_err(|e| HandleError::Retry(e.to_string()))?;
     match appended {

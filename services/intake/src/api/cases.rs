@@ -9,7 +9,7 @@ use egov_events::v1::{CaseSubmitted, DocumentRef};
 use egov_kernel::{Role, time};
 use egov_procedure::Refusal;
 use egov_store::idempotency::{Begin, finished_record, found};
-use egov_store::{Answer, Answered, Append, Appended, IndexOp, StoreError};
+use egov_store::{Answer, Answered, Appended, StoreError};
 use egov_web::{ApiResponse, Posted, Problem, Violation, idempotency};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -109,17 +109,18 @@ async fn submit_keyed(
     } = post;
     let fingerprint = idempotency::fingerprint("POST", &uri, &raw);
     let name = request_name(&p, key.as_deref().unwrap_or_default());
+    let named = Some(name.as_str());
     let record = match ctx.store.answer_key(&name) {
         Ok(k) => k,
         Err(e) => return idempotency::unavailable(&e),
     };
     if takes_values_once(ctx, &kind, &path) {
         return idempotency::reserved(&ctx.idem, &record, &fingerprint, || {
-            submit_case(ctx, kind, path, p, key, value, None)
+            submit_case(ctx, kind, path, p, named, value, None)
         })
         .await;
     }
-    let resp = match submit_case(ctx, kind, path, p, key, value, Some(&fingerprint)).await {
+    let resp = match submit_case(ctx, kind, path, p, named, value, Some(&fingerprint)).await {
         Ok(resp) => return resp,
         Err(problem) => ApiResponse::from(problem),
     };
@@ -152,14 +153,14 @@ fn created(case: &Case) -> ApiResponse {
     .header("location", location)
 }
 
-/// Submits a case. With `fingerprint` (the request's, under an `Idempotency-Key`, from
-/// [`submit_keyed`]) the append keeps the answer at the key's name.
+/// Submits a case. `name` is the request's under an `Idempotency-Key` ([`request_name`]);
+/// with `fingerprint` too (from [`submit_keyed`]) the append keeps the answer at that name.
 async fn submit_case(
     ctx: &Ctx,
     kind: String,
     path: String,
     p: Principal,
-    key: Option<String>,
+    name: Option<&str>,
     body: Value,
     fingerprint: Option<&str>,
 ) -> Result<ApiResponse, Problem> {
@@ -237,7 +238,7 @@ async fn submit_case(
     };
     let unique = match &taken_once {
         Some(u) => Some(u.name(&def.kind, &intake.name, &submission)),
-        None => key.map(|k| request_name(&p, &k)),
+        None => name.map(str::to_owned),
     };
     let id = match &unique {
         Some(u) => ctx.store.new_id_for(u),
@@ -308,19 +309,7 @@ async fn submit_case(
         submission_json,
     };
     let env = Envelope::new(crate::NAME, &event, now).with_case(&id);
-    let append = Append {
-        kind: "case",
-        id: &id,
-        expected_version: 0,
-        state: &case,
-        event: &env,
-        index: vec![IndexOp::Add {
-            index: format!("org:{}", case.org),
-            member: id.clone(),
-        }],
-        applied: None,
-        unique,
-    };
+    let append = case.creation(&env, unique);
     let appended = match fingerprint {
         None => ctx.store.append(append).await.map_err(store_problem)?,
         // The variant in force changed while the request ran, to one whose form takes its values

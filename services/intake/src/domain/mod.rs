@@ -35,6 +35,30 @@ pub struct Case {
     pub criteria: BTreeMap<String, bool>,
 }
 
+impl Case {
+    /// The step that records this new case (version 0 to 1) with `event`, in its agency's
+    /// index, taking `unique` (a name the case is the only one of) when given.
+    pub fn creation<'a>(
+        &'a self,
+        event: &'a Envelope,
+        unique: Option<String>,
+    ) -> egov_store::Append<'a, Case> {
+        egov_store::Append {
+            kind: "case",
+            id: &self.id,
+            expected_version: 0,
+            state: self,
+            event,
+            index: vec![egov_store::IndexOp::Add {
+                index: format!("org:{}", self.org),
+                member: self.id.clone(),
+            }],
+            applied: None,
+            unique,
+        }
+    }
+}
+
 /// A document by reference.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Document {
