@@ -3310,7 +3310,7 @@ async fn every_endpoint_refuses_bad_input_with_a_problem_naming_the_field_and_ch
         ":agg:case:",
         ":agg:entry:",
         ":agg:ict-service:",
-        "egov:idem:",
+        ":answer:",
         "}:log",
     ] {
         assert!(

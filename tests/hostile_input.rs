@@ -15,7 +15,7 @@ async fn records(s: &Suite) -> Vec<String> {
         .await
         .into_iter()
         .filter(|k| {
-            [":agg:", ":unique:", ":applied:", "egov:idem:"]
+            [":agg:", ":unique:", ":applied:", ":answer:", "egov:idem:"]
                 .iter()
                 .any(|m| k.contains(m))
         })

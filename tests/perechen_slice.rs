@@ -526,6 +526,107 @@ async fn a_keyed_submissions_answer_is_kept_with_its_case_and_replayed_from_ther
     s.stop().await;
 }
 
+/// A keyed completion's answer is kept by the case's own append when the key's record falls in
+/// the case's partition, and at the same record after a reservation when it does not: either
+/// way a replay gets the first answer (`Idempotent-Replayed`, the same ETag), the key with
+/// another body is a 422, a refusal under a key is kept and replayed, and the case moves once.
+/// The record is the service's one record of the key, in the cases' store.
+#[tokio::test]
+async fn a_keyed_completion_is_answered_once_whether_its_case_keeps_the_answer_or_a_reservation_does()
+ {
+    let s = Suite::start(SUBMITTED).await;
+    let cases = [s.submit("2026-03-19").await, s.submit("2026-03-19").await];
+    eventually("two PL-4 tasks", || async {
+        (s.tasks(Role::AuthorizedBody).await.len() == 2).then_some(())
+    })
+    .await;
+    let ab = s.token(Role::AuthorizedBody, MINISTRY);
+    let http = reqwest::Client::new();
+    let send = |path: String, body: Value, key: String| {
+        let req = http
+            .post(s.url("expertise", &path))
+            .bearer_auth(&ab)
+            .header("idempotency-key", key)
+            .json(&body);
+        async move {
+            let r = req.send().await.unwrap();
+            let h = r.headers().clone();
+            let replayed = h.get("idempotent-replayed").is_some();
+            let etag = h.get("etag").map(|v| v.to_str().unwrap().to_owned());
+            (
+                r.status().as_u16(),
+                replayed,
+                etag,
+                r.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let conn = egov_bus::connect(s.redis.client()).await.unwrap();
+    let records = egov_store::idempotency::IdempotencyRecords::new(conn.clone(), "expertise");
+    let topic = egov_bus::Topic::new("expertise", 2);
+    let scope = format!("{MINISTRY}:e2e-{}", Role::AuthorizedBody);
+    let history = |case: &str| {
+        let key = format!(
+            "egov:{}:agg:case:{case}:history",
+            topic.tag(topic.partition_of(case))
+        );
+        let mut conn = conn.clone();
+        async move {
+            redis::cmd("XLEN")
+                .arg(key)
+                .query_async::<usize>(&mut conn)
+                .await
+                .unwrap()
+        }
+    };
+    for (case, kept_by_the_case) in [(&cases[0], true), (&cases[1], false)] {
+        // A key of this case's own whose record is (or is not) in the case's partition.
+        let key = (0..)
+            .map(|i| format!("{case}-{i}"))
+            .find(|k| {
+                let name = records.request_name(&scope, k);
+                (topic.partition_of(&name) == topic.partition_of(case)) == kept_by_the_case
+            })
+            .unwrap();
+        let path = format!("/api/v1/tasks/{case}.ab-check/complete");
+        let forward = json!({"outcome": "forward-to-si"});
+        let before = history(case).await;
+        let first = send(path.clone(), forward.clone(), key.clone()).await;
+        assert_eq!((first.0, first.1), (200, false), "{}", first.3);
+        assert_eq!(first.3["status"], "completed");
+        let again = send(path.clone(), forward.clone(), key.clone()).await;
+        assert_eq!((again.0, again.1), (200, true), "{}", again.3);
+        assert_eq!((&again.2, &again.3), (&first.2, &first.3));
+        let other = send(path.clone(), json!({"outcome": "reject"}), key.clone()).await;
+        assert_eq!(
+            (other.0, other.3["field"].as_str()),
+            (422, Some("Idempotency-Key")),
+            "{}",
+            other.3
+        );
+        assert_eq!(history(case).await, before + 1, "the case moved once");
+        // Another key on the completed task: a 409, kept under that key and replayed.
+        let late = send(path.clone(), forward.clone(), format!("late-{key}")).await;
+        assert_eq!((late.0, late.1), (409, false), "{}", late.3);
+        let late_again = send(path, forward, format!("late-{key}")).await;
+        assert_eq!((late_again.0, late_again.1), (409, true));
+        assert_eq!(late_again.3, late.3);
+        // The record is at the key's name in the cases' store.
+        let name = records.request_name(&scope, &key);
+        let record = format!(
+            "egov:{}:answer:{name}",
+            topic.tag(topic.partition_of(&name))
+        );
+        assert!(s.keys().await.contains(&record), "{record}");
+    }
+    let keys = s.keys().await;
+    assert!(
+        !keys.iter().any(|k| k.starts_with("egov:idem:")),
+        "one record per key: {keys:?}"
+    );
+    s.stop().await;
+}
+
 /// Takes a case through PL-4 and PL-5 (the SI gives `si` and its PL-5.b answers per portal
 /// item); returns the id of the AB's decision task once it is open.
 /// The entries listed in the Perechen, as the catalog service keeps them.

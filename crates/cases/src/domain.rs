@@ -8,7 +8,7 @@ use egov_bus::Envelope;
 use egov_engine::{ApplyError, Case, Context, Input, Violation};
 use egov_kernel::{Calendar, CaseId, TaskKey, time};
 use egov_procedure::{Definition, PluginError, SelectError};
-use egov_store::{Append, Appended, Store, StoreError};
+use egov_store::{Answer, Answered, Append, Appended, IndexOp, Store, StoreError};
 use jiff::civil::Date;
 
 use crate::Host as Ctx;
@@ -70,12 +70,100 @@ pub fn variant(ctx: &Ctx, case: &Case) -> Result<Arc<Definition>, SelectError> {
 /// brought the input, whose id makes the step exactly-once.
 pub async fn advance(
     ctx: &Ctx,
-    mut case: Case,
+    case: Case,
     version: u64,
     input: Input,
     actor: &Actor,
     cause: Option<&Envelope>,
 ) -> Result<Advanced, AdvanceError> {
+    match decide(ctx, case, version, input, actor, cause).await? {
+        Decided::Refused(v) => Ok(Advanced::Refused(v)),
+        Decided::Step(step) => (*step).commit(&ctx.store).await,
+    }
+}
+
+/// What an input does to a case, decided and not yet written.
+pub enum Decided {
+    /// The step to write.
+    Step(Box<Step>),
+    /// The variant refused the input.
+    Refused(Vec<Violation>),
+}
+
+/// An input's effect on a case: the case after it, its event and index changes, to be appended
+/// at the version it was decided on ([`Step::commit`], [`Step::commit_answered`]).
+pub struct Step {
+    id: String,
+    case: Box<Case>,
+    version: u64,
+    event: Envelope,
+    index: Vec<IndexOp>,
+    applied: Option<String>,
+}
+
+impl Step {
+    /// The case as it will be.
+    pub fn case(&self) -> &Case {
+        &self.case
+    }
+
+    /// The case's version once the step is written.
+    pub fn version_after(&self) -> u64 {
+        self.version + 1
+    }
+
+    fn append(&self) -> Append<'_, Case> {
+        Append {
+            kind: CASE,
+            id: &self.id,
+            expected_version: self.version,
+            state: &self.case,
+            event: &self.event,
+            index: self.index.clone(),
+            applied: self.applied.clone(),
+            unique: None,
+        }
+    }
+
+    /// Writes the step (one atomic append; a changed case is [`StoreError::Conflict`]).
+    pub async fn commit(self, store: &Store) -> Result<Advanced, AdvanceError> {
+        let appended = store.append(self.append()).await?;
+        Ok(self.committed(appended))
+    }
+
+    /// Writes the step carrying out a client request, keeping its answer in the same append
+    /// ([`Store::append_answered`]; the answer's name must be in the case's partition,
+    /// [`Store::answers_with`]). `Err(record)` when the request was answered before: its record,
+    /// and nothing written.
+    pub async fn commit_answered(
+        self,
+        store: &Store,
+        answer: Answer<'_>,
+    ) -> Result<Result<Advanced, String>, AdvanceError> {
+        Ok(match store.append_answered(self.append(), answer).await? {
+            Answered::Appended(a) => Ok(self.committed(a)),
+            Answered::Recorded(record) => Err(record),
+        })
+    }
+
+    fn committed(self, appended: Appended) -> Advanced {
+        match appended {
+            Appended::Committed { version, .. } => Advanced::Committed(self.case, version),
+            Appended::AlreadyApplied | Appended::Exists(_) => Advanced::AlreadyApplied,
+        }
+    }
+}
+
+/// Runs `input` through the case's variant (see [`advance`]) and decides the step, without
+/// writing it.
+pub async fn decide(
+    ctx: &Ctx,
+    mut case: Case,
+    version: u64,
+    input: Input,
+    actor: &Actor,
+    cause: Option<&Envelope>,
+) -> Result<Decided, AdvanceError> {
     let before = (version > 0).then(|| case.index_view());
     let def = variant(ctx, &case)?;
     let ctx_core = Context {
@@ -110,7 +198,7 @@ pub async fn advance(
         let verdict = verdict?;
         let reaction = match verdict {
             Ok(r) => r,
-            Err(v) if rounds == 1 => return Ok(Advanced::Refused(v)),
+            Err(v) if rounds == 1 => return Ok(Decided::Refused(v)),
             Err(v) => {
                 return Err(ApplyError(format!(
                     "the variant refused its own follow-up input: {}",
@@ -138,24 +226,14 @@ pub async fn advance(
     if let Some(c) = cause {
         env = env.caused_by(c);
     }
-    let id = case.id.to_string();
-    let appended = ctx
-        .store
-        .append(Append {
-            kind: CASE,
-            id: &id,
-            expected_version: version,
-            state: &case,
-            event: &env,
-            index: egov_engine::index_ops(before.as_ref(), &case),
-            applied: cause.map(|c| c.id.to_string()),
-            unique: None,
-        })
-        .await?;
-    Ok(match appended {
-        Appended::Committed { version, .. } => Advanced::Committed(Box::new(case), version),
-        Appended::AlreadyApplied | Appended::Exists(_) => Advanced::AlreadyApplied,
-    })
+    Ok(Decided::Step(Box::new(Step {
+        id: case.id.to_string(),
+        index: egov_engine::index_ops(before.as_ref(), &case),
+        case: Box::new(case),
+        version,
+        event: env,
+        applied: cause.map(|c| c.id.to_string()),
+    })))
 }
 
 /// The unseal step: a sealed slot's bodies, kept encrypted until now, are opened with the

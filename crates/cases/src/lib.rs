@@ -45,7 +45,8 @@ pub struct Host {
     pub platform: Platform,
     /// The cases' store (the home's).
     pub store: Store,
-    /// The hosting service's `Idempotency-Key` records.
+    /// The hosting service's `Idempotency-Key` records, at the answer keys of the cases' store
+    /// ([`IdempotencyRecords::answering_in`]): a completion's append keeps its answer.
     pub idem: IdempotencyRecords,
     /// The hosting service: it serves the tasks of the steps it owns.
     pub service: &'static str,
@@ -55,9 +56,10 @@ impl Host {
     /// The cases as `service` hosts them.
     pub fn new(platform: &Platform, service: &'static str) -> Arc<Self> {
         debug_assert!(STEP_HOSTS.contains(&service), "{service} hosts no steps");
+        let store = platform.store(HOME);
         Arc::new(Self {
-            store: platform.store(HOME),
-            idem: IdempotencyRecords::new(platform.bus.connection(), service),
+            idem: IdempotencyRecords::new(platform.bus.connection(), service).answering_in(&store),
+            store,
             platform: platform.clone(),
             service,
         })

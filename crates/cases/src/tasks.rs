@@ -7,15 +7,16 @@ use egov_auth::Principal;
 use egov_engine::{Case, Input, Party, Task, TaskStatus};
 use egov_kernel::{Line, Name, Role, TaskId, Text, time};
 use egov_procedure::StepInputs;
-use egov_store::StoreError;
-use egov_web::{ApiResponse, Posted, Problem, Violation};
+use egov_store::idempotency::finished_record;
+use egov_store::{Answer, StoreError};
+use egov_web::{ApiResponse, Posted, Problem, Violation, idempotency};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection};
 
 use crate::Host as Ctx;
-use crate::domain::{self, AdvanceError, Advanced};
+use crate::domain::{self, AdvanceError, Advanced, Decided};
 use crate::event::Actor;
 
 /// Roles that act on steps. A state body acts only on its own cases' steps (e.g. PL-10).
@@ -291,6 +292,11 @@ pub(crate) struct Completion {
 }
 
 /// `POST /api/v1/tasks/{id}/complete`: completes a step with one of its outcomes.
+///
+/// Under an `Idempotency-Key` (the contract of `egov_web::idempotent`), the case's append keeps
+/// the answer in the same atomic step when the key's record falls in the case's partition
+/// (always with one partition): two round trips to Redis (the case, the append). Elsewhere the
+/// key is reserved first and the answer kept after.
 pub(crate) fn complete(
     ctx: Arc<Ctx>,
 ) -> impl Filter<Extract = (ApiResponse,), Error = Rejection> + Clone {
@@ -303,19 +309,52 @@ pub(crate) fn complete(
             move |id: String, p: Principal, if_match: Option<String>, post: Posted<Completion>| {
                 let ctx = ctx.clone();
                 async move {
-                    let scope = p.scope();
                     // The id is parsed before anything is recorded, the key's record too.
                     let id = match id.parse::<TaskId>() {
                         Ok(id) => id,
                         Err(e) => return bad_id(e).into(),
                     };
-                    post.once(&ctx.idem, &scope, |c, _| {
-                        complete_task(&ctx, &id, &p, if_match.as_deref(), c)
+                    let if_match = if_match.as_deref();
+                    let Posted {
+                        path,
+                        key,
+                        body: egov_web::Json { value, raw },
+                    } = post;
+                    let Some(key) = key else {
+                        return complete_task(&ctx, &id, &p, if_match, value, None)
+                            .await
+                            .unwrap_or_else(Into::into);
+                    };
+                    let scope = p.scope();
+                    let fp = idempotency::fingerprint("POST", &path, &raw);
+                    let name = ctx.idem.request_name(&scope, &key);
+                    let record = ctx.idem.record_key(&scope, &key);
+                    if !ctx.store.answers_with(&name, &id.case().to_string()) {
+                        return idempotency::reserved(&ctx.idem, &record, &fp, || {
+                            complete_task(&ctx, &id, &p, if_match, value, None)
+                        })
+                        .await;
+                    }
+                    let keyed = Keyed {
+                        name: &name,
+                        fp: &fp,
+                    };
+                    idempotency::answering(&ctx.idem, &record, &fp, || {
+                        complete_task(&ctx, &id, &p, if_match, value, Some(keyed))
                     })
                     .await
                 }
             },
         )
+}
+
+/// A request under an `Idempotency-Key` whose answer the case's append keeps.
+#[derive(Clone, Copy)]
+struct Keyed<'a> {
+    /// The request's name (`IdempotencyRecords::request_name`), in the case's partition.
+    name: &'a str,
+    /// Its fingerprint.
+    fp: &'a str,
 }
 
 /// How many times an input is tried when its case changed between the load and the append
@@ -334,6 +373,7 @@ async fn complete_task(
     p: &Principal,
     if_match: Option<&str>,
     c: Completion,
+    keyed: Option<Keyed<'_>>,
 ) -> Result<ApiResponse, Problem> {
     let mut attempt = 0;
     loop {
@@ -385,18 +425,40 @@ async fn complete_task(
             sub: p.sub.clone(),
             note: c.note.map(Text::into_string).unwrap_or_default(),
         };
-        let advanced = match domain::advance(ctx, case, version, input, &actor, None).await {
-            Err(e) if is_conflict(&e) && if_match.is_none() && attempt < ATTEMPTS => continue,
-            other => other.map_err(advance_problem)?,
+        let step = match domain::decide(ctx, case, version, input, &actor, None).await {
+            Ok(Decided::Step(step)) => *step,
+            Ok(Decided::Refused(v)) => return Err(refused(v)),
+            Err(e) => return Err(advance_problem(e)),
         };
-        return match advanced {
-            Advanced::Committed(case, version) => Ok(ApiResponse::json(
-                StatusCode::OK,
-                &view(ctx, &case, &case.tasks[id.key()]),
-            )
-            .header("etag", format!("\"{version}\""))),
-            Advanced::Refused(v) => Err(refused(v)),
-            Advanced::AlreadyApplied => Err(Problem::internal()),
+        // The answer is the task as the step leaves it, at the version after it.
+        let answer = ApiResponse::json(
+            StatusCode::OK,
+            &view(ctx, step.case(), &step.case().tasks[id.key()]),
+        )
+        .header("etag", format!("\"{}\"", step.version_after()));
+        let committed = match keyed {
+            None => step.commit(&ctx.store).await,
+            Some(k) => {
+                let stored = idempotency::kept(&answer).ok_or_else(Problem::internal)?;
+                let record = finished_record(k.fp, &stored);
+                let kept = Answer {
+                    name: k.name,
+                    record: &record,
+                    ttl: ctx.idem.ttl,
+                };
+                match step.commit_answered(&ctx.store, kept).await {
+                    Ok(Err(record)) => return Ok(idempotency::replayed(&record, k.fp)),
+                    Ok(Ok(advanced)) => Ok(advanced),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        return match committed {
+            Err(e) if is_conflict(&e) && if_match.is_none() && attempt < ATTEMPTS => continue,
+            Err(e) => Err(advance_problem(e)),
+            Ok(Advanced::Committed(..)) => Ok(answer),
+            Ok(Advanced::Refused(v)) => Err(refused(v)),
+            Ok(Advanced::AlreadyApplied) => Err(Problem::internal()),
         };
     }
 }

@@ -2,14 +2,18 @@
 //! same key with another body is refused; a request still running holds the key.
 //!
 //! A record is `egov:idem:{<service>:<sha256 of scope and key>}` (its own hash tag: one-key
-//! operations only), JSON: the request fingerprint and, once finished, the response. While the first
+//! operations only), or, for records placed in a store's partitions
+//! ([`IdempotencyRecords::answering_in`]), the store's answer key of the request's name
+//! (`egov:{svc.p}:answer:<service>:<sha256 of scope and key>`), where an append of an aggregate
+//! in that partition can keep the answer with its effect ([`crate::Store::append_answered`]).
+//! JSON: the request fingerprint and, once finished, the response. While the first
 //! request runs, the record is a reservation that expires after `lock_ttl`, so a crashed
 //! request frees its key. A finished record lives `ttl` (24 h by default).
 
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use egov_bus::Conn;
+use egov_bus::{Conn, Topic};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -106,6 +110,8 @@ pub struct IdempotencyRecords {
     pub ttl: Duration,
     /// How long a running request holds its key.
     pub lock_ttl: Duration,
+    /// The topic whose partitions hold the records, if placed in a store's.
+    placed: Option<Topic>,
 }
 
 impl IdempotencyRecords {
@@ -116,23 +122,40 @@ impl IdempotencyRecords {
             service: service.into(),
             ttl: Duration::from_secs(24 * 3600),
             lock_ttl: Duration::from_secs(60),
+            placed: None,
         }
     }
 
-    /// The record's key for `key` sent by `scope`. Scope (from a token) and key (from a header)
-    /// are hashed, so no character a caller chooses (a `}` say) can move the record to another
-    /// key or hash slot, and two (scope, key) pairs never meet by concatenation.
-    pub fn record_key(&self, scope: &str, key: &str) -> String {
+    /// These records, kept at `store`'s answer keys ([`crate::Store::answer_key`] of
+    /// [`IdempotencyRecords::request_name`]): an append of `store` in the partition of a
+    /// request's name can then keep the request's answer in its own step
+    /// ([`crate::Store::append_answered`]), and every other request of the service under a key
+    /// finds that record, so one key has one record per service whichever way it was kept.
+    pub fn answering_in(mut self, store: &crate::Store) -> Self {
+        self.placed = Some(store.topic().clone());
+        self
+    }
+
+    /// The name of the request under `key` sent by `scope`: the service and a digest of both.
+    /// Scope (from a token) and key (from a header) are hashed, so no character a caller
+    /// chooses (a `}` say) can move the record to another key or hash slot, and two (scope, key)
+    /// pairs never meet by concatenation.
+    pub fn request_name(&self, scope: &str, key: &str) -> String {
         let mut h = Sha256::new();
         for part in [scope, key] {
             h.update((part.len() as u64).to_be_bytes());
             h.update(part.as_bytes());
         }
-        format!(
-            "egov:idem:{{{}:{}}}",
-            self.service,
-            hex::encode(h.finalize())
-        )
+        format!("{}:{}", self.service, hex::encode(h.finalize()))
+    }
+
+    /// The record's key for `key` sent by `scope` (see the module docs).
+    pub fn record_key(&self, scope: &str, key: &str) -> String {
+        let name = self.request_name(scope, key);
+        match &self.placed {
+            Some(topic) => crate::answer_key(topic, &name).expect("a request name is a key part"),
+            None => format!("egov:idem:{{{name}}}"),
+        }
     }
 
     fn reservation(fingerprint: &str) -> String {

@@ -17,7 +17,7 @@
 //! | `egov:{svc.p}:agg:<kind>:<id>:projection` | stream | other services' events about it (a case timeline) |
 //! | `egov:{svc.p}:applied:<kind>:<id>:<event-id>` | string | an event whose effect on the aggregate is applied |
 //! | `egov:{svc.p}:unique:<name>` | string | a unique name taken by an aggregate (its id) |
-//! | `egov:{svc.p}:answer:<name>` | string | the answer to the request of that unique name ([`Store::append_answered`]) |
+//! | `egov:{svc.p}:answer:<name>` | string | the answer to the request of that name ([`Store::append_answered`], [`idempotency::IdempotencyRecords::answering_in`]) |
 //!
 //! [`idempotency`] keeps `Idempotency-Key` records.
 
@@ -160,6 +160,9 @@ pub enum Appended {
 /// ([`Store::append_answered`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Answer<'a> {
+    /// The request's name: the record is at [`Store::answer_key`] of it, which must be in the
+    /// aggregate's partition.
+    pub name: &'a str,
     /// The record to keep: the request's fingerprint and its answer
     /// ([`idempotency::finished_record`]).
     pub record: &'a str,
@@ -197,6 +200,13 @@ pub fn split_cursor(s: &str) -> Option<(f64, &str)> {
     let (score, member) = s.split_once('~')?;
     let score: f64 = score.parse().ok().filter(|x: &f64| x.is_finite())?;
     (!member.is_empty()).then_some((score, member))
+}
+
+/// The key of the answer to the request named `name` in `topic`'s partitions
+/// ([`Store::answer_key`]).
+fn answer_key(topic: &Topic, name: &str) -> Result<String, StoreError> {
+    let tag = topic.tag(topic.partition_of(key_part(name)?));
+    Ok(format!("egov:{tag}:answer:{name}"))
 }
 
 /// The aggregate store of one service.
@@ -309,38 +319,39 @@ impl Store {
     }
 
     /// [`Store::append`] carrying out a client request, whose answer it keeps in the same step
-    /// under the request's name (`a.unique`, which is required, with `a.id` drawn in its
-    /// partition by [`Store::new_id_for`]; `egov:{svc.p}:answer:<name>`, in the aggregate's
-    /// hash slot): the record is looked at first, and when there is one the
-    /// step writes nothing and returns it ([`Answered::Recorded`]); when the append commits, the
-    /// record is written with it. So the request, its effect and its answer take one round trip
-    /// and one atomic step, and no crash falls between the effect and the answer.
+    /// at the request's name (`egov:{svc.p}:answer:<name>`, [`Store::answer_key`], which must be
+    /// in the aggregate's hash slot: a new aggregate's id drawn by [`Store::new_id_for`] the
+    /// name, or an existing one's partition checked with [`Store::answers_with`]): the record
+    /// is looked at first, and when there is one the step writes nothing and returns it
+    /// ([`Answered::Recorded`]); when the append commits, the record is written with it. So the
+    /// request, its effect and its answer take one round trip and one atomic step, and no crash
+    /// falls between the effect and the answer.
     pub async fn append_answered<S: Serialize>(
         &self,
         a: Append<'_, S>,
         answer: Answer<'_>,
     ) -> Result<Answered, StoreError> {
-        let Some(name) = a.unique.as_deref() else {
-            return Err(StoreError::InvalidKey(
-                "an answered append without a unique name".into(),
-            ));
-        };
         // The record is looked for at `answer_key(name)`: the aggregate must be where it is.
-        if self.topic.partition_of(a.id) != self.topic.partition_of(name) {
+        if !self.answers_with(answer.name, a.id) {
             return Err(StoreError::InvalidKey(format!(
-                "{} is not in the partition of {name} (draw it with new_id_for)",
-                a.id
+                "{} is not in the partition of {} (draw it with new_id_for)",
+                a.id, answer.name
             )));
         }
         self.append_with(a, Some(answer)).await
     }
 
-    /// The key of the answer to the request named `name` (as in [`Append::unique`]): in the
-    /// partition of `name`, where [`Store::new_id_for`] puts the aggregate it makes. The records
-    /// there are [`idempotency`]'s; [`Store::append_answered`] writes one with its append.
+    /// Whether the answer to the request named `name` can be kept by an append of aggregate
+    /// `id` ([`Store::append_answered`]): whether both are in one partition (always with one).
+    pub fn answers_with(&self, name: &str, id: &str) -> bool {
+        self.topic.partition_of(id) == self.topic.partition_of(name)
+    }
+
+    /// The key of the answer to the request named `name`: in the partition of `name`, where
+    /// [`Store::new_id_for`] puts the aggregate it makes. The records there are
+    /// [`idempotency`]'s; [`Store::append_answered`] writes one with its append.
     pub fn answer_key(&self, name: &str) -> Result<String, StoreError> {
-        let (_, tag) = self.tag_of(key_part(name)?);
-        Ok(format!("egov:{tag}:answer:{name}"))
+        answer_key(&self.topic, name)
     }
 
     async fn append_with<S: Serialize>(
@@ -361,7 +372,11 @@ impl Store {
             a.applied.as_deref().unwrap_or("-")
         );
         let unique_key = format!("egov:{tag}:unique:{}", a.unique.as_deref().unwrap_or("-"));
-        let answer_key = format!("egov:{tag}:answer:{}", a.unique.as_deref().unwrap_or("-"));
+        let answer_key = match answer {
+            Some(x) => answer_key(&self.topic, x.name)?,
+            // Not used: a key in the slot, as a script's keys must be.
+            None => format!("egov:{tag}:answer:-"),
+        };
         let state = serde_json::to_string(a.state)?;
         let stream = self.topic.stream(p);
         // The step publishes: it runs in a PRODUCER span whose context the entry carries.

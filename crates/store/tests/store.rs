@@ -340,6 +340,52 @@ async fn idempotency_records_replay_refuse_and_release() {
     assert!(!recs.finish("org3", "k9", "fp", &resp).await.unwrap());
 }
 
+/// Records placed in a store's partitions are at its answer keys of the request's name, where
+/// an append in the name's partition keeps an answer; elsewhere they have a slot of their own.
+#[tokio::test]
+async fn idempotency_records_placed_in_a_store_are_at_its_answer_keys() {
+    let r = egov_testkit::redis().await;
+    let store = store(&r.url, 4).await;
+    let conn = egov_bus::connect(&r.client()).await.unwrap();
+    let own = IdempotencyRecords::new(conn.clone(), "tender");
+    let placed = own.clone().answering_in(&store);
+    let name = own.request_name("org1\nsub", "k1");
+    assert!(name.starts_with("tender:"), "{name}");
+    assert_eq!(placed.request_name("org1\nsub", "k1"), name);
+    assert_eq!(
+        own.record_key("org1\nsub", "k1"),
+        format!("egov:idem:{{{name}}}")
+    );
+    assert_eq!(
+        placed.record_key("org1\nsub", "k1"),
+        store.answer_key(&name).unwrap()
+    );
+    // The caller's characters never reach the key, and the service is part of the name.
+    assert_ne!(
+        own.request_name("org1", "}k1"),
+        own.request_name("org1}", "k1")
+    );
+    let other = IdempotencyRecords::new(conn, "catalog");
+    assert_ne!(other.request_name("org1\nsub", "k1"), name);
+    // A record kept there is the one an answered append finds.
+    let fp = "fp-a";
+    assert_eq!(
+        placed.begin("org1\nsub", "k1", fp).await.unwrap(),
+        Begin::Started
+    );
+    let id = store.new_id_for(&name);
+    let found = advance_answered(&store, &id, 0, &name, false, "{}")
+        .await
+        .unwrap();
+    let egov_store::Answered::Recorded(reservation) = found else {
+        panic!("{found:?}");
+    };
+    assert_eq!(
+        egov_store::idempotency::found(&reservation, fp).unwrap(),
+        Begin::InProgress
+    );
+}
+
 #[tokio::test]
 async fn a_unique_name_is_taken_once_and_names_its_owner() {
     let r = egov_testkit::redis().await;
@@ -385,12 +431,25 @@ async fn a_unique_name_is_taken_once_and_names_its_owner() {
     assert!(store.load::<Case>("case", &second).await.unwrap().is_none());
 }
 
-/// Creates case `id` (version 0 to 1) under request name `name`, keeping `record` as the
-/// request's answer.
+/// Creates case `id` (version 0 to 1) under request name `name` (which it takes as its unique
+/// name), keeping `record` as the request's answer.
 async fn create_answered(
     store: &Store,
     id: &str,
-    name: Option<&str>,
+    name: &str,
+    record: &str,
+) -> Result<egov_store::Answered, StoreError> {
+    advance_answered(store, id, 0, name, true, record).await
+}
+
+/// Appends to case `id` at `version` for the request named `name` (taking it as the unique
+/// name when `unique`), keeping `record` as the request's answer.
+async fn advance_answered(
+    store: &Store,
+    id: &str,
+    version: u64,
+    name: &str,
+    unique: bool,
     record: &str,
 ) -> Result<egov_store::Answered, StoreError> {
     let state = Case {
@@ -402,14 +461,15 @@ async fn create_answered(
             Append {
                 kind: "case",
                 id,
-                expected_version: 0,
+                expected_version: version,
                 state: &state,
                 event: &event(id, "submitted"),
                 index: vec![],
                 applied: None,
-                unique: name.map(str::to_owned),
+                unique: unique.then(|| name.to_owned()),
             },
             egov_store::Answer {
+                name,
                 record,
                 ttl: Duration::from_secs(60),
             },
@@ -437,7 +497,7 @@ async fn an_answered_append_keeps_its_answer_with_the_aggregate_and_returns_it_a
     let topic = store.topic().stream(store.topic().partition_of(name));
     let first = store.new_id_for(name);
     assert!(matches!(
-        create_answered(&store, &first, Some(name), &record)
+        create_answered(&store, &first, name, &record)
             .await
             .unwrap(),
         egov_store::Answered::Appended(Appended::Committed { version: 1, .. })
@@ -458,7 +518,7 @@ async fn an_answered_append_keeps_its_answer_with_the_aggregate_and_returns_it_a
     let second = store.new_id_for(name);
     let other = egov_store::idempotency::finished_record("fp-b", &answer);
     assert_eq!(
-        create_answered(&store, &second, Some(name), &other)
+        create_answered(&store, &second, name, &other)
             .await
             .unwrap(),
         egov_store::Answered::Recorded(record.clone())
@@ -502,21 +562,54 @@ async fn an_answered_append_keeps_its_answer_with_the_aggregate_and_returns_it_a
         .get::<_, String>(store.answer_key(fresh).unwrap())
         .await
         .unwrap();
-    let appended = create_answered(&store, &third, Some(fresh), &record)
+    let appended = create_answered(&store, &third, fresh, &record)
         .await
         .unwrap();
     assert_eq!(appended, egov_store::Answered::Recorded(refusal));
-    // And an answered append needs its name, and its aggregate in the name's partition.
+    // An append to an existing aggregate (a task's completion) keeps the answer of a request
+    // whose name is in its partition, and takes no unique name.
+    let update = (0..)
+        .map(|i| format!("expertise:{i:04x}"))
+        .find(|n| store.answers_with(n, &first))
+        .unwrap();
+    let answered = advance_answered(&store, &first, 1, &update, false, &record)
+        .await
+        .unwrap();
     assert!(matches!(
-        create_answered(&store, &third, None, &record).await,
-        Err(StoreError::InvalidKey(_))
+        answered,
+        egov_store::Answered::Appended(Appended::Committed { version: 2, .. })
     ));
+    let kept: String = conn.get(store.answer_key(&update).unwrap()).await.unwrap();
+    assert_eq!(kept, record);
+    assert!(
+        !conn
+            .exists::<_, bool>(format!("egov:{}:unique:{update}", tag(&key)))
+            .await
+            .unwrap()
+    );
+    // Its replay (at the version after it): the record, before the version is looked at.
+    assert_eq!(
+        advance_answered(&store, &first, 1, &update, false, &other)
+            .await
+            .unwrap(),
+        egov_store::Answered::Recorded(record.clone())
+    );
+    assert_eq!(
+        store
+            .load::<Case>("case", &first)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        2
+    );
+    // And an answered append needs its aggregate in the name's partition.
     let elsewhere = ('A'..='Z')
         .map(|c| format!("01KCASE00000000000000000{c}X"))
         .find(|id| store.topic().partition_of(id) != store.topic().partition_of(fresh))
         .unwrap();
     assert!(matches!(
-        create_answered(&store, &elsewhere, Some(fresh), &record).await,
+        create_answered(&store, &elsewhere, fresh, &record).await,
         Err(StoreError::InvalidKey(_))
     ));
 }

@@ -17,7 +17,7 @@ use crate::{ApiResponse, Problem};
 ///
 /// This takes two round trips to Redis besides `run`'s (the reservation, the record of the
 /// answer). A request whose effect is one append keeps its answer in that append instead
-/// (`Store::append_answered`; with [`fingerprint`], [`kept`] and [`recorded`]).
+/// (`Store::append_answered`, run under [`answering`]).
 pub async fn idempotent<F, Fut>(
     records: &IdempotencyRecords,
     scope: &str,
@@ -67,6 +67,48 @@ where
             resp
         }
         Ok(found) => recorded(found).unwrap_or_else(|| Problem::internal().into()),
+    }
+}
+
+/// [`idempotent`] for a request whose effect is one append that keeps its answer itself, at
+/// `record` (`Store::append_answered` at the request's name): `run` runs without a
+/// reservation, and what it answers is kept by its append (or is the record that append found,
+/// [`replayed`]). A problem it returns wrote nothing: that answer is kept afterwards (not a
+/// 5xx), unless the key has a record by then, which answers instead. Two requests under one
+/// key may both run up to the append, where the first one's record answers the second.
+pub async fn answering<F, Fut>(
+    records: &IdempotencyRecords,
+    record: &str,
+    fp: &str,
+    run: F,
+) -> ApiResponse
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<ApiResponse, Problem>>,
+{
+    let resp = match run().await {
+        Ok(resp) => return resp,
+        Err(problem) => ApiResponse::from(problem),
+    };
+    let stored = kept(&resp);
+    match records.answered_at(record, fp, stored.as_ref()).await {
+        Ok(Begin::Started) => resp,
+        Ok(had) => recorded(had).unwrap_or(resp),
+        // A 5xx is not kept: it stands.
+        Err(_) if stored.is_none() => resp,
+        Err(e) => unavailable(&e),
+    }
+}
+
+/// The answer to a request of fingerprint `fp` from the record an answered append found
+/// (`Answered::Recorded`): the first answer, or the key's reuse.
+pub fn replayed(record: &str, fp: &str) -> ApiResponse {
+    match egov_store::idempotency::found(record, fp) {
+        Ok(had) => recorded(had).unwrap_or_else(|| Problem::internal().into()),
+        Err(e) => {
+            tracing::error!(error = %e, "an idempotency record does not parse");
+            Problem::internal().into()
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use egov_bus::Envelope;
 use egov_events::v1::{CaseSubmitted, DocumentRef};
 use egov_kernel::{Role, time};
 use egov_procedure::Refusal;
-use egov_store::idempotency::{Begin, finished_record, found};
+use egov_store::idempotency::finished_record;
 use egov_store::{Answer, Answered, Appended, StoreError};
 use egov_web::{ApiResponse, Posted, Problem, Violation, idempotency};
 use serde_json::{Value, json};
@@ -120,21 +120,10 @@ async fn submit_keyed(
         })
         .await;
     }
-    let resp = match submit_case(ctx, kind, path, p, named, value, Some(&fingerprint)).await {
-        Ok(resp) => return resp,
-        Err(problem) => ApiResponse::from(problem),
-    };
-    let stored = idempotency::kept(&resp);
-    match ctx
-        .idem
-        .answered_at(&record, &fingerprint, stored.as_ref())
-        .await
-    {
-        Ok(Begin::Started) => resp,
-        Ok(had) => idempotency::recorded(had).unwrap_or(resp),
-        Err(_) if stored.is_none() => resp,
-        Err(e) => idempotency::unavailable(&e),
-    }
+    idempotency::answering(&ctx.idem, &record, &fingerprint, || {
+        submit_case(ctx, kind, path, p, named, value, Some(&fingerprint))
+    })
+    .await
 }
 
 /// The answer to a new case.
@@ -328,6 +317,7 @@ async fn submit_case(
                 .append_answered(
                     append,
                     Answer {
+                        name: name.ok_or_else(Problem::internal)?,
                         record: &record,
                         ttl: ctx.idem.ttl,
                     },
@@ -337,10 +327,7 @@ async fn submit_case(
             match answered {
                 Answered::Appended(Appended::Committed { .. }) => return Ok(answer),
                 Answered::Appended(appended) => appended,
-                Answered::Recorded(r) => {
-                    let had = found(&r, fp).map_err(store_problem)?;
-                    return idempotency::recorded(had).ok_or_else(Problem::internal);
-                }
+                Answered::Recorded(r) => return Ok(idempotency::replayed(&r, fp)),
             }
         }
     };
