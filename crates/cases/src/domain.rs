@@ -112,21 +112,22 @@ impl Step {
         self.version + 1
     }
 
-    fn append(&self) -> Append<'_, Case> {
+    /// The append of the step (its index changes and marker moved into it: it is written once).
+    fn append(&mut self) -> Append<'_, Case> {
         Append {
             kind: CASE,
             id: &self.id,
             expected_version: self.version,
             state: &self.case,
             event: &self.event,
-            index: self.index.clone(),
-            applied: self.applied.clone(),
+            index: std::mem::take(&mut self.index),
+            applied: self.applied.take(),
             unique: None,
         }
     }
 
     /// Writes the step (one atomic append; a changed case is [`StoreError::Conflict`]).
-    pub async fn commit(self, store: &Store) -> Result<Advanced, AdvanceError> {
+    pub async fn commit(mut self, store: &Store) -> Result<Advanced, AdvanceError> {
         let appended = store.append(self.append()).await?;
         Ok(self.committed(appended))
     }
@@ -136,7 +137,7 @@ impl Step {
     /// [`Store::answers_with`]). `Err(record)` when the request was answered before: its record,
     /// and nothing written.
     pub async fn commit_answered(
-        self,
+        mut self,
         store: &Store,
         answer: Answer<'_>,
     ) -> Result<Result<Advanced, String>, AdvanceError> {

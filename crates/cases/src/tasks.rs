@@ -328,7 +328,7 @@ pub(crate) fn complete(
                     let scope = p.scope();
                     let fp = idempotency::fingerprint("POST", &path, &raw);
                     let name = ctx.idem.request_name(&scope, &key);
-                    let record = ctx.idem.record_key(&scope, &key);
+                    let record = ctx.idem.record_key_of(&name);
                     if !ctx.store.answers_with(&name, &id.case().to_string()) {
                         return idempotency::reserved(&ctx.idem, &record, &fp, || {
                             complete_task(&ctx, &id, &p, if_match, value, None)

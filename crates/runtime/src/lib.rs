@@ -367,9 +367,21 @@ pub struct ServiceContext {
 impl ServiceContext {
     /// The context of service `name`.
     pub fn new(platform: &Platform, name: &str) -> Arc<Self> {
+        let idem =
+            egov_store::idempotency::IdempotencyRecords::new(platform.bus.connection(), name);
+        Self::with_records(platform, name, idem)
+    }
+
+    /// The context of service `name` keeping its `Idempotency-Key` records in `idem` (records
+    /// it shares with another part of the service, e.g. its cases' routes).
+    pub fn with_records(
+        platform: &Platform,
+        name: &str,
+        idem: egov_store::idempotency::IdempotencyRecords,
+    ) -> Arc<Self> {
         Arc::new(Self {
             store: platform.store(name),
-            idem: egov_store::idempotency::IdempotencyRecords::new(platform.bus.connection(), name),
+            idem,
             platform: platform.clone(),
         })
     }

@@ -151,9 +151,13 @@ impl IdempotencyRecords {
 
     /// The record's key for `key` sent by `scope` (see the module docs).
     pub fn record_key(&self, scope: &str, key: &str) -> String {
-        let name = self.request_name(scope, key);
+        self.record_key_of(&self.request_name(scope, key))
+    }
+
+    /// The record's key of the request named `name` ([`IdempotencyRecords::request_name`]).
+    pub fn record_key_of(&self, name: &str) -> String {
         match &self.placed {
-            Some(topic) => crate::answer_key(topic, &name).expect("a request name is a key part"),
+            Some(topic) => crate::answer_key(topic, name).expect("a request name is a key part"),
             None => format!("egov:idem:{{{name}}}"),
         }
     }

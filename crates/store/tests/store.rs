@@ -360,6 +360,10 @@ async fn idempotency_records_placed_in_a_store_are_at_its_answer_keys() {
         placed.record_key("org1\nsub", "k1"),
         store.answer_key(&name).unwrap()
     );
+    assert_eq!(
+        placed.record_key_of(&name),
+        store.answer_key(&name).unwrap()
+    );
     // The caller's characters never reach the key, and the service is part of the name.
     assert_ne!(
         own.request_name("org1", "}k1"),

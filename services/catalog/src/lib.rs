@@ -44,11 +44,7 @@ pub async fn start(
     let host = egov_cases::Host::new(&platform, NAME);
     // Catalog's own keyed routes keep their records where its cases' routes keep theirs, so
     // one Idempotency-Key has one record across catalog's API.
-    let ctx = std::sync::Arc::new(Ctx {
-        store: platform.store(NAME),
-        idem: host.idem.clone(),
-        platform: platform.clone(),
-    });
+    let ctx = Ctx::with_records(&platform, NAME, host.idem.clone());
     let (cases, tender) = (Flag::default(), Flag::default());
     let index = egov_search::SearchIndex::in_memory()
         .map_err(|e| StartError::Config(format!("search index: {e}")))?;
