@@ -20,13 +20,35 @@ pub struct CriterionText {
     pub id: &'static str,
     pub ru: &'static str,
     pub en: &'static str,
+    /// The criterion's `text` in the form: `"<ru> — <en>"`.
+    pub text: &'static str,
     pub applies_to: &'static [&'static str],
 }
 
+/// The table of Appendix 2 with each criterion's form text joined at compile time: the form
+/// is built on every call of the variant, each on a fresh instance.
+macro_rules! criteria {
+    ($(CriterionText { id: $id:literal, ru: $ru:literal, en: $en:literal, applies_to: $to:expr $(,)? }),* $(,)?) => {
+        [$(CriterionText { id: $id, ru: $ru, en: $en, text: concat!($ru, " — ", $en), applies_to: $to }),*]
+    };
+}
+
+/// The groups of Appendix 2 and each group's title as a criterion's `group` reads,
+/// `"<n>. <ru> — <en>"`, joined at compile time.
+macro_rules! groups {
+    ($(#[$doc:meta])* $name:ident, $titles:ident: [$(($n:literal, $ru:literal, $en:literal $(,)?)),* $(,)?]) => {
+        $(#[$doc])*
+        pub const $name: [(&str, &str, &str); 3] = [$(($n, $ru, $en)),*];
+        /// `(n, "<n>. <ru> — <en>")` of each group of [`GROUPS`].
+        const $titles: [(&str, &str); 3] = [$(($n, concat!($n, ". ", $ru, " — ", $en))),*];
+    };
+}
+
+groups! {
 /// The groups of Appendix 2 (the "№" column): number, Russian title (order 353/НҚ), English
 /// gloss. The order's own wording is kept, including its "аппаратно-программный комплекс
 /// (далее – АПК)" in the nominative.
-pub const GROUPS: [(&str, &str, &str); 3] = [
+GROUPS, GROUP_TITLES: [
     (
         "1",
         "Масштабы информационной системы и (или) аппаратно-программный комплекс (далее – АПК)",
@@ -42,7 +64,7 @@ pub const GROUPS: [(&str, &str, &str); 3] = [
         "Количество пользователей информационной системы и (или) АПК",
         "Number of users of the IS and/or HSC",
     ),
-];
+]}
 
 /// Appendix 2, word for word (line breaks of the extraction joined). Each scores 1 (met) or 0.
 ///
@@ -58,7 +80,7 @@ pub const GROUPS: [(&str, &str, &str); 3] = [
 ///   (AMB-PL-7 names only 3.1 and 3.4 as one-kind criteria).
 /// - "более 1000" (3.1) is written as in the published text, without a thousands separator;
 ///   "100 000" and "50 %" are split over two lines in that text and joined here ("50%").
-pub const CRITERIA: [CriterionText; 13] = [
+pub const CRITERIA: [CriterionText; 13] = criteria![
     CriterionText {
         id: "1.1",
         ru: "Зарегистрированными пользователями информационной системы и (или) АПК являются сотрудники более 1 центрального государственного органа (далее - ЦГО).",
@@ -322,17 +344,11 @@ pub fn form() -> Form {
         criteria: CRITERIA
             .iter()
             .map(|c| {
-                let (n, ru, en) = GROUPS
+                let (_, group) = GROUP_TITLES
                     .iter()
-                    .find(|(n, _, _)| *n == group_of(c.id))
+                    .find(|(n, _)| *n == group_of(c.id))
                     .expect("every criterion is in a group of Appendix 2");
-                criterion(
-                    c.id,
-                    &format!("{n}. {ru} — {en}"),
-                    &format!("{} — {}", c.ru, c.en),
-                    c.applies_to,
-                    "PL-F3",
-                )
+                criterion(c.id, *group, c.text, c.applies_to, "PL-F3")
             })
             .collect(),
     }
@@ -369,16 +385,35 @@ pub fn date_ranges() -> Vec<DateRange> {
 /// The variant's `validate`: the generic form validator on this form, then what it cannot
 /// type: the PL-3.c declaration is `yes` or `no`, and the signature and seal are references.
 pub fn validate(submission: &str, today: &str) -> Vec<Violation> {
-    let mut v = validate_form_with(&form(), &date_ranges(), submission, today);
-    let Ok(s) = serde_json::from_str::<Value>(submission) else {
-        return v;
-    };
-    let given = |name: &str| {
-        s["fields"][name]
-            .as_str()
-            .map(str::trim)
-            .filter(|x| !x.is_empty())
-    };
+    let form = form();
+    match Submission::parse(&form, submission) {
+        Ok(s) => {
+            let mut v = check_form(&form, &date_ranges(), &s, today);
+            check_declarations(|name| s.given(name), &mut v);
+            v
+        }
+        // Not of the form's shape: what of it can be read is still checked.
+        Err(shape) => {
+            let mut v = vec![shape];
+            if let Ok(s) = serde_json::from_str::<Value>(submission) {
+                check_declarations(
+                    |name| {
+                        s["fields"][name]
+                            .as_str()
+                            .map(str::trim)
+                            .filter(|x| !x.is_empty())
+                    },
+                    &mut v,
+                );
+            }
+            v
+        }
+    }
+}
+
+/// PL-3.c and PL-F1 beyond the form: the portal declaration is `yes` or `no`, and the signature
+/// and the seal are references; `given` reads a field (trimmed, `None` when blank).
+fn check_declarations<'a>(given: impl Fn(&str) -> Option<&'a str>, v: &mut Vec<Violation>) {
     let mut push = |field: &str, rule: &str, message: String| {
         v.push(Violation {
             field: format!("fields.{field}"),
@@ -411,7 +446,6 @@ pub fn validate(submission: &str, today: &str) -> Vec<Violation> {
             );
         }
     }
-    v
 }
 
 #[cfg(test)]
@@ -422,7 +456,7 @@ mod tests {
     #[test]
     fn pl_f3_the_13_criteria_of_appendix_2_with_every_figure() {
         let f = form();
-        let ids: Vec<&str> = f.criteria.iter().map(|c| c.id.as_str()).collect();
+        let ids: Vec<&str> = f.criteria.iter().map(|c| c.id.as_ref()).collect();
         assert_eq!(
             ids,
             [
@@ -591,6 +625,36 @@ mod tests {
             violations(&maybe),
             owned(&[("fields.portal_placement_declared", "PL-3.c")])
         );
+    }
+
+    #[test]
+    fn pl_f1_a_body_not_of_the_forms_shape_is_still_checked_where_it_can_be_read() {
+        // Parsed once into the form's type; a body that does not fit it (a field that is not
+        // text) is named by its shape, and the signature it gives is still checked.
+        let mut odd = application();
+        odd["fields"]["request"] = json!(7);
+        odd["fields"]["signature"] = json!("Nurlanov A. B.");
+        assert_eq!(
+            violations(&odd),
+            owned(&[("", "PL-3"), ("fields.signature", "PL-F1")])
+        );
+        assert_eq!(
+            validate("not json", "2026-03-19")
+                .into_iter()
+                .map(|v| (v.field, v.rule))
+                .collect::<Vec<_>>(),
+            owned(&[("", "PL-3")])
+        );
+    }
+
+    #[test]
+    fn pl_f3_the_form_texts_joined_when_built_are_the_tables() {
+        let f = form();
+        for (c, text) in f.criteria.iter().zip(&CRITERIA) {
+            assert_eq!(c.text, format!("{} — {}", text.ru, text.en), "{}", c.id);
+            let (n, ru, en) = GROUPS.iter().find(|g| g.0 == group_of(text.id)).unwrap();
+            assert_eq!(c.group, format!("{n}. {ru} — {en}"), "{}", c.id);
+        }
     }
 
     #[test]

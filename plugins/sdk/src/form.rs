@@ -4,6 +4,7 @@
 //! schema cannot (dates against the day of submission, the documents and criteria of the
 //! chosen object kind).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -11,24 +12,28 @@ use serde_json::{Map, Value, json};
 
 use crate::Violation;
 
+/// A text of a form: usually a literal of the variant (no copy when the form is built, which a
+/// variant does on every call, each on a fresh instance), or one it computed.
+pub type Text = Cow<'static, str>;
+
 /// A document an application of one object kind must carry.
 #[derive(Clone, Debug)]
 pub struct DocumentSpec {
     /// Wire name.
-    pub kind: String,
+    pub kind: Text,
     /// What it is.
-    pub title: String,
+    pub title: Text,
 }
 
 /// An object kind and its documents.
 #[derive(Clone, Debug)]
 pub struct ObjectKind {
     /// Wire name.
-    pub name: String,
+    pub name: Text,
     /// What it is.
-    pub title: String,
+    pub title: Text,
     /// The rule listing its documents.
-    pub rule: String,
+    pub rule: Text,
     /// Its documents.
     pub documents: Vec<DocumentSpec>,
 }
@@ -48,11 +53,11 @@ pub enum FieldType {
 #[derive(Clone, Debug)]
 pub struct Field {
     /// Wire name.
-    pub name: String,
+    pub name: Text,
     /// What it is.
-    pub title: String,
+    pub title: Text,
     /// The rule that requires it.
-    pub rule: String,
+    pub rule: Text,
     /// Its type.
     pub kind: FieldType,
     /// Whether it must be given.
@@ -63,22 +68,22 @@ pub struct Field {
 #[derive(Clone, Debug)]
 pub struct Criterion {
     /// Id, e.g. `3.1`.
-    pub id: String,
+    pub id: Text,
     /// Its group.
-    pub group: String,
+    pub group: Text,
     /// What it says.
-    pub text: String,
+    pub text: Text,
     /// The object kinds it applies to (empty: all).
-    pub applies_to: Vec<String>,
+    pub applies_to: Vec<Text>,
     /// The rule.
-    pub rule: String,
+    pub rule: Text,
 }
 
 /// A form of the classic shape.
 #[derive(Clone, Debug)]
 pub struct Form {
     /// The rule listing the object kinds.
-    pub kind_rule: String,
+    pub kind_rule: Text,
     /// The object kinds.
     pub kinds: Vec<ObjectKind>,
     /// The fields.
@@ -88,23 +93,33 @@ pub struct Form {
 }
 
 /// An object kind with its documents `(kind, title)`.
-pub fn object_kind(name: &str, title: &str, rule: &str, documents: &[(&str, &str)]) -> ObjectKind {
+pub fn object_kind(
+    name: impl Into<Text>,
+    title: impl Into<Text>,
+    rule: impl Into<Text>,
+    documents: &[(&'static str, &'static str)],
+) -> ObjectKind {
     ObjectKind {
         name: name.into(),
         title: title.into(),
         rule: rule.into(),
         documents: documents
             .iter()
-            .map(|(k, t)| DocumentSpec {
-                kind: (*k).into(),
-                title: (*t).into(),
+            .map(|&(k, t)| DocumentSpec {
+                kind: k.into(),
+                title: t.into(),
             })
             .collect(),
     }
 }
 
 /// A required field.
-pub fn field(name: &str, title: &str, rule: &str, kind: FieldType) -> Field {
+pub fn field(
+    name: impl Into<Text>,
+    title: impl Into<Text>,
+    rule: impl Into<Text>,
+    kind: FieldType,
+) -> Field {
     Field {
         name: name.into(),
         title: title.into(),
@@ -123,12 +138,18 @@ impl Field {
 }
 
 /// A criterion of `group`, for the object kinds in `applies_to` (empty: all).
-pub fn criterion(id: &str, group: &str, text: &str, applies_to: &[&str], rule: &str) -> Criterion {
+pub fn criterion(
+    id: impl Into<Text>,
+    group: impl Into<Text>,
+    text: impl Into<Text>,
+    applies_to: &[&'static str],
+    rule: impl Into<Text>,
+) -> Criterion {
     Criterion {
         id: id.into(),
         group: group.into(),
         text: text.into(),
-        applies_to: applies_to.iter().map(|s| (*s).into()).collect(),
+        applies_to: applies_to.iter().map(|&s| s.into()).collect(),
         rule: rule.into(),
     }
 }
@@ -149,21 +170,21 @@ impl Form {
                 if f.kind == FieldType::Date {
                     p["pattern"] = json!("^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
                 }
-                (f.name.clone(), p)
+                (f.name.to_string(), p)
             })
             .collect();
         let required: Vec<&str> = self
             .fields
             .iter()
             .filter(|f| f.required)
-            .map(|f| f.name.as_str())
+            .map(|f| f.name.as_ref())
             .collect();
         let criteria: Map<String, Value> = self
             .criteria
             .iter()
             .map(|c| {
                 (
-                    c.id.clone(),
+                    c.id.to_string(),
                     json!({"type": "boolean", "description": format!("{} / {}", c.group, c.text), "x-rule": c.rule}),
                 )
             })
@@ -171,14 +192,14 @@ impl Form {
         let documents: Vec<&str> = self
             .kinds
             .iter()
-            .flat_map(|k| k.documents.iter().map(|d| d.kind.as_str()))
+            .flat_map(|k| k.documents.iter().map(|d| d.kind.as_ref()))
             .collect();
         json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "type": "object", "additionalProperties": false, "required": ["object_kind", "fields"],
             "x-rule": self.kind_rule,
             "properties": {
-                "object_kind": {"enum": self.kinds.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+                "object_kind": {"enum": self.kinds.iter().map(|k| k.name.as_ref()).collect::<Vec<_>>(),
                                 "description": self.kinds.iter().map(|k| format!("{}: {}", k.name, k.title)).collect::<Vec<_>>().join("; "),
                                 "x-rule": self.kind_rule},
                 "fields": {"type": "object", "additionalProperties": false, "required": required,
@@ -199,21 +220,49 @@ impl Form {
 const MAX_TEXT: usize = 2000;
 const MAX_DOCUMENTS: usize = 50;
 
-#[derive(Deserialize)]
-struct Submission {
-    object_kind: String,
+/// A submission of a [`Form`], parsed once ([`Submission::parse`]) for [`check_form`] and for
+/// whatever a variant checks beyond it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Submission {
+    /// The object kind chosen.
+    pub object_kind: String,
+    /// The fields given, by name.
     #[serde(default)]
-    fields: BTreeMap<String, String>,
+    pub fields: BTreeMap<String, String>,
+    /// The documents attached.
     #[serde(default)]
-    documents: Vec<Document>,
+    pub documents: Vec<Document>,
+    /// The criteria answered, by id.
     #[serde(default)]
-    criteria: BTreeMap<String, bool>,
+    pub criteria: BTreeMap<String, bool>,
 }
 
-#[derive(Deserialize)]
-struct Document {
-    kind: String,
-    reference: String,
+/// A document attached to a [`Submission`].
+#[derive(Clone, Debug, Deserialize)]
+pub struct Document {
+    /// Its kind.
+    pub kind: String,
+    /// Where it is (a portal id or URI).
+    pub reference: String,
+}
+
+impl Submission {
+    /// `submission` (JSON) as a submission of `form`, or the violation of the form's shape.
+    pub fn parse(form: &Form, submission: &str) -> Result<Self, Violation> {
+        serde_json::from_str(submission).map_err(|e| Violation {
+            field: String::new(),
+            rule: form.kind_rule.to_string(),
+            message: format!("the submission is not of the form's shape: {e}"),
+        })
+    }
+
+    /// Field `name` as given, trimmed; `None` when it is absent or blank.
+    pub fn given(&self, name: &str) -> Option<&str> {
+        self.fields
+            .get(name)
+            .map(|x| x.trim())
+            .filter(|x| !x.is_empty())
+    }
 }
 
 /// A valid `YYYY-MM-DD` date as (year, month, day), or `None`.
@@ -267,7 +316,7 @@ pub const EARLIEST_DATE: &str = "2000-01-01";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DateBound {
     /// A fixed day, `YYYY-MM-DD`.
-    On(String),
+    On(Text),
     /// The day of submission.
     Today,
 }
@@ -277,18 +326,22 @@ pub enum DateBound {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DateRange {
     /// The field.
-    pub field: String,
+    pub field: Text,
     /// The earliest day accepted.
     pub earliest: DateBound,
     /// The latest day accepted.
     pub latest: DateBound,
     /// Why this range, for the person who gets it wrong (e.g. "the form exists from ...").
-    pub why: String,
+    pub why: Text,
 }
 
 impl DateRange {
     /// `field` accepts `earliest` to the day of submission, because `why`.
-    pub fn up_to_today(field: &str, earliest: &str, why: &str) -> Self {
+    pub fn up_to_today(
+        field: impl Into<Text>,
+        earliest: impl Into<Text>,
+        why: impl Into<Text>,
+    ) -> Self {
         Self {
             field: field.into(),
             earliest: DateBound::On(earliest.into()),
@@ -306,7 +359,7 @@ impl DateRange {
 
     fn describe(b: &DateBound) -> String {
         match b {
-            DateBound::On(d) => d.clone(),
+            DateBound::On(d) => d.to_string(),
             DateBound::Today => "the day of submission".into(),
         }
     }
@@ -334,6 +387,20 @@ pub fn validate_form_with(
     submission: &str,
     today: &str,
 ) -> Vec<Violation> {
+    match Submission::parse(form, submission) {
+        Ok(s) => check_form(form, ranges, &s, today),
+        Err(shape) => vec![shape],
+    }
+}
+
+/// [`validate_form_with`] on a submission already parsed: every violation of `form` in `s`,
+/// submitted on `today` (YYYY-MM-DD), with a plausible range per date field in `ranges`.
+pub fn check_form(
+    form: &Form,
+    ranges: &[DateRange],
+    s: &Submission,
+    today: &str,
+) -> Vec<Violation> {
     let mut v = Vec::new();
     let mut push = |field: String, rule: &str, message: String| {
         v.push(Violation {
@@ -342,20 +409,9 @@ pub fn validate_form_with(
             message,
         });
     };
-    let s: Submission = match serde_json::from_str(submission) {
-        Ok(s) => s,
-        Err(e) => {
-            push(
-                "".into(),
-                &form.kind_rule,
-                format!("the submission is not of the form's shape: {e}"),
-            );
-            return v;
-        }
-    };
     let kind = form.kinds.iter().find(|k| k.name == s.object_kind);
     if kind.is_none() {
-        let names: Vec<&str> = form.kinds.iter().map(|k| k.name.as_str()).collect();
+        let names: Vec<&str> = form.kinds.iter().map(|k| k.name.as_ref()).collect();
         push(
             "object_kind".into(),
             &form.kind_rule,
@@ -367,12 +423,13 @@ pub fn validate_form_with(
         );
     }
     for f in &form.fields {
-        let path = format!("fields.{}", f.name);
-        let raw = s.fields.get(&f.name);
+        // Written out only for a violation.
+        let path = || format!("fields.{}", f.name);
+        let raw = s.fields.get(f.name.as_ref());
         // Before trimming: U+0085 is white space to `trim` and a control character here.
         if raw.is_some_and(|x| x.chars().any(forbidden)) {
             push(
-                path,
+                path(),
                 &f.rule,
                 format!("{} is one line without control characters", f.title),
             );
@@ -380,12 +437,12 @@ pub fn validate_form_with(
         }
         match raw.map(|x| x.trim()) {
             None | Some("") if f.required => {
-                push(path, &f.rule, format!("{} is required", f.title))
+                push(path(), &f.rule, format!("{} is required", f.title))
             }
             None | Some("") => {}
             Some(x) if x.chars().count() > MAX_TEXT => {
                 push(
-                    path,
+                    path(),
                     &f.rule,
                     format!("{} is longer than {MAX_TEXT} characters", f.title),
                 );
@@ -394,13 +451,13 @@ pub fn validate_form_with(
                 FieldType::Text => {}
                 FieldType::Date => match parse_date(x) {
                     None => push(
-                        path,
+                        path(),
                         &f.rule,
                         format!("{} must be a date YYYY-MM-DD, got {x:?}", f.title),
                     ),
                     Some(_) => {
                         let default = DateRange::up_to_today(
-                            &f.name,
+                            f.name.clone(),
                             EARLIEST_DATE,
                             "no e-government informatization act is older",
                         );
@@ -412,7 +469,7 @@ pub fn validate_form_with(
                         let latest = DateRange::resolve(&range.latest, today);
                         if x < earliest || x > latest {
                             push(
-                                path,
+                                path(),
                                 &f.rule,
                                 format!(
                                     "{} {x} is outside {} to {} ({})",
@@ -428,7 +485,7 @@ pub fn validate_form_with(
                 FieldType::Count => {
                     if x.parse::<u64>().is_err() {
                         push(
-                            path,
+                            path(),
                             &f.rule,
                             format!("{} must be a whole number, got {x:?}", f.title),
                         );
@@ -488,7 +545,7 @@ pub fn validate_form_with(
     }
     let applies = |c: &Criterion| c.applies_to.is_empty() || c.applies_to.contains(&kind.name);
     for c in &form.criteria {
-        let answered = s.criteria.contains_key(&c.id);
+        let answered = s.criteria.contains_key(c.id.as_ref());
         if applies(c) && !answered {
             push(
                 format!("criteria.{}", c.id),

@@ -228,10 +228,12 @@ impl Graph {
         input: &Input,
         hook: impl FnOnce(&mut GraphState, &Input, &mut Vec<Effect>) -> Result<(), Vec<Violation>>,
     ) -> Result<Reaction, Vec<Violation>> {
-        let mut st: GraphState = match serde_json::from_str::<Value>(state) {
-            Ok(Value::Null) | Err(_) => GraphState::default(),
-            Ok(v) => serde_json::from_value(v).unwrap_or_default(),
-        };
+        // Parsed once into its type (`null`, as before the first input, and anything else that
+        // is not a graph state start afresh).
+        let mut st: GraphState = serde_json::from_str::<Option<GraphState>>(state)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         let mut effects = self.route(&mut st, input);
         hook(&mut st, input, &mut effects)?;
         Ok(Reaction {
@@ -335,5 +337,27 @@ mod tests {
             Err(vec![crate::violation("inputs", "R-1", "no")])
         });
         assert!(refused.is_err());
+        // The state a step reads is the one the last step wrote; one that is not a graph's
+        // state (none yet, or another shape) starts afresh.
+        let r2 = g
+            .react(&r.state, &done("si", "done"), |_, _, _| Ok(()))
+            .unwrap();
+        let st2: GraphState = serde_json::from_str(&r2.state).unwrap();
+        assert_eq!(st2.open.iter().collect::<Vec<_>>(), ["sts"]);
+        assert_eq!(st2.done["si"]["outcome"], "done");
+        let afresh = g
+            .react("null", &done("si", "done"), |_, _, _| Ok(()))
+            .unwrap()
+            .state;
+        assert_eq!(
+            serde_json::from_str::<GraphState>(&afresh).unwrap().rounds["ab"],
+            1
+        );
+        for other in ["{}", "[]", r#"{"rounds": 5}"#, "not json"] {
+            let r = g
+                .react(other, &done("si", "done"), |_, _, _| Ok(()))
+                .unwrap();
+            assert_eq!(r.state, afresh, "{other}");
+        }
     }
 }

@@ -58,9 +58,9 @@ pub use bindings::egov::procedure::types::*;
 pub use bindings::{Guest, export};
 pub use build::*;
 pub use form::{
-    Criterion, DateBound, DateRange, DocumentSpec, EARLIEST_DATE, Field, FieldType, Form,
-    ObjectKind, bin_is_valid, criterion, field, object_kind, parse_date, validate_form,
-    validate_form_with,
+    Criterion, DateBound, DateRange, Document, DocumentSpec, EARLIEST_DATE, Field, FieldType, Form,
+    ObjectKind, Submission, Text, bin_is_valid, check_form, criterion, field, object_kind,
+    parse_date, validate_form, validate_form_with,
 };
 pub use graph::{Go, Graph, GraphState, task_key};
 pub use manifest::manifest_period;
