@@ -9,11 +9,11 @@ use std::time::Duration;
 use egov_kernel::{Calendar, Clock};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
 
 use crate::bindings::{v1, v2};
 use crate::output::{MAX_OUTPUT, Size};
-use crate::state::State;
+use crate::state::{Overrun, State};
 use crate::{PluginError, wit, wit2};
 
 /// How often the epoch advances: the granularity of call deadlines.
@@ -72,24 +72,57 @@ std::thread_local! {
     static INLINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// The deadline, in epoch ticks, of a call run inline on an async worker (4 to 6 ms): a call
-/// past it is abandoned and run again, with the plugin's own deadline, under
-/// `tokio::task::block_in_place`, so a worker is never held longer than this by a plugin.
+/// How often, in epoch ticks, a call run inline on an async worker is looked at (every 4 to
+/// 6 ms): one whose thread has computed for [`INLINE_CPU`] by then is abandoned and run again,
+/// with the plugin's own deadline, under `tokio::task::block_in_place`, so a plugin never
+/// computes on a worker for much longer than that; one whose thread has not (it was
+/// preempted: the deadline is wall time) goes on where it is.
 const INLINE_TICKS: u64 = 3;
 
-/// The CPU time (of the calling thread) past which an inline call that outran
-/// [`INLINE_TICKS`] counts as the plugin's own slowness rather than the worker's preemption.
+/// The CPU time (of the calling thread) an inline call may spend before it leaves the worker.
 const INLINE_CPU: Duration = Duration::from_millis(3);
 
-/// Whether this thread computed for [`INLINE_CPU`] or more since `start` (yes when its CPU
-/// time cannot be read: then a timeout is taken for slowness, as before the measure).
-fn computed_since(start: Option<cpu_time::ThreadTime>) -> bool {
-    start
-        .and_then(|c| c.try_elapsed().ok())
-        .is_none_or(|busy| busy >= INLINE_CPU)
+/// The calling thread's CPU time, when it can be read.
+fn thread_cpu() -> Option<Duration> {
+    cpu_time::ThreadTime::try_now()
+        .ok()
+        .map(|t| t.as_duration())
 }
 
-/// How long a plugin whose call computed past [`INLINE_CPU`] is called from the blocking pool.
+/// Whether this thread computed for [`INLINE_CPU`] or more since `start` (yes when its CPU
+/// time cannot be read: then the wall-time deadline is taken for slowness).
+fn computed_since(start: Option<Duration>) -> bool {
+    match (start, thread_cpu()) {
+        (Some(start), Some(now)) => now.saturating_sub(start) >= INLINE_CPU,
+        _ => true,
+    }
+}
+
+/// What an inline call does at its inline deadline, `elapsed` after it began, when the plugin's
+/// own deadline is `timeout`: go on for more ticks, or stop ([`Overrun`]: run again off the
+/// worker; `None`: the plugin's own deadline, a timeout as anywhere else). Wall time, not the
+/// ticks granted: a preempted thread may come back many ticks past its deadline.
+fn at_inline_deadline(
+    elapsed: Duration,
+    timeout: Duration,
+    computed: bool,
+) -> Result<u64, Option<Overrun>> {
+    if elapsed >= timeout {
+        Err(None)
+    } else if computed {
+        Err(Some(Overrun::Computed))
+    } else {
+        let left = (timeout - elapsed).as_millis().div_ceil(TICK.as_millis()) as u64;
+        Ok(INLINE_TICKS.min(left))
+    }
+}
+
+/// How many inline calls of a plugin must compute past [`INLINE_CPU`] within [`SLOW_FOR`]
+/// before its calls go to the blocking pool: one such call may be a cold slot faulting its
+/// memory in, or an unusual input; three are the plugin.
+const STRIKES: u32 = 3;
+
+/// How long a plugin found slow ([`STRIKES`]) is called from the blocking pool.
 const SLOW_FOR: Duration = Duration::from_secs(60);
 
 /// Plugin calls and their faults, by variant (`id@version`) and call.
@@ -100,6 +133,13 @@ pub struct PluginMetrics {
     pub calls: prometheus::IntCounterVec,
     /// `egov_plugin_call_duration_seconds{variant, call}`: a fresh instance and the call.
     pub duration: prometheus::HistogramVec,
+    /// `egov_plugin_inline_overruns_total{variant, call, cause}`: inline calls that passed
+    /// their inline deadline: `preempted` (went on inline) or `computed` (run again off the
+    /// worker).
+    pub inline_overruns: prometheus::IntCounterVec,
+    /// `egov_plugin_offloads_total{variant}`: the times a plugin was found slow and its calls
+    /// sent to the blocking pool for a while.
+    pub offloads: prometheus::IntCounterVec,
 }
 
 impl PluginMetrics {
@@ -125,13 +165,31 @@ impl PluginMetrics {
                 &["variant", "call"],
             )
             .expect("valid metric"),
+            inline_overruns: prometheus::IntCounterVec::new(
+                prometheus::Opts::new(
+                    "egov_plugin_inline_overruns_total",
+                    "Plugin calls run on an async worker that passed the inline deadline: preempted (went on) or computed (run again on the blocking pool).",
+                ),
+                &["variant", "call", "cause"],
+            )
+            .expect("valid metric"),
+            offloads: prometheus::IntCounterVec::new(
+                prometheus::Opts::new(
+                    "egov_plugin_offloads_total",
+                    "Times a plugin's inline calls computed too long and its calls were sent to the blocking pool for a while.",
+                ),
+                &["variant"],
+            )
+            .expect("valid metric"),
         }
     }
 
-    /// Registers both in `registry`.
+    /// Registers them in `registry`.
     pub fn register(&self, registry: &prometheus::Registry) -> Result<(), prometheus::Error> {
         registry.register(Box::new(self.calls.clone()))?;
-        registry.register(Box::new(self.duration.clone()))
+        registry.register(Box::new(self.duration.clone()))?;
+        registry.register(Box::new(self.inline_overruns.clone()))?;
+        registry.register(Box::new(self.offloads.clone()))
     }
 }
 
@@ -273,7 +331,7 @@ impl Engine {
             variant: digest.clone(),
             digest,
             limits,
-            slow_until: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            pace: Arc::default(),
         };
         let (id, version) = match plugin.contract() {
             Contract::V1 => {
@@ -287,6 +345,8 @@ impl Engine {
         };
         plugin.label = format!("{id}@{version} ({})", &plugin.digest[..12]);
         plugin.variant = format!("{id}@{version}");
+        // Served from the start (0), so a dashboard has the series before the first offload.
+        self.metrics.offloads.with_label_values(&[&plugin.variant]);
         Ok(plugin)
     }
 
@@ -570,9 +630,40 @@ pub struct Plugin {
     /// `id@version`: the metrics' `variant` label.
     variant: String,
     limits: Limits,
-    /// Until when (ms since the engine started) calls go to the blocking pool: set when one
-    /// outran the inline deadline.
-    slow_until: Arc<std::sync::atomic::AtomicU64>,
+    /// Whether its calls run inline, shared by every copy.
+    pace: Arc<Pace>,
+}
+
+/// Whether a plugin's calls run inline: the strikes against it (inline calls that computed past
+/// [`INLINE_CPU`]) and, once [`STRIKES`] fell within [`SLOW_FOR`], until when its calls go to
+/// the blocking pool. Times are ms since the engine started.
+#[derive(Debug, Default)]
+struct Pace {
+    slow_until: std::sync::atomic::AtomicU64,
+    /// The start of the strikes' window and the strikes in it (touched only on a strike).
+    strikes: std::sync::Mutex<(u64, u32)>,
+}
+
+impl Pace {
+    fn inline(&self, now: u64) -> bool {
+        self.slow_until.load(Ordering::Relaxed) <= now
+    }
+
+    /// Counts a strike at `now`; true when it is the one that sends the plugin to the pool.
+    fn strike(&self, now: u64) -> bool {
+        let window = SLOW_FOR.as_millis() as u64;
+        let mut s = self.strikes.lock().unwrap_or_else(|p| p.into_inner());
+        if s.1 == 0 || now.saturating_sub(s.0) >= window {
+            *s = (now, 0);
+        }
+        s.1 += 1;
+        if s.1 < STRIKES {
+            return false;
+        }
+        *s = (now, 0);
+        self.slow_until.store(now + window, Ordering::Relaxed);
+        true
+    }
 }
 
 impl std::fmt::Debug for Plugin {
@@ -591,7 +682,7 @@ impl Plugin {
         f: impl FnOnce(&Plugin) -> T + Send + 'static,
     ) -> Result<T, PluginError> {
         let me = self.clone();
-        let inline = self.slow_until.load(Ordering::Relaxed) <= self.engine.millis();
+        let inline = self.pace.inline(self.engine.millis());
         self.engine.run(&self.variant, inline, move || f(&me)).await
     }
 
@@ -683,24 +774,28 @@ impl Plugin {
     ) -> Result<R, PluginError> {
         let t = std::time::Instant::now();
         let inline = INLINE.with(|i| i.get());
-        let cpu = inline
-            .then(cpu_time::ThreadTime::try_now)
-            .and_then(Result::ok);
-        let mut r = self.call_once(&f, inline);
-        if inline && self.ticks() > INLINE_TICKS && matches!(r, Err(PluginError::Timeout { .. })) {
-            // Past the inline deadline, not the plugin's: run it again where it may take its
-            // whole deadline. The deadline is wall time, so a worker preempted on a loaded
-            // machine outruns it too; only a call that spent the time computing sends this
-            // plugin's calls to the blocking pool for a while.
-            let computed = computed_since(cpu);
-            if computed {
-                let until = self.engine.millis() + SLOW_FOR.as_millis() as u64;
-                self.slow_until.store(until, Ordering::Relaxed);
-            }
-            tracing::debug!(variant = %self.label, call = name, computed, "a call outran the inline deadline; run again off the worker");
-            r = tokio::task::block_in_place(|| self.call_once(&f, false));
-        }
         let m = &self.engine.metrics;
+        let (mut r, overrun) = self.call_once(&f, inline);
+        if let Some(cause) = overrun {
+            let cause = match cause {
+                Overrun::Preempted => "preempted",
+                Overrun::Computed => "computed",
+            };
+            m.inline_overruns
+                .with_label_values(&[&self.variant, name, cause])
+                .inc();
+        }
+        if overrun == Some(Overrun::Computed) {
+            // It computed past the inline budget: run it again where it may take its whole
+            // deadline (a pure function of its arguments in a fresh store), and count a strike.
+            let offloaded = self.pace.strike(self.engine.millis());
+            if offloaded {
+                m.offloads.with_label_values(&[&self.variant]).inc();
+                tracing::warn!(variant = %self.label, call = name, "the plugin's calls computed past the inline budget {STRIKES} times within {SLOW_FOR:?}; its calls go to the blocking pool for {SLOW_FOR:?}");
+            }
+            tracing::debug!(variant = %self.label, call = name, offloaded, "a call computed past the inline budget; run again off the worker");
+            r = tokio::task::block_in_place(|| self.call_once(&f, false)).0;
+        }
         m.duration
             .with_label_values(&[&self.variant, name])
             .observe(t.elapsed().as_secs_f64());
@@ -719,18 +814,23 @@ impl Plugin {
         (self.limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64 + 1
     }
 
+    /// One attempt on a fresh store: its result, and what it met at its inline deadline (an
+    /// inline call that computed past [`INLINE_CPU`] is stopped: [`Overrun::Computed`]).
     fn call_once<R>(
         &self,
         f: &impl Fn(&mut Store<State>, &Instance) -> wasmtime::Result<R>,
         inline: bool,
-    ) -> Result<R, PluginError> {
+    ) -> (Result<R, PluginError>, Option<Overrun>) {
         let e = &self.engine;
         // Held until the store below is dropped (locals drop in reverse order): the permit of
         // `Engine::run`, or one taken now.
-        let _slot = e.slot_now().ok_or_else(|| PluginError::Busy {
-            variant: self.label.clone(),
-            waited: Duration::ZERO,
-        })?;
+        let Some(_slot) = e.slot_now() else {
+            let busy = PluginError::Busy {
+                variant: self.label.clone(),
+                waited: Duration::ZERO,
+            };
+            return (Err(busy), None);
+        };
         let state = State::new(
             e.calendar.clone(),
             e.clock.clone(),
@@ -739,17 +839,36 @@ impl Plugin {
         );
         let mut store = Store::new(&e.engine, state);
         store.limiter(|s| &mut s.limiter);
-        let mut ticks = self.ticks();
-        if inline {
-            ticks = ticks.min(INLINE_TICKS);
+        let limit = self.ticks();
+        if inline && limit > INLINE_TICKS {
+            // Looked at every few ticks: preempted, it goes on (up to its own deadline);
+            // computed past the budget, it stops.
+            let (began, start) = (std::time::Instant::now(), thread_cpu());
+            let timeout = self.limits.timeout;
+            store.set_epoch_deadline(INLINE_TICKS);
+            store.epoch_deadline_callback(move |mut s| {
+                match at_inline_deadline(began.elapsed(), timeout, computed_since(start)) {
+                    Ok(more) => {
+                        s.data_mut().overrun = Some(Overrun::Preempted);
+                        Ok(UpdateDeadline::Continue(more))
+                    }
+                    Err(stop) => {
+                        let before = s.data().overrun;
+                        s.data_mut().overrun = stop.or(before);
+                        Ok(UpdateDeadline::Interrupt)
+                    }
+                }
+            });
+        } else {
+            store.set_epoch_deadline(limit);
+            store.epoch_deadline_trap();
         }
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
         let result = self
             .instantiate(&mut store)
             .and_then(|inst| f(&mut store, &inst));
         store.data().log_dropped();
-        result.map_err(|err| self.classify(&store, err))
+        let overrun = store.data().overrun;
+        (result.map_err(|err| self.classify(&store, err)), overrun)
     }
 
     fn classify(&self, store: &Store<State>, err: wasmtime::Error) -> PluginError {
@@ -898,13 +1017,14 @@ mod tests {
 
     #[test]
     fn a_thread_that_waited_did_not_compute_and_one_that_spun_did() {
-        let start = cpu_time::ThreadTime::try_now().ok();
+        let start = thread_cpu();
+        assert!(start.is_some());
         std::thread::sleep(INLINE_CPU * 3);
         assert!(
             !computed_since(start),
             "a preempted worker is not a slow plugin"
         );
-        let start = cpu_time::ThreadTime::try_now().ok();
+        let start = thread_cpu();
         let t = std::time::Instant::now();
         let mut x = 0u64;
         while t.elapsed() < INLINE_CPU * 20 {
@@ -912,5 +1032,47 @@ mod tests {
         }
         assert!(computed_since(start), "{x} additions");
         assert!(computed_since(None));
+    }
+
+    #[test]
+    fn an_inline_call_goes_on_while_preempted_and_stops_once_it_computed_or_reached_its_own_deadline()
+     {
+        let ms = Duration::from_millis;
+        // A deadline of 200 ms, looked at every 3 ticks (6 ms).
+        assert_eq!(at_inline_deadline(ms(5), ms(200), false), Ok(3));
+        assert_eq!(
+            at_inline_deadline(ms(197), ms(200), false),
+            Ok(2),
+            "not past its own"
+        );
+        assert_eq!(
+            at_inline_deadline(ms(5), ms(200), true),
+            Err(Some(Overrun::Computed))
+        );
+        // Preempted for longer than the whole deadline: a timeout, as on the blocking pool.
+        assert_eq!(at_inline_deadline(ms(230), ms(200), false), Err(None));
+        assert_eq!(
+            at_inline_deadline(ms(200), ms(200), true),
+            Err(None),
+            "its own deadline is a timeout"
+        );
+    }
+
+    #[test]
+    fn a_plugin_goes_to_the_pool_after_three_strikes_within_a_minute_not_one() {
+        let p = Pace::default();
+        let min = SLOW_FOR.as_millis() as u64;
+        assert!(p.inline(0));
+        assert!(!p.strike(1_000));
+        assert!(!p.strike(2_000));
+        assert!(p.inline(2_000), "two strikes are not a verdict");
+        // The window began at the first strike: a third after it has passed starts anew.
+        assert!(!p.strike(1_000 + min));
+        assert!(!p.strike(1_001 + min));
+        assert!(p.strike(1_002 + min), "three within the window");
+        assert!(!p.inline(1_002 + min));
+        assert!(!p.inline(1_001 + 2 * min));
+        assert!(p.inline(1_002 + 2 * min), "for SLOW_FOR, then inline again");
+        assert!(!p.strike(1_002 + 2 * min), "the count began again");
     }
 }

@@ -21,6 +21,19 @@ pub(crate) struct State {
     clock: Arc<dyn Clock>,
     variant: String,
     log: LogBudget,
+    /// What an inline call met at its inline deadline, if it reached one.
+    pub(crate) overrun: Option<Overrun>,
+}
+
+/// Why an inline call passed its inline deadline (`engine::at_inline_deadline`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Overrun {
+    /// Its thread had not computed for the inline CPU budget (it was preempted): the call went
+    /// on inline.
+    Preempted,
+    /// Its thread had computed for the inline CPU budget: the call was abandoned, to be run
+    /// again off the worker.
+    Computed,
 }
 
 /// The most log lines one call may write; the rest are counted, not written.
@@ -116,6 +129,7 @@ impl State {
             clock,
             variant,
             log: LogBudget::default(),
+            overrun: None,
         }
     }
 

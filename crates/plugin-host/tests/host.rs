@@ -415,11 +415,116 @@ async fn a_call_past_the_inline_deadline_leaves_the_worker_and_keeps_the_plugins
             .get(),
         1
     );
+    // It computed past the inline budget once: run again off the worker, one strike, no verdict.
+    assert_eq!(
+        m.inline_overruns
+            .with_label_values(&["hostile-loop@1.0.0", "validate", "computed"])
+            .get(),
+        1
+    );
+    assert_eq!(
+        m.offloads.with_label_values(&["hostile-loop@1.0.0"]).get(),
+        0
+    );
     // (Its metadata read while loading is counted under its digest: its name was not known.)
     assert_eq!(
         m.calls
             .with_label_values(&["perechen-353@1.0.0", "metadata", "ok"])
             .get(),
         1
+    );
+}
+
+/// A plugin whose inline calls keep computing past the inline budget is sent to the blocking
+/// pool after the third within a minute (one could be a cold slot or an odd input); its calls
+/// after that do not start on the worker at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_whose_inline_calls_compute_too_long_three_times_goes_to_the_blocking_pool() {
+    let e = engine(None);
+    let bad = e.load(&bytes("hostile/loop.wasm"), limits()).unwrap();
+    let m = e.metrics();
+    let computed = || {
+        m.inline_overruns
+            .with_label_values(&["hostile-loop@1.0.0", "validate", "computed"])
+            .get()
+    };
+    let offloads = || m.offloads.with_label_values(&["hostile-loop@1.0.0"]).get();
+    for strike in 1..=4u64 {
+        let err = bad
+            .run(|p| p.validate_v2("application", "{}", "2026-03-19"))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(err.kind(), "timeout", "{err}");
+        assert_eq!(computed(), strike.min(3), "call {strike}");
+        assert_eq!(offloads(), u64::from(strike >= 3), "call {strike}");
+    }
+    assert_eq!(
+        m.calls
+            .with_label_values(&["hostile-loop@1.0.0", "validate", "timeout"])
+            .get(),
+        4
+    );
+}
+
+/// A clock whose readings, once `sleep` is set, take `nap` without computing: the thread
+/// sleeps, as a worker preempted on a loaded machine does.
+struct Sleepy {
+    nap: Duration,
+    sleep: std::sync::atomic::AtomicBool,
+    reads: std::sync::atomic::AtomicU32,
+}
+
+impl egov_kernel::Clock for Sleepy {
+    fn now(&self) -> jiff::Timestamp {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.sleep.load(Relaxed) {
+            self.reads.fetch_add(1, Relaxed);
+            std::thread::sleep(self.nap);
+        }
+        egov_kernel::time::parse("2026-03-19T10:00:00+05:00").unwrap()
+    }
+}
+
+/// An inline call that passes the inline deadline without computing (its thread was not
+/// running: here it sleeps in the host's `today`) goes on where it is: it is neither abandoned
+/// nor run twice, and it counts as `preempted`, not against the plugin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn an_inline_call_that_was_preempted_goes_on_and_is_not_run_twice() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let clock = Arc::new(Sleepy {
+        nap: Duration::from_millis(25),
+        sleep: false.into(),
+        reads: 0.into(),
+    });
+    let e = Engine::new(
+        EngineConfig::default(),
+        Arc::new(Calendar::builtin()),
+        clock.clone(),
+    )
+    .unwrap();
+    let p = perechen(&e);
+    let m = e.metrics();
+    let overruns = |cause: &str| {
+        m.inline_overruns
+            .with_label_values(&["perechen-353@1.0.0", "decide", cause])
+            .get()
+    };
+    // PL-10 without a `today` of its own reads the host's. The first call warms what a first
+    // use costs (the time zone's rules, the calendar, a cold slot: in a debug build they alone
+    // can take the inline CPU budget); the second one sleeps in `today`.
+    let input = r#"{"inputs":{"operation_ended_on":"2026-03-02"}}"#;
+    let decide = || p.run(move |p| p.decide("pl-10-notice", input));
+    decide().await.unwrap().unwrap().unwrap();
+    let computed_before = overruns("computed");
+    clock.sleep.store(true, Relaxed);
+    let out = decide().await.unwrap().unwrap().unwrap();
+    assert!(out.contains(r#""notified_on":"2026-03-19""#), "{out}");
+    assert_eq!(clock.reads.load(Relaxed), 1, "run once");
+    assert_eq!(overruns("preempted"), 1);
+    assert_eq!(overruns("computed"), computed_before);
+    assert_eq!(
+        m.offloads.with_label_values(&["perechen-353@1.0.0"]).get(),
+        0
     );
 }
